@@ -1,0 +1,32 @@
+/* fs.h - file helpers: whole-file reads and atomic writes, safe resolution inside a root */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "base/error.h"
+
+/* Reads a whole file (NUL-terminated); *ret is malloc'd. */
+int fs_read_file(const char *path, char **ret, size_t *ret_len, struct berr **err);
+int fs_read_fileat(int dirfd, const char *path, char **ret, size_t *ret_len, struct berr **err);
+/* Writes data to a temp file in the same directory, fsyncs, renames over `name`. */
+int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                    struct berr **err);
+/* Writes a string to an existing file (a /proc or /sys knob); negative errno. */
+int fs_write_string(const char *path, const char *s);
+int fs_mkdir_p(const char *path, mode_t mode);
+/* Removes a directory tree (used for state dirs); no error if absent. */
+int fs_rm_rf(const char *path);
+
+enum fs_resolve_flags {
+    FS_CREATE_DIR = 1 << 0,  /* create missing components; the last as a directory */
+    FS_CREATE_FILE = 1 << 1, /* create missing components; the last as an empty file */
+};
+/* Opens `path` inside the directory `rootfd` as if rootfd were "/" (RESOLVE_IN_ROOT: no
+ * symlink or ".." can leave it, even if the tree is hostile and changes under us), creating
+ * missing components as asked. Returns an O_PATH fd (or with open_flags if not 0). */
+int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags,
+                    struct berr **err);
+/* openat2 wrapper with RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS; negative errno. */
+int fs_openat_in_root(int rootfd, const char *path, int open_flags, mode_t mode);
+/* The path of an fd as /proc/self/fd/N in buf. */
+const char *fs_fd_path(int fd, char buf[static 32]);

@@ -1,0 +1,8 @@
+/* cli.h - shared bits of the command-line front end */
+#pragma once
+#include "base/error.h"
+
+/* Prints the error as one line (and to the log file) and returns the exit code for it. */
+int cli_fail(struct berr *err, int code);
+/* The runc-compatible runtime CLI: `berth-runtime ...` and `berth runtime ...`. */
+int cmd_runtime(int argc, char **argv);

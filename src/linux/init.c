@@ -1,0 +1,678 @@
+/* init.c - the code between clone and execve.
+ *
+ * Each step below that changes what the process can see or do has a short note on what it
+ * protects against. Errors go to the parent over the sync socket; this code never prints. */
+#include "init.h"
+#include "seccomp.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "linux/hooks.h"
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/close_range.h>
+#include <linux/keyctl.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* ---- sync protocol ---- */
+
+int sync_send(int fd, int type, int value)
+{
+    struct sync_msg m = {.type = type, .value = value};
+    /* only the header and a NUL text go out: a short datagram */
+    ssize_t n = send(fd, &m, offsetof(struct sync_msg, text) + 1, MSG_NOSIGNAL);
+    return n < 0 ? -errno : 0;
+}
+
+int sync_send_fd(int fd, int type, int passfd)
+{
+    struct sync_msg m = {.type = type};
+    char buf[CMSG_SPACE(sizeof(int))] = {0};
+    struct iovec iov = {.iov_base = &m, .iov_len = offsetof(struct sync_msg, text) + 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
+                         .msg_controllen = sizeof(buf)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &passfd, sizeof(int));
+    return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int sync_send_error(int fd, const struct berr *e)
+{
+    struct sync_msg m = {.type = SYNC_ERROR, .value = e ? e->errnum : EIO,
+                         .kind = e ? (int)e->kind : BERR_INTERNAL};
+    snprintf(m.text, sizeof(m.text), "%s", e && e->msg ? e->msg : "unknown error");
+    send(fd, &m, offsetof(struct sync_msg, text) + strlen(m.text) + 1, MSG_NOSIGNAL);
+    return e ? berr_code(e) : -EIO;
+}
+
+int sync_recv(int fd, struct sync_msg *m, int *ret_fd, pid_t *ret_pid)
+{
+    char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))] = {0};
+    struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
+                         .msg_controllen = sizeof(buf)};
+    memset(m, 0, sizeof(*m));
+    if (ret_fd)
+        *ret_fd = -1;
+    if (ret_pid)
+        *ret_pid = 0;
+    ssize_t n;
+    do
+        n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    if (n == 0)
+        return -EPIPE;
+    m->text[sizeof(m->text) - 1] = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET)
+            continue;
+        if (c->cmsg_type == SCM_RIGHTS) {
+            int pfd;
+            memcpy(&pfd, CMSG_DATA(c), sizeof(int));
+            if (ret_fd)
+                *ret_fd = pfd;
+            else
+                close(pfd);
+        } else if (c->cmsg_type == SCM_CREDENTIALS && ret_pid) {
+            struct ucred cr;
+            memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+            *ret_pid = cr.pid;
+        }
+    }
+    return 0;
+}
+
+/* Sends SYNC_PID with our credentials: the kernel translates our pid into the parent's
+ * pid namespace, which we cannot name from in here. */
+static int send_pid(int fd)
+{
+    struct sync_msg m = {.type = SYNC_PID};
+    struct ucred cr = {.pid = getpid(), .uid = getuid(), .gid = getgid()};
+    char buf[CMSG_SPACE(sizeof(cr))] = {0};
+    struct iovec iov = {.iov_base = &m, .iov_len = offsetof(struct sync_msg, text) + 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
+                         .msg_controllen = sizeof(buf)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_CREDENTIALS;
+    c->cmsg_len = CMSG_LEN(sizeof(cr));
+    memcpy(CMSG_DATA(c), &cr, sizeof(cr));
+    return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static int expect(int fd, int type, struct berr **err)
+{
+    struct sync_msg m;
+    int r = sync_recv(fd, &m, NULL, NULL);
+    if (r < 0)
+        return berr_sys(err, -r, "wait for the runtime");
+    if (m.type == SYNC_ERROR)
+        return berr_set(err, m.kind, m.value ? m.value : EIO, "%s", m.text);
+    if (m.type != type)
+        return berr_set(err, BERR_INTERNAL, EPROTO, "sync: expected message %d, got %d", type, m.type);
+    return 0;
+}
+
+/* ---- process attributes ---- */
+
+static const char *env_get(char **env, const char *key)
+{
+    size_t kl = strlen(key);
+    for (char **e = env; e && *e; e++)
+        if (strncmp(*e, key, kl) == 0 && (*e)[kl] == '=')
+            return *e + kl + 1;
+    return NULL;
+}
+
+/* Finds args[0] the way execvp would, with the container's PATH, in the current root.
+ * Returns 0 and the path, or an error telling docker's 127/126 apart by kind. */
+static int find_executable(char **args, char **env, char *out, size_t len, struct berr **err)
+{
+    const char *a0 = args[0];
+    if (strchr(a0, '/')) {
+        snprintf(out, len, "%s", a0);
+        if (access(out, X_OK) == 0)
+            return 0;
+        int e = errno;
+        if (e == ENOENT)
+            return berr_set(err, BERR_NOT_FOUND, ENOENT, "exec: \"%s\": no such file or directory", a0);
+        return berr_set(err, BERR_INVALID, e, "exec: \"%s\": %s", a0, strerror(e));
+    }
+    const char *path = env_get(env, "PATH");
+    if (!path)
+        path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    int seen_eacces = 0;
+    while (*path) {
+        const char *colon = strchrnul(path, ':');
+        int dl = (int)(colon - path);
+        snprintf(out, len, "%.*s%s%s", dl, path, dl ? "/" : "", a0);
+        struct stat st;
+        if (stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (access(out, X_OK) == 0)
+                return 0;
+            seen_eacces = errno;
+        }
+        path = *colon ? colon + 1 : colon;
+    }
+    if (seen_eacces)
+        return berr_set(err, BERR_INVALID, EACCES, "exec: \"%s\": permission denied", a0);
+    return berr_set(err, BERR_NOT_FOUND, ENOENT, "exec: \"%s\": executable file not found in $PATH", a0);
+}
+
+static int set_rlimits(const struct spec_process *p, struct berr **err)
+{
+    for (size_t i = 0; i < p->n_rlimits; i++) {
+        const struct spec_rlimit *l = &p->rlimits[i];
+        struct rlimit rl = {.rlim_cur = l->soft, .rlim_max = l->hard};
+        if (l->soft > l->hard)
+            return berr_set(err, BERR_INVALID, EINVAL,
+                            "process.rlimits: %s soft limit %llu is above its hard limit %llu",
+                            l->type, (unsigned long long)l->soft, (unsigned long long)l->hard);
+        if (setrlimit(l->resource, &rl) < 0) {
+            int e = errno;
+            struct rlimit cur;
+            getrlimit(l->resource, &cur);
+            if (e == EPERM && l->hard > cur.rlim_max)
+                return berr_set(err, BERR_INVALID, e,
+                                "process.rlimits: %s hard limit %llu is above the current hard "
+                                "limit %llu, and raising it needs CAP_SYS_RESOURCE",
+                                l->type, (unsigned long long)l->hard, (unsigned long long)cur.rlim_max);
+            return berr_sys(err, e, "process.rlimits: set %s", l->type);
+        }
+    }
+    return 0;
+}
+
+static int set_oom_score_adj(const struct spec_process *p, struct berr **err)
+{
+    if (!p->oom_score_adj.set)
+        return 0;
+    char v[32];
+    snprintf(v, sizeof(v), "%lld", (long long)p->oom_score_adj.v);
+    int r = fs_write_string("/proc/self/oom_score_adj", v);
+    if (r < 0)
+        return berr_set(err, BERR_INVALID, -r,
+                        "process.oomScoreAdj: cannot set %s: %s%s", v, strerror(-r),
+                        r == -EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
+    return 0;
+}
+
+/* The uid/gid switch keeps capabilities across setuid (KEEPCAPS) so that the spec's sets,
+ * not the kernel's setuid rules, decide what the process holds. */
+static int set_user(const struct spec_user *u, struct berr **err)
+{
+    if (setgroups(u->n_additional_gids, (gid_t *)u->additional_gids) < 0 && errno != EPERM)
+        return berr_sys(err, errno, "process.user.additionalGids: setgroups");
+    if (setresgid(u->gid, u->gid, u->gid) < 0)
+        return berr_sys(err, errno, "process.user.gid: setgid %u", u->gid);
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+        return berr_sys(err, errno, "prctl keepcaps");
+    if (setresuid(u->uid, u->uid, u->uid) < 0)
+        return berr_sys(err, errno, "process.user.uid: setuid %u", u->uid);
+    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+    if (u->umask.set)
+        umask(u->umask.v & 0777);
+    else
+        umask(0022);
+    return 0;
+}
+
+/* sysctls that belong to a namespace the container has; anything else would change the host */
+static int check_sysctl(const struct spec *s, const char *key, struct berr **err)
+{
+    bool ipc = spec_namespace(s, CLONE_NEWIPC) && !spec_namespace(s, CLONE_NEWIPC)->path;
+    bool net = spec_namespace(s, CLONE_NEWNET) != NULL;
+    bool uts = spec_namespace(s, CLONE_NEWUTS) != NULL;
+    static const char *ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+                                     "kernel.sem", "kernel.shmall", "kernel.shmmax",
+                                     "kernel.shmmni", "kernel.shm_rmid_forced"};
+    for (size_t i = 0; i < ARRAY_SIZE(ipc_keys); i++)
+        if (strcmp(key, ipc_keys[i]) == 0)
+            return ipc || spec_namespace(s, CLONE_NEWIPC) ? 0 : berr_set(err, BERR_INVALID, EINVAL,
+                   "linux.sysctl: %s needs an ipc namespace", key);
+    if (strncmp(key, "fs.mqueue.", 10) == 0)
+        return spec_namespace(s, CLONE_NEWIPC) ? 0 : berr_set(err, BERR_INVALID, EINVAL,
+               "linux.sysctl: %s needs an ipc namespace", key);
+    if (strncmp(key, "net.", 4) == 0)
+        return net ? 0 : berr_set(err, BERR_INVALID, EINVAL,
+                                  "linux.sysctl: %s needs a network namespace", key);
+    if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
+        return uts ? 0 : berr_set(err, BERR_INVALID, EINVAL,
+                                  "linux.sysctl: %s needs a uts namespace", key);
+    return berr_set(err, BERR_INVALID, EINVAL,
+                    "linux.sysctl: %s is not namespaced: setting it would change the host", key);
+}
+
+static int set_sysctls(const struct spec *s, struct berr **err)
+{
+    const struct spec_linux *lx = s->linux_;
+    for (size_t i = 0; lx && i < lx->n_sysctl; i++) {
+        int r = check_sysctl(s, lx->sysctl[i].key, err);
+        if (r < 0)
+            return r;
+        char path[PATH_MAX];
+        int n = snprintf(path, sizeof(path), "/proc/sys/%s", lx->sysctl[i].key);
+        for (char *p = path + 10; p < path + n; p++)
+            if (*p == '.')
+                *p = '/';
+        if (strstr(path, "..") || (r = fs_write_string(path, lx->sysctl[i].value)) < 0)
+            return berr_sys(err, r < 0 ? -r : EINVAL, "linux.sysctl: set %s=%s", lx->sysctl[i].key,
+                            lx->sysctl[i].value);
+    }
+    return 0;
+}
+
+static int write_timens_offsets(const struct spec *s, struct berr **err)
+{
+    const struct spec_linux *lx = s->linux_;
+    char buf[128];
+    static const char *clock_names[2] = {"monotonic", "boottime"};
+    for (int i = 0; lx && i < 2; i++) {
+        if (!lx->time_offsets[i].set)
+            continue;
+        snprintf(buf, sizeof(buf), "%s %lld %u", clock_names[i],
+                 (long long)lx->time_offsets[i].secs, lx->time_offsets[i].nanosecs);
+        int r = fs_write_string("/proc/self/timens_offsets", buf);
+        if (r < 0)
+            return berr_sys(err, -r, "linux.timeOffsets.%s", clock_names[i]);
+    }
+    return 0;
+}
+
+/* Makes stdio usable by a non-root container user: reopening /proc/self/fd/1 checks the
+ * inode's permissions (runc does the same for pipes handed over by a shim). */
+static void fix_stdio_owner(uid_t uid, gid_t gid)
+{
+    for (int fd = 0; fd < 3; fd++) {
+        struct stat st;
+        if (fstat(fd, &st) < 0 || S_ISCHR(st.st_mode) || st.st_uid == uid)
+            continue;
+        if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
+            fchown(fd, uid, gid);
+    }
+}
+
+static int join_ns(const struct spec_namespace *ns, struct berr **err)
+{
+    _cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return berr_sys(err, errno, "linux.namespaces %s: open %s", spec_ns_name(ns->type), ns->path);
+    if (setns(fd, ns->type) < 0)
+        return berr_sys(err, errno, "linux.namespaces %s: join %s", spec_ns_name(ns->type), ns->path);
+    return 0;
+}
+
+/* ---- the container's init ---- */
+
+static int init_setup(struct init_config *c, struct berr **err)
+{
+    const struct spec *s = c->spec;
+    const struct spec_process *p = s->process;
+    int r;
+
+    /* If the runtime dies before we are set up, die with it: no half-made container. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* Not dumpable until execve: nothing in the container can open /proc/<us>/exe (the
+     * runtime's binary on the host), our memory or our fds while we still hold them. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+    if ((r = expect(c->sync_fd, SYNC_GO, err)) < 0)
+        return r;
+
+    bool userns_new = false;
+    const struct spec_namespace *userns = spec_namespace(s, CLONE_NEWUSER);
+    if (userns && !userns->path)
+        userns_new = true;
+
+    if (c->complex) {
+        /* Join namespaces given by path (user first: it decides what the rest may do),
+         * then make the new ones; those that apply to children only (pid, time) need
+         * one more fork. */
+        if (userns && userns->path && (r = join_ns(userns, err)) < 0)
+            return r;
+        for (size_t i = 0; i < s->linux_->n_namespaces; i++) {
+            const struct spec_namespace *ns = &s->linux_->namespaces[i];
+            if (!ns->path || ns->type == CLONE_NEWUSER || ns->type == CLONE_NEWPID ||
+                ns->type == CLONE_NEWTIME)
+                continue;
+            if ((r = join_ns(ns, err)) < 0)
+                return r;
+        }
+        if (userns_new) {
+            if (unshare(CLONE_NEWUSER) < 0)
+                return berr_sys(err, errno, "create user namespace");
+            if ((r = sync_send(c->sync_fd, SYNC_MAPS, getpid())) < 0 ||
+                (r = expect(c->sync_fd, SYNC_MAPS_DONE, err)) < 0)
+                return r < 0 && !*err ? berr_sys(err, -r, "user namespace maps") : r;
+        }
+        unsigned long flags = 0;
+        for (size_t i = 0; i < s->linux_->n_namespaces; i++) {
+            const struct spec_namespace *ns = &s->linux_->namespaces[i];
+            if (!ns->path && ns->type != CLONE_NEWUSER && ns->type != CLONE_NEWCGROUP)
+                flags |= ns->type;
+        }
+        if (flags && unshare(flags) < 0)
+            return berr_sys(err, errno, "create namespaces");
+        if ((flags & CLONE_NEWTIME) && (r = write_timens_offsets(s, err)) < 0)
+            return r;
+        if (flags & (CLONE_NEWPID | CLONE_NEWTIME)) {
+            pid_t child = fork();
+            if (child < 0)
+                return berr_sys(err, errno, "fork init");
+            if (child > 0)
+                _exit(0); /* the intermediate process: its job is done */
+            /* no parent-death signal here: our parent just exited. If the runtime dies,
+             * the sync socket reaches EOF and setup stops there. */
+            prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+            if ((r = send_pid(c->sync_fd)) < 0)
+                return berr_sys(err, -r, "report init pid");
+        }
+    }
+    if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+        return berr_sys(err, errno, "become root in the user namespace (is uid 0 mapped?)");
+
+    /* The cgroup namespace is made only now, after the runtime moved us into the
+     * container's cgroup, so that its root is that cgroup and not the caller's. */
+    const struct spec_namespace *cgns = spec_namespace(s, CLONE_NEWCGROUP);
+    if (cgns && !cgns->path && unshare(CLONE_NEWCGROUP) < 0)
+        return berr_sys(err, errno, "create cgroup namespace");
+    else if (cgns && cgns->path && !c->complex && (r = join_ns(cgns, err)) < 0)
+        return r;
+
+    /* A session keyring of its own, so that keys of the host's session stay out of reach. */
+    if (!c->no_new_keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 &&
+        errno != ENOSYS && errno != EACCES && errno != EDQUOT)
+        return berr_sys(err, errno, "create session keyring");
+
+    const struct spec_namespace *mntns = spec_namespace(s, CLONE_NEWNS);
+    if (!mntns)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "linux.namespaces: a mount namespace is required");
+
+    umask(0);
+    if (!mntns->path) {
+        /* Nothing we mount may propagate to the host; and pivot_root refuses shared mounts. */
+        unsigned long prop = MS_SLAVE | MS_REC;
+        unsigned long want = s->linux_->rootfs_propagation_flags;
+        if (want && !(want & (MS_SHARED | MS_UNBINDABLE)))
+            prop = want;
+        if (mount(NULL, "/", NULL, prop, NULL) < 0)
+            return berr_sys(err, errno, "set propagation of /");
+        /* the rootfs must be a mount point of its own for pivot_root */
+        if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+            return berr_sys(err, errno, "bind root filesystem %s", c->rootfs);
+        if (mount(NULL, c->rootfs, NULL, MS_PRIVATE, NULL) < 0)
+            return berr_sys(err, errno, "make root filesystem private");
+
+        _cleanup_close_ int rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+            return berr_sys(err, errno, "open root filesystem %s", c->rootfs);
+        struct mount_ctx mc = {
+            .spec = s,
+            .rootfs = c->rootfs,
+            .cgroup_path = c->cgroup_path,
+            .userns = userns != NULL,
+            .cgroupns = cgns != NULL,
+            .netns = spec_namespace(s, CLONE_NEWNET) && !spec_namespace(s, CLONE_NEWNET)->path,
+            .ipcns = spec_namespace(s, CLONE_NEWIPC) != NULL,
+        };
+        if ((r = mounts_setup(&mc, rootfd, err)) < 0)
+            return r;
+    }
+
+    /* prestart and createRuntime hooks run in the runtime's namespaces, now that ours exist */
+    if ((r = sync_send(c->sync_fd, SYNC_HOOKS, 0)) < 0 ||
+        (r = expect(c->sync_fd, SYNC_HOOKS_DONE, err)) < 0)
+        return r < 0 && !*err ? berr_sys(err, -r, "hooks") : r;
+    if (s->hooks.n[HOOK_CREATE_CONTAINER] &&
+        (r = hooks_run(s, HOOK_CREATE_CONTAINER,
+                       &(struct hook_state){c->id, c->bundle, "creating", getpid(), s}, err)) < 0)
+        return r;
+
+    if (!mntns->path && (r = mounts_pivot(c->rootfs, c->no_pivot, err)) < 0)
+        return r;
+
+    if (p && p->terminal) {
+        char name[64];
+        int slave = -1;
+        _cleanup_close_ int master = pty_open(&slave, name, sizeof(name), err);
+        if (master < 0)
+            return master;
+        _cleanup_close_ int sl = slave;
+        struct winsize ws = {.ws_row = p->console_height.v, .ws_col = p->console_width.v};
+        if (p->console_height.set || p->console_width.set)
+            ioctl(master, TIOCSWINSZ, &ws);
+        /* /dev/console is the pty, as on a real machine */
+        _cleanup_close_ int con = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        char tp[32], sp[32];
+        if (con >= 0 && mount(fs_fd_path(slave, sp), fs_fd_path(con, tp), NULL, MS_BIND, NULL) < 0)
+            return berr_sys(err, errno, "bind pty to /dev/console");
+        if (c->console_fd >= 0) {
+            if ((r = pty_send_master(c->console_fd, master, name, err)) < 0)
+                return r;
+            close(c->console_fd);
+            c->console_fd = -1;
+        } else if ((r = sync_send_fd(c->sync_fd, SYNC_PTY, master)) < 0) {
+            return berr_sys(err, -r, "send pty master");
+        }
+        if ((r = pty_make_controlling(slave, err)) < 0)
+            return r;
+    } else {
+        setsid();
+    }
+
+    if (spec_namespace(s, CLONE_NEWUTS)) {
+        if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+            return berr_sys(err, errno, "hostname: set \"%s\"", s->hostname);
+        if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+            return berr_sys(err, errno, "domainname: set \"%s\"", s->domainname);
+    }
+    if ((r = set_sysctls(s, err)) < 0)
+        return r;
+    if ((r = mounts_finish(s, err)) < 0)
+        return r;
+    if (s->linux_->has_personality && personality(s->linux_->personality) < 0)
+        return berr_sys(err, errno, "linux.personality");
+    if (!p)
+        return berr_set(err, BERR_INVALID, EINVAL, "process: missing (needed to start)");
+    if (p->apparmor_profile && p->apparmor_profile[0])
+        return berr_set(err, BERR_UNSUPPORTED, ENOTSUP,
+                        "process.apparmorProfile: AppArmor is not enabled on this host");
+    if (p->selinux_label && p->selinux_label[0])
+        return berr_set(err, BERR_UNSUPPORTED, ENOTSUP,
+                        "process.selinuxLabel: SELinux is not enabled on this host");
+    if ((r = set_rlimits(p, err)) < 0 || (r = set_oom_score_adj(p, err)) < 0)
+        return r;
+
+    /* cwd: made if missing (as runc does), entered after the user switch below so that the
+     * user's own permissions apply */
+    struct stat st;
+    if (stat(p->cwd, &st) < 0) {
+        if (fs_mkdir_p(p->cwd, 0755) < 0)
+            return berr_sys(err, errno, "process.cwd: create %s", p->cwd);
+    }
+    char exe[PATH_MAX];
+    if ((r = find_executable(p->args, p->env, exe, sizeof(exe), err)) < 0)
+        return r;
+    fix_stdio_owner(p->user.uid, p->user.gid);
+
+    /* Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: do it before the caps go. */
+    if (c->seccomp && !p->no_new_privileges && (r = seccomp_load_filter(c->seccomp, err)) < 0)
+        return r;
+    if ((r = set_user(&p->user, err)) < 0)
+        return r;
+    if (p->caps.set && (r = caps_apply(&p->caps, err)) < 0)
+        return r;
+    if (chdir(p->cwd) < 0)
+        return berr_sys(err, errno, "process.cwd: chdir %s", p->cwd);
+    if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return berr_sys(err, errno, "process.noNewPrivileges");
+
+    /* Set up: from here on the runtime that made us may exit. */
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    if ((r = sync_send(c->sync_fd, SYNC_READY, getpid())) < 0)
+        return berr_sys(err, -r, "report ready");
+
+    if (c->fifo_fd >= 0) {
+        /* "created": block until `start` writes one byte to exec.fifo */
+        char b;
+        ssize_t n;
+        do
+            n = read(c->fifo_fd, &b, 1);
+        while (n < 0 && errno == EINTR);
+        if (n != 1)
+            _exit(1);
+        close(c->fifo_fd);
+    }
+    close(c->sync_fd);
+    c->sync_fd = -1;
+
+    if (s->hooks.n[HOOK_START_CONTAINER]) {
+        struct berr *herr = NULL;
+        if (hooks_run(s, HOOK_START_CONTAINER,
+                      &(struct hook_state){c->id, c->bundle, "running", getpid(), s}, &herr) < 0) {
+            dprintf(STDERR_FILENO, "%s: %s\n", log_program(), herr->msg);
+            _exit(1);
+        }
+    }
+    /* No fd of the host reaches the container, apart from stdio and those asked for. */
+    syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (c->seccomp && p->no_new_privileges && (r = seccomp_load_filter(c->seccomp, err)) < 0) {
+        dprintf(STDERR_FILENO, "%s: %s\n", log_program(), (*err)->msg);
+        _exit(1);
+    }
+    execve(exe, p->args, p->env ? p->env : (char *[]){NULL});
+    int e = errno;
+    dprintf(STDERR_FILENO, "%s: exec \"%s\": %s\n", log_program(), p->args[0], strerror(e));
+    _exit(e == ENOENT ? 127 : 126);
+}
+
+int init_container(struct init_config *c)
+{
+    struct berr *err = NULL;
+    int r = init_setup(c, &err);
+    if (r < 0 && c->sync_fd >= 0)
+        sync_send_error(c->sync_fd, err);
+    berr_free(err);
+    return r;
+}
+
+/* ---- exec into a running container ---- */
+
+static int exec_setup(struct exec_config *c, struct berr **err)
+{
+    const struct spec_process *p = c->process;
+    int r;
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if ((r = expect(c->sync_fd, SYNC_GO, err)) < 0)
+        return r;
+
+    /* Join the target's namespaces: user first, mount last but one (it changes what paths
+     * mean), cgroup after we were moved into the container's cgroup. */
+    static const struct {
+        int type;
+        const char *name;
+    } order[] = {{CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"},  {CLONE_NEWUTS, "uts"},
+                 {CLONE_NEWNET, "net"},   {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWNS, "mnt"}};
+    for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+        char path[64], self[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", c->target, order[i].name);
+        snprintf(self, sizeof(self), "/proc/self/ns/%s", order[i].name);
+        struct stat a, b;
+        if (stat(path, &a) < 0)
+            return berr_sys(err, errno, "open %s namespace of the container", order[i].name);
+        if (stat(self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            continue; /* shared with us already */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, order[i].type) < 0)
+            return berr_sys(err, errno, "join %s namespace of the container", order[i].name);
+    }
+    /* setns(mnt) put us at the namespace's root, which is the container's rootfs */
+    if (chdir("/") < 0)
+        return berr_sys(err, errno, "chdir /");
+    if (spec_namespace(c->spec, CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+        return berr_sys(err, errno, "become root in the user namespace");
+
+    if (p->terminal) {
+        char name[64];
+        int slave = -1;
+        _cleanup_close_ int master = pty_open(&slave, name, sizeof(name), err);
+        if (master < 0)
+            return master;
+        _cleanup_close_ int sl = slave;
+        struct winsize ws = {.ws_row = p->console_height.v, .ws_col = p->console_width.v};
+        if (p->console_height.set || p->console_width.set)
+            ioctl(master, TIOCSWINSZ, &ws);
+        if (c->console_fd >= 0) {
+            if ((r = pty_send_master(c->console_fd, master, name, err)) < 0)
+                return r;
+            close(c->console_fd);
+        } else if ((r = sync_send_fd(c->sync_fd, SYNC_PTY, master)) < 0) {
+            return berr_sys(err, -r, "send pty master");
+        }
+        if ((r = pty_make_controlling(slave, err)) < 0)
+            return r;
+    }
+    if (p->apparmor_profile && p->apparmor_profile[0])
+        return berr_set(err, BERR_UNSUPPORTED, ENOTSUP,
+                        "process.apparmorProfile: AppArmor is not enabled on this host");
+    if ((r = set_rlimits(p, err)) < 0 || (r = set_oom_score_adj(p, err)) < 0)
+        return r;
+    char exe[PATH_MAX];
+    if ((r = find_executable(p->args, p->env, exe, sizeof(exe), err)) < 0)
+        return r;
+    fix_stdio_owner(p->user.uid, p->user.gid);
+    if (c->seccomp && !p->no_new_privileges && (r = seccomp_load_filter(c->seccomp, err)) < 0)
+        return r;
+    if ((r = set_user(&p->user, err)) < 0)
+        return r;
+    if (p->caps.set && (r = caps_apply(&p->caps, err)) < 0)
+        return r;
+    if (chdir(p->cwd) < 0)
+        return berr_sys(err, errno, "process.cwd: chdir %s", p->cwd);
+    if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return berr_sys(err, errno, "process.noNewPrivileges");
+    if (c->seccomp && p->no_new_privileges && (r = seccomp_load_filter(c->seccomp, err)) < 0)
+        return r;
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    /* the sync socket is close-on-exec: EOF tells the runtime the exec happened */
+    execve(exe, p->args, p->env ? p->env : (char *[]){NULL});
+    return berr_set(err, errno == ENOENT ? BERR_NOT_FOUND : BERR_INVALID, errno, "exec \"%s\": %s",
+                    p->args[0], strerror(errno));
+}
+
+int init_exec(struct exec_config *c)
+{
+    struct berr *err = NULL;
+    int r = exec_setup(c, &err);
+    if (r < 0)
+        sync_send_error(c->sync_fd, err);
+    berr_free(err);
+    return r;
+}

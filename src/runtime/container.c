@@ -1,0 +1,804 @@
+/* container.c - the OCI runtime operations */
+#include "container.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/proc.h"
+#include "cgroup/cgroup.h"
+#include "linux/hooks.h"
+#include "linux/init.h"
+#include "linux/seccomp.h"
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static int connect_console(const char *path, struct berr **err)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sa.sun_path))
+        return berr_set(err, BERR_INVALID, ENAMETOOLONG, "--console-socket: path too long");
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return berr_sys(err, errno, "--console-socket: socket");
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int e = errno;
+        close(fd);
+        return berr_sys(err, e, "--console-socket: connect %s", path);
+    }
+    return fd;
+}
+
+static int write_idmap(pid_t pid, const char *file, const struct spec_idmap *m, size_t n,
+                       struct berr **err)
+{
+    char buf[4096], path[64];
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
+        len += snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
+                        m[i].host_id, m[i].size);
+    if (n == 0)
+        return 0;
+    snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+    int r = fs_write_string(path, buf);
+    if (r < 0)
+        return berr_sys(err, -r, "linux.%s: write %s", strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings", path);
+    return 0;
+}
+
+static int write_maps(pid_t pid, const struct spec *s, struct berr **err)
+{
+    int r = write_idmap(pid, "uid_map", s->linux_->uid_mappings, s->linux_->n_uid_mappings, err);
+    if (r < 0)
+        return r;
+    return write_idmap(pid, "gid_map", s->linux_->gid_mappings, s->linux_->n_gid_mappings, err);
+}
+
+/* The devices every container may use (as runc and docker allow them), and those the spec
+ * creates, are added after the spec's own cgroup device rules. */
+static int add_default_device_rules(struct spec *s)
+{
+    static const struct spec_device_rule defaults[] = {
+        {true, 'c', -1, -1, "m"},   {true, 'b', -1, -1, "m"},   {true, 'c', 1, 3, "rwm"},
+        {true, 'c', 1, 5, "rwm"},   {true, 'c', 1, 7, "rwm"},   {true, 'c', 1, 8, "rwm"},
+        {true, 'c', 1, 9, "rwm"},   {true, 'c', 5, 0, "rwm"},   {true, 'c', 5, 1, "rwm"},
+        {true, 'c', 5, 2, "rwm"},   {true, 'c', 136, -1, "rwm"},
+    };
+    struct spec_linux *lx = s->linux_;
+    if (!lx->resources && !(lx->resources = calloc(1, sizeof(*lx->resources))))
+        return -ENOMEM;
+    struct spec_resources *res = lx->resources;
+    if (!res->n_devices)
+        return 0; /* no rules: the cgroup allows everything already */
+    size_t n = res->n_devices + ARRAY_SIZE(defaults) + lx->n_devices;
+    struct spec_device_rule *d = realloc(res->devices, (n + 1) * sizeof(*d));
+    if (!d)
+        return -ENOMEM;
+    res->devices = d;
+    for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
+        d[res->n_devices++] = defaults[i];
+    for (size_t i = 0; i < lx->n_devices; i++) {
+        if (lx->devices[i].type == 'p')
+            continue;
+        d[res->n_devices++] = (struct spec_device_rule){true, lx->devices[i].type,
+                                                        lx->devices[i].major, lx->devices[i].minor, "rwm"};
+    }
+    return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct berr **err)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d", pid);
+    _cleanup_free_ char *copy = strdup(path);
+    char *slash = strrchr(copy, '/');
+    const char *name = path;
+    _cleanup_close_ int dfd = -1;
+    if (slash) {
+        *slash = 0;
+        dfd = open(copy[0] ? copy : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        name = slash + 1;
+    } else {
+        dfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (dfd < 0)
+        return berr_sys(err, errno, "--pid-file %s", path);
+    int r = fs_write_atomic(dfd, name, buf, n, 0644, err);
+    return r < 0 ? berr_prefix(err, "--pid-file") : 0;
+}
+
+/* Kills whatever a failed create left, and removes its cgroup and state dir. */
+static void undo_create(pid_t child, pid_t init, struct cg *cg, const char *dir)
+{
+    if (cg)
+        cg_kill_all(cg, SIGKILL, NULL);
+    if (init > 0)
+        kill(init, SIGKILL);
+    if (child > 0) {
+        kill(child, SIGKILL);
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    if (init > 0 && init != child)
+        for (int i = 0; i < 200 && proc_alive(init, 0); i++)
+            usleep(5000);
+    if (cg)
+        cg_destroy(cg, NULL);
+    if (dir)
+        fs_rm_rf(dir);
+}
+
+int rt_create(const char *root, const char *id, const struct rt_create_opts *o, pid_t *ret_pid,
+              int *ret_pty, struct berr **err)
+{
+    int r;
+    if (ret_pty)
+        *ret_pty = -1;
+    if ((r = rt_check_id(id, err)) < 0)
+        return r;
+    char bundle[PATH_MAX], rootfs[PATH_MAX], path[PATH_MAX];
+    if (!realpath(o->bundle ? o->bundle : ".", bundle))
+        return berr_sys(err, errno, "bundle %s", o->bundle ? o->bundle : ".");
+    snprintf(path, sizeof(path), "%s/config.json", bundle);
+    _cleanup_free_ char *config = NULL;
+    size_t config_len = 0;
+    if ((r = fs_read_file(path, &config, &config_len, err)) < 0)
+        return berr_prefix(err, "bundle %s", bundle);
+    json_error_t je;
+    json_t *cj = json_loadb(config, config_len, 0, &je);
+    if (!cj)
+        return berr_set(err, BERR_INVALID, EINVAL, "%s: line %d: %s", path, je.line, je.text);
+    _cleanup_spec_ struct spec *s = spec_from_json(cj, err);
+    json_decref(cj);
+    if (!s)
+        return berr_prefix(err, "%s", path);
+    if (!s->process)
+        return berr_set(err, BERR_INVALID, EINVAL, "%s: process: missing", path);
+    if (!s->linux_)
+        return berr_set(err, BERR_INVALID, EINVAL, "%s: linux: missing", path);
+    if (s->root.path[0] == '/')
+        snprintf(path, sizeof(path), "%s", s->root.path);
+    else
+        snprintf(path, sizeof(path), "%s/%s", bundle, s->root.path);
+    struct stat st;
+    if (!realpath(path, rootfs) || stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+        return berr_set(err, BERR_NOT_FOUND, ENOENT,
+                        "root.path: root filesystem \"%s\" does not exist or is not a directory", path);
+    if (s->process->terminal && !o->console_socket && !o->want_pty)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "process.terminal is true: --console-socket is required");
+    if (!s->process->terminal && o->console_socket)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "--console-socket given but process.terminal is false");
+
+    /* fail early, with the field named, before anything is made */
+    void *filter = NULL;
+    if (s->linux_->seccomp && !(filter = seccomp_prepare(s->linux_->seccomp, err)))
+        return berr_code(*err);
+    _cleanup_free_ char *cgpath = cg_resolve_path(s->linux_->cgroups_path, id, err);
+    if (!cgpath) {
+        seccomp_filter_free(filter);
+        return berr_code(*err);
+    }
+    const struct spec_namespace *userns = spec_namespace(s, CLONE_NEWUSER);
+    if (userns && !userns->path && (!s->linux_->n_uid_mappings || !s->linux_->n_gid_mappings)) {
+        seccomp_filter_free(filter);
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "linux.uidMappings: a new user namespace needs uid and gid mappings");
+    }
+
+    /* Claim the ID: mkdir is atomic, so of two creates of one ID exactly one wins. */
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/%s", root, id);
+    if ((r = fs_mkdir_p(root, 0700)) < 0) {
+        seccomp_filter_free(filter);
+        return berr_sys(err, -r, "state root %s", root);
+    }
+    if (mkdir(dir, 0700) < 0) {
+        int e = errno;
+        seccomp_filter_free(filter);
+        if (e == EEXIST)
+            return berr_set(err, BERR_CONFLICT, EEXIST, "container \"%s\" already exists", id);
+        return berr_sys(err, e, "create state dir %s", dir);
+    }
+
+    pid_t child = -1, init_pid = -1;
+    struct cg *cg = NULL;
+    int sv[2] = {-1, -1}, fifo = -1, console = -1, pty = -1;
+    _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        r = berr_sys(err, errno, "open state dir");
+        goto fail;
+    }
+    if ((r = fs_write_atomic(dfd, "config.json", config, config_len, 0600, err)) < 0)
+        goto fail;
+    snprintf(path, sizeof(path), "%s/exec.fifo", dir);
+    if (mkfifo(path, 0600) < 0) {
+        r = berr_sys(err, errno, "create %s", path);
+        goto fail;
+    }
+    /* O_RDWR never blocks on a fifo; the init holds it and blocks in read() until start */
+    fifo = open(path, O_RDWR | O_CLOEXEC);
+    if (fifo < 0) {
+        r = berr_sys(err, errno, "open %s", path);
+        goto fail;
+    }
+    if (add_default_device_rules(s) < 0) {
+        r = berr_sys(err, ENOMEM, "device rules");
+        goto fail;
+    }
+    if (!(cg = cg_create(cgpath, s->linux_->resources, err))) {
+        r = berr_code(*err);
+        goto fail;
+    }
+    if (o->console_socket && (console = connect_console(o->console_socket, err)) < 0) {
+        r = console;
+        goto fail;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        r = berr_sys(err, errno, "socketpair");
+        goto fail;
+    }
+    int one = 1;
+    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+
+    /* Namespaces: the common case (none given by path, no time namespace) is one clone()
+     * with all the flags. Otherwise the child joins and unshares itself; pid and time
+     * namespaces given by path are joined here, for our children. */
+    bool complex = false;
+    unsigned long flags = 0;
+    for (size_t i = 0; i < s->linux_->n_namespaces; i++) {
+        const struct spec_namespace *ns = &s->linux_->namespaces[i];
+        if (ns->path || ns->type == CLONE_NEWTIME)
+            complex = true;
+        if (!ns->path && ns->type != CLONE_NEWCGROUP)
+            flags |= ns->type;
+    }
+    if (complex) {
+        flags = 0;
+        static const int for_children[] = {CLONE_NEWPID, CLONE_NEWTIME};
+        for (size_t i = 0; i < 2; i++) {
+            const struct spec_namespace *ns = spec_namespace(s, for_children[i]);
+            if (!ns || !ns->path)
+                continue;
+            _cleanup_close_ int nsfd = open(ns->path, O_RDONLY | O_CLOEXEC);
+            if (nsfd < 0 || setns(nsfd, ns->type) < 0) {
+                r = berr_sys(err, errno, "linux.namespaces %s: join %s", spec_ns_name(ns->type), ns->path);
+                goto fail;
+            }
+        }
+    }
+    if (o->subreaper)
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+    struct init_config ic = {
+        .spec = s,
+        .id = id,
+        .bundle = bundle,
+        .rootfs = rootfs,
+        .cgroup_path = cgpath,
+        .sync_fd = sv[1],
+        .fifo_fd = fifo,
+        .console_fd = console,
+        .no_pivot = o->no_pivot,
+        .no_new_keyring = o->no_new_keyring,
+        .preserve_fds = o->preserve_fds,
+        .complex = complex,
+        .clone_flags = flags,
+        .seccomp = filter,
+    };
+    child = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+    if (child < 0) {
+        r = berr_sys(err, errno, "clone");
+        goto fail;
+    }
+    if (child == 0) {
+        close(sv[0]);
+        init_container(&ic);
+        _exit(1);
+    }
+    init_pid = child;
+    close(sv[1]);
+    sv[1] = -1;
+    close(fifo);
+    fifo = -1;
+    if (console >= 0) {
+        close(console);
+        console = -1;
+    }
+
+    if ((r = cg_enter(cg, child, err)) < 0)
+        goto fail;
+    if (!complex && userns && !userns->path && (r = write_maps(child, s, err)) < 0)
+        goto fail;
+    if ((r = sync_send(sv[0], SYNC_GO, 0)) < 0) {
+        r = berr_sys(err, -r, "start container init");
+        goto fail;
+    }
+    for (;;) {
+        struct sync_msg m;
+        int pfd = -1;
+        pid_t from = 0;
+        r = sync_recv(sv[0], &m, &pfd, &from);
+        if (r < 0) {
+            int status = 0;
+            if (waitpid(child, &status, WNOHANG) == child)
+                child = -1;
+            r = berr_set(err, BERR_INTERNAL, EIO, "container init exited during setup");
+            goto fail;
+        }
+        if (m.type == SYNC_ERROR) {
+            r = berr_set(err, m.kind, m.value ? m.value : EIO, "%s", m.text);
+            goto fail;
+        } else if (m.type == SYNC_MAPS) {
+            if ((r = write_maps(child, s, err)) < 0)
+                goto fail;
+            sync_send(sv[0], SYNC_MAPS_DONE, 0);
+        } else if (m.type == SYNC_PID) {
+            /* the real init, one fork below the child; the child exits now */
+            init_pid = from;
+            while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+                ;
+            child = -1;
+        } else if (m.type == SYNC_HOOKS) {
+            struct hook_state hs = {id, bundle, "creating", init_pid, s};
+            if ((r = hooks_run(s, HOOK_PRESTART, &hs, err)) < 0 ||
+                (r = hooks_run(s, HOOK_CREATE_RUNTIME, &hs, err)) < 0)
+                goto fail;
+            sync_send(sv[0], SYNC_HOOKS_DONE, 0);
+        } else if (m.type == SYNC_PTY) {
+            if (pty >= 0)
+                close(pty);
+            pty = pfd;
+        } else if (m.type == SYNC_READY) {
+            break;
+        }
+    }
+
+    struct rt_state rs = {.id = (char *)id, .dir = dir, .pid = init_pid,
+                          .start_time = proc_start_time(init_pid), .bundle = bundle,
+                          .rootfs = rootfs, .cgroup = cgpath, .owner = ""};
+    char created[64];
+    rt_now_rfc3339(created, sizeof(created));
+    rs.created = created;
+    if (o->pid_file && (r = write_pid_file(o->pid_file, init_pid, err)) < 0)
+        goto fail;
+    if ((r = rt_state_save(&rs, err)) < 0)
+        goto fail;
+    close(sv[0]);
+    cg_free(cg);
+    seccomp_filter_free(filter);
+    *ret_pid = init_pid;
+    if (ret_pty)
+        *ret_pty = pty;
+    else if (pty >= 0)
+        close(pty);
+    return 0;
+
+fail:
+    undo_create(child, init_pid, cg, dir);
+    cg_free(cg);
+    seccomp_filter_free(filter);
+    if (sv[0] >= 0)
+        close(sv[0]);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (fifo >= 0)
+        close(fifo);
+    if (console >= 0)
+        close(console);
+    if (pty >= 0)
+        close(pty);
+    return r;
+}
+
+struct spec *rt_load_config(const char *root, const char *id, json_t **ret_json, struct berr **err)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s/config.json", root, id);
+    json_error_t je;
+    json_t *j = json_load_file(path, 0, &je);
+    if (!j) {
+        berr_set(err, BERR_INTERNAL, EIO, "container \"%s\": saved config: %s", id, je.text);
+        return NULL;
+    }
+    struct spec *s = spec_from_json(j, err);
+    if (ret_json && s)
+        *ret_json = j;
+    else
+        json_decref(j);
+    return s;
+}
+
+static const char *status_hint(enum rt_status s)
+{
+    return rt_status_name(s);
+}
+
+int rt_start(const char *root, const char *id, struct berr **err)
+{
+    _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
+    if (!st)
+        return berr_code(*err);
+    enum rt_status status = rt_state_status(st);
+    if (status != RT_CREATED)
+        return berr_set(err, BERR_CONFLICT, EBUSY,
+                        "cannot start container \"%s\": it is %s, not created", id, status_hint(status));
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/exec.fifo", st->dir);
+    /* with no reader (the init is gone) a non-blocking open fails with ENXIO */
+    _cleanup_close_ int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return berr_sys(err, errno, "start container \"%s\": its init is gone", id);
+    if (write(fd, "0", 1) != 1)
+        return berr_sys(err, errno, "start container \"%s\"", id);
+    unlink(path);
+
+    _cleanup_spec_ struct spec *s = rt_load_config(root, id, NULL, err);
+    if (!s)
+        return berr_code(*err);
+    struct berr *herr = NULL;
+    struct hook_state hs = {id, st->bundle, "running", st->pid, s};
+    if (hooks_run(s, HOOK_POSTSTART, &hs, &herr) < 0) {
+        log_warn("%s", herr->msg);
+        berr_free(herr);
+    }
+    return 0;
+}
+
+json_t *rt_state(const char *root, const char *id, struct berr **err)
+{
+    _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
+    if (!st)
+        return NULL;
+    return rt_state_json(st);
+}
+
+json_t *rt_list(const char *root, struct berr **err)
+{
+    json_t *a = json_array();
+    _cleanup_closedir_ DIR *d = opendir(root);
+    if (!d)
+        return a; /* no root yet: no containers */
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        struct berr *e = NULL;
+        struct rt_state *st = rt_state_load(root, de->d_name, &e);
+        berr_free(e);
+        if (!st)
+            continue;
+        json_array_append_new(a, rt_state_json(st));
+        rt_state_free(st);
+    }
+    return a;
+}
+
+static struct cg *state_cg(const struct rt_state *st)
+{
+    if (!st->cgroup || !st->cgroup[0])
+        return NULL;
+    struct cg *cg = calloc(1, sizeof(*cg));
+    if (cg)
+        cg->path = strdup(st->cgroup);
+    return cg;
+}
+
+int rt_kill(const char *root, const char *id, int sig, bool all, struct berr **err)
+{
+    _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
+    if (!st)
+        return berr_code(*err);
+    enum rt_status status = rt_state_status(st);
+    if (status == RT_STOPPED || status == RT_CREATING) {
+        if (!all)
+            return berr_set(err, BERR_CONFLICT, ESRCH, "container \"%s\" is not running", id);
+    }
+    _cleanup_cg_ struct cg *cg = state_cg(st);
+    if (all && cg)
+        return cg_kill_all(cg, sig, err);
+    /* the pid is checked against its start time: a reused pid is never signalled */
+    int pidfd = syscall(SYS_pidfd_open, st->pid, 0);
+    if (pidfd < 0)
+        return berr_sys(err, errno, "kill container \"%s\"", id);
+    int r = 0;
+    if (!proc_alive(st->pid, st->start_time))
+        r = berr_set(err, BERR_CONFLICT, ESRCH, "container \"%s\" is not running", id);
+    else if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+        r = berr_sys(err, errno, "kill container \"%s\"", id);
+    close(pidfd);
+    return r;
+}
+
+int rt_delete(const char *root, const char *id, bool force, struct berr **err)
+{
+    _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
+    if (!st)
+        return berr_code(*err);
+    enum rt_status status = rt_state_status(st);
+    if (status == RT_CREATING) {
+        if (!force)
+            return berr_set(err, BERR_CONFLICT, EBUSY,
+                            "container \"%s\" is being created (use --force if its creator died)", id);
+    } else if ((status == RT_RUNNING || status == RT_PAUSED) && !force) {
+        return berr_set(err, BERR_CONFLICT, EBUSY,
+                        "cannot delete container \"%s\" that is %s: stop it first or use --force",
+                        id, rt_status_name(status));
+    }
+    _cleanup_cg_ struct cg *cg = state_cg(st);
+    /* whatever still runs in the container's cgroup goes with it (created init, or
+     * processes left when the container shared the host's pid namespace) */
+    if (cg)
+        cg_kill_all(cg, SIGKILL, NULL);
+    if (status != RT_STOPPED && st->written && proc_alive(st->pid, st->start_time))
+        kill(st->pid, SIGKILL);
+    for (int i = 0; i < 1000 && st->written && proc_alive(st->pid, st->start_time); i++)
+        usleep(2000);
+    int r = 0;
+    if (cg && (r = cg_destroy(cg, err)) < 0)
+        return berr_prefix(err, "delete container \"%s\"", id);
+
+    _cleanup_spec_ struct spec *s = st->written ? rt_load_config(root, id, NULL, NULL) : NULL;
+    if (s) {
+        struct berr *herr = NULL;
+        struct hook_state hs = {id, st->bundle, "stopped", 0, s};
+        if (hooks_run(s, HOOK_POSTSTOP, &hs, &herr) < 0) {
+            log_warn("%s", herr->msg);
+            berr_free(herr);
+        }
+    }
+    if ((r = fs_rm_rf(st->dir)) < 0)
+        return berr_sys(err, -r, "remove state of container \"%s\"", id);
+    return 0;
+}
+
+int rt_pause(const char *root, const char *id, bool pause, struct berr **err)
+{
+    _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
+    if (!st)
+        return berr_code(*err);
+    enum rt_status status = rt_state_status(st);
+    if (pause && status != RT_RUNNING && status != RT_CREATED)
+        return berr_set(err, BERR_CONFLICT, EBUSY, "cannot pause container \"%s\": it is %s", id,
+                        rt_status_name(status));
+    if (!pause && status != RT_PAUSED)
+        return berr_set(err, BERR_CONFLICT, EBUSY, "cannot resume container \"%s\": it is %s, not paused",
+                        id, rt_status_name(status));
+    _cleanup_cg_ struct cg *cg = state_cg(st);
+    if (!cg)
+        return berr_set(err, BERR_UNSUPPORTED, ENOTSUP, "container \"%s\" has no cgroup", id);
+    return cg_freeze(cg, pause, err);
+}
+
+int rt_ps(const char *root, const char *id, pid_t **ret, size_t *ret_n, struct berr **err)
+{
+    _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
+    if (!st)
+        return berr_code(*err);
+    _cleanup_cg_ struct cg *cg = state_cg(st);
+    if (!cg) {
+        *ret = NULL;
+        *ret_n = 0;
+        return 0;
+    }
+    return cg_pids(cg, ret, ret_n, err);
+}
+
+int rt_update(const char *root, const char *id, const struct spec_resources *res, struct berr **err)
+{
+    _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
+    if (!st)
+        return berr_code(*err);
+    enum rt_status status = rt_state_status(st);
+    if (status == RT_STOPPED || status == RT_CREATING)
+        return berr_set(err, BERR_CONFLICT, EBUSY, "cannot update container \"%s\": it is %s", id,
+                        rt_status_name(status));
+    _cleanup_cg_ struct cg *cg = state_cg(st);
+    if (!cg)
+        return berr_set(err, BERR_UNSUPPORTED, ENOTSUP, "container \"%s\" has no cgroup", id);
+    return cg_update(cg, res, err);
+}
+
+int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_t *ret_pid,
+            int *ret_status, struct berr **err)
+{
+    int r;
+    _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
+    if (!st)
+        return berr_code(*err);
+    enum rt_status status = rt_state_status(st);
+    if (status != RT_RUNNING && status != RT_CREATED)
+        return berr_set(err, BERR_CONFLICT, EBUSY, "cannot exec in container \"%s\": it is %s", id,
+                        rt_status_name(status));
+    _cleanup_spec_ struct spec *s = rt_load_config(root, id, NULL, err);
+    if (!s)
+        return berr_code(*err);
+    if (o->process->terminal && !o->console_socket && (o->detach || !o->want_pty))
+        return berr_set(err, BERR_INVALID, EINVAL, "--tty with --detach needs --console-socket");
+    void *filter = NULL;
+    if (s->linux_ && s->linux_->seccomp && !(filter = seccomp_prepare(s->linux_->seccomp, err)))
+        return berr_code(*err);
+    _cleanup_cg_ struct cg *cg = state_cg(st);
+    int sv[2] = {-1, -1}, console = -1, pty = -1;
+    pid_t child = -1;
+    if (o->console_socket && (console = connect_console(o->console_socket, err)) < 0) {
+        r = console;
+        goto out;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        r = berr_sys(err, errno, "socketpair");
+        goto out;
+    }
+    /* pid and time namespaces apply to children: join them here, the rest in the child */
+    static const char *kids[] = {"pid", "time"};
+    static const int kid_types[] = {CLONE_NEWPID, CLONE_NEWTIME};
+    for (int i = 0; i < 2; i++) {
+        char p[64], self[64];
+        snprintf(p, sizeof(p), "/proc/%d/ns/%s", st->pid, kids[i]);
+        snprintf(self, sizeof(self), "/proc/self/ns/%s_for_children", kids[i]);
+        struct stat a, b;
+        if (stat(p, &a) < 0)
+            continue;
+        if (stat(self, &b) == 0 && a.st_ino == b.st_ino)
+            continue;
+        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, kid_types[i]) < 0) {
+            r = berr_sys(err, errno, "join %s namespace of container \"%s\"", kids[i], id);
+            goto out;
+        }
+    }
+    struct exec_config ec = {.spec = s, .process = o->process, .target = st->pid,
+                             .sync_fd = sv[1], .console_fd = console, .seccomp = filter,
+                             .preserve_fds = o->preserve_fds};
+    child = fork();
+    if (child < 0) {
+        r = berr_sys(err, errno, "fork");
+        goto out;
+    }
+    if (child == 0) {
+        close(sv[0]);
+        init_exec(&ec);
+        _exit(126);
+    }
+    close(sv[1]);
+    sv[1] = -1;
+    if (console >= 0) {
+        close(console);
+        console = -1;
+    }
+    if (cg && (r = cg_enter(cg, child, err)) < 0)
+        goto out;
+    sync_send(sv[0], SYNC_GO, 0);
+    for (;;) {
+        struct sync_msg m;
+        int pfd = -1;
+        r = sync_recv(sv[0], &m, &pfd, NULL);
+        if (r == -EPIPE)
+            break; /* exec'd: the socket closed on exec */
+        if (r < 0) {
+            r = berr_sys(err, -r, "exec");
+            goto out;
+        }
+        if (m.type == SYNC_ERROR) {
+            r = berr_set(err, m.kind, m.value ? m.value : EIO, "%s", m.text);
+            goto out;
+        }
+        if (m.type == SYNC_PTY) {
+            if (pty >= 0)
+                close(pty);
+            pty = pfd;
+        }
+    }
+    r = 0;
+    if (o->pid_file && (r = write_pid_file(o->pid_file, child, err)) < 0)
+        goto out;
+    *ret_pid = child;
+    if (o->detach) {
+        child = -1; /* leave it running */
+        goto out;
+    }
+    *ret_status = rt_wait_foreground(child, pty, err);
+    child = -1;
+out:
+    if (r < 0 && child > 0) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+    }
+    seccomp_filter_free(filter);
+    if (sv[0] >= 0)
+        close(sv[0]);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (console >= 0)
+        close(console);
+    if (pty >= 0)
+        close(pty);
+    return r;
+}
+
+static int drain_pty(int pty)
+{
+    char buf[16384];
+    int fl = fcntl(pty, F_GETFL);
+    fcntl(pty, F_SETFL, fl | O_NONBLOCK);
+    for (;;) {
+        ssize_t n = read(pty, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        if (write(STDOUT_FILENO, buf, n) < 0)
+            break;
+    }
+    return 0;
+}
+
+int rt_wait_foreground(pid_t pid, int pty, struct berr **err)
+{
+    /* Every signal a user can send to us goes to the container instead, as docker run's
+     * --sig-proxy does; SIGCHLD tells us when it is done. */
+    sigset_t set, old;
+    sigfillset(&set);
+    sigdelset(&set, SIGSEGV);
+    sigdelset(&set, SIGBUS);
+    sigdelset(&set, SIGILL);
+    sigdelset(&set, SIGFPE);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    int status = -1, code = 255;
+    bool pty_open = pty >= 0;
+    for (;;) {
+        pid_t w = waitpid(-1, &status, WNOHANG);
+        if (w == pid) {
+            code = proc_exit_code(status);
+            break;
+        }
+        if (w < 0 && errno == ECHILD)
+            break;
+        if (w > 0)
+            continue; /* reaped an orphan that was reparented to us */
+        if (pty_open) {
+            if (pty_relay(pty, sfd) == 1)
+                pty_open = false; /* hung up: every slave fd closed */
+        } else {
+            struct pollfd p = {.fd = sfd, .events = POLLIN};
+            poll(&p, 1, -1);
+        }
+        struct signalfd_siginfo si;
+        while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+            if (si.ssi_signo == SIGWINCH && pty >= 0) {
+                struct winsize ws;
+                if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+                    ioctl(pty, TIOCSWINSZ, &ws);
+                continue;
+            }
+            if (si.ssi_signo == SIGCHLD || si.ssi_signo == SIGWINCH)
+                continue;
+            kill(pid, si.ssi_signo);
+        }
+    }
+    if (pty >= 0)
+        drain_pty(pty);
+    close(sfd);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return code;
+}
