@@ -34,9 +34,11 @@ static int v1_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
     if (!dir)
         return berr_sys(err, ENOMEM, "linux.resources.memory");
     int r;
+    /* swap 0 means unset, as in runc: it cannot be below the memory limit */
+    bool swap = m->swap.set && m->swap.v != 0;
 
     /* Check before writing anything that every requested knob exists. */
-    if (m->swap.set && !cg_has_file(dir, "memory.memsw.limit_in_bytes"))
+    if (swap && !cg_has_file(dir, "memory.memsw.limit_in_bytes"))
         return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP,
                         "linux.resources.memory.swap: swap limit not supported by this kernel "
                         "(no memory.memsw.limit_in_bytes file: boot with swapaccount=1)");
@@ -49,7 +51,7 @@ static int v1_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
      * the new mem+swap limit is above the current one raise it first, else lower the memory
      * limit first. */
     bool swap_first = false;
-    if (m->swap.set) {
+    if (swap) {
         _cleanup_free_ char *cur = NULL;
         uint64_t cur_memsw = 0;
         swap_first = m->swap.v < 0 || cg_read(dir, "memory.memsw.limit_in_bytes", &cur) < 0 ||
@@ -67,7 +69,7 @@ static int v1_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
         if (r < 0)
             return r;
     }
-    if (m->swap.set && !swap_first) {
+    if (swap && !swap_first) {
         r = set_i64(c, h, "memory.memsw.limit_in_bytes", m->swap.v,
                     "linux.resources.memory.swap", "swap limit", err);
         if (r < 0)

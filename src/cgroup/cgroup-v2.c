@@ -117,7 +117,7 @@ static int v2_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
 
     /* OCI's swap is v1's memory+swap; v2's memory.swap.max is swap alone. */
     int64_t swap = -1;
-    if (m->swap.set && m->swap.v >= 0) {
+    if (m->swap.set && m->swap.v > 0) {
         if (!m->limit.set || m->limit.v < 0)
             return berr_set(err, BERR_INVALID, EINVAL,
                             "linux.resources.memory.swap: a swap limit needs a memory limit on "
@@ -135,7 +135,7 @@ static int v2_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
         if (r < 0)
             return r;
     }
-    if (m->swap.set) {
+    if (m->swap.set && m->swap.v != 0) { /* 0 means unset, as in runc */
         r = set_limit(c, "memory.swap.max", swap, "linux.resources.memory.swap", "swap limit",
                       err);
         if (r < 0)

@@ -4,7 +4,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
-int caps_apply(const struct spec_caps *c, struct berr **err)
+int caps_drop_bounding(const struct spec_caps *c, struct berr **err)
 {
     int last = cap_max_bits() - 1;
     /* Bounding first: once a capability leaves it, nothing in this process tree (no setuid
@@ -15,6 +15,12 @@ int caps_apply(const struct spec_caps *c, struct berr **err)
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
             return berr_sys(err, errno, "process.capabilities.bounding: drop %s", spec_cap_name(cap));
     }
+    return 0;
+}
+
+int caps_apply(const struct spec_caps *c, struct berr **err)
+{
+    int last = cap_max_bits() - 1;
     cap_t caps = cap_init();
     if (!caps)
         return berr_sys(err, errno, "process.capabilities");

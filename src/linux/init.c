@@ -326,6 +326,19 @@ static int join_ns(const struct spec_namespace *ns, struct berr **err)
     return 0;
 }
 
+/* The container's process starts with every signal at its default and none blocked, whatever
+ * the runtime's caller had ignored (a shell's job control, a supervisor's SIGPIPE). */
+static void reset_signals(void)
+{
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    for (int sig = 1; sig < _NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            sigaction(sig, &dfl, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* ---- the container's init ---- */
 
 static int init_setup(struct init_config *c, struct berr **err)
@@ -523,6 +536,8 @@ static int init_setup(struct init_config *c, struct berr **err)
     /* Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: do it before the caps go. */
     if (c->seccomp && !p->no_new_privileges && (r = seccomp_load_filter(c->seccomp, err)) < 0)
         return r;
+    if (p->caps.set && (r = caps_drop_bounding(&p->caps, err)) < 0)
+        return r;
     if ((r = set_user(&p->user, err)) < 0)
         return r;
     if (p->caps.set && (r = caps_apply(&p->caps, err)) < 0)
@@ -561,6 +576,7 @@ static int init_setup(struct init_config *c, struct berr **err)
     }
     /* No fd of the host reaches the container, apart from stdio and those asked for. */
     syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    reset_signals();
     if (c->seccomp && p->no_new_privileges && (r = seccomp_load_filter(c->seccomp, err)) < 0) {
         dprintf(STDERR_FILENO, "%s: %s\n", log_program(), (*err)->msg);
         _exit(1);
@@ -649,6 +665,8 @@ static int exec_setup(struct exec_config *c, struct berr **err)
     fix_stdio_owner(p->user.uid, p->user.gid);
     if (c->seccomp && !p->no_new_privileges && (r = seccomp_load_filter(c->seccomp, err)) < 0)
         return r;
+    if (p->caps.set && (r = caps_drop_bounding(&p->caps, err)) < 0)
+        return r;
     if ((r = set_user(&p->user, err)) < 0)
         return r;
     if (p->caps.set && (r = caps_apply(&p->caps, err)) < 0)
@@ -661,6 +679,7 @@ static int exec_setup(struct exec_config *c, struct berr **err)
         return r;
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+    reset_signals();
     /* the sync socket is close-on-exec: EOF tells the runtime the exec happened */
     execve(exe, p->args, p->env ? p->env : (char *[]){NULL});
     return berr_set(err, errno == ENOENT ? BERR_NOT_FOUND : BERR_INVALID, errno, "exec \"%s\": %s",

@@ -83,7 +83,9 @@ int mounts_pivot(const char *rootfs, bool no_pivot, struct berr **err);
 int mounts_finish(const struct spec *s, struct berr **err);
 
 /* caps.c */
-/* Drops the bounding set to caps->bounding and sets the other four sets. */
+/* Drops the bounding set to caps->bounding (needs CAP_SETPCAP: before the user switch). */
+int caps_drop_bounding(const struct spec_caps *caps, struct berr **err);
+/* Sets effective, permitted, inheritable and ambient (after the user switch). */
 int caps_apply(const struct spec_caps *caps, struct berr **err);
 
 /* terminal.c */

@@ -224,7 +224,7 @@ const char *spec_cap_name(int cap)
     char *n = cap_to_name(cap);
     if (!n)
         return "?";
-    snprintf(buf, sizeof(buf), "CAP_%s", n);
+    snprintf(buf, sizeof(buf), "%s", n);
     for (char *p = buf; *p; p++)
         *p = toupper(*p);
     cap_free(n);

@@ -420,9 +420,8 @@ for f in "${EXTRA[@]}"; do
 done
 if [[ -d $R/usr/lib/x86_64-linux-gnu ]]; then
 	# glibc dlopen()s libgcc_s for pthread_cancel and unwinding
-	for l in /lib/x86_64-linux-gnu/libgcc_s.so.1; do
-		if [[ -e $l && ! -e $R/usr$l ]]; then cp -L "$l" "$R/usr$l"; fi
-	done
+	l=/lib/x86_64-linux-gnu/libgcc_s.so.1
+	if [[ -e $l && ! -e $R/usr$l ]]; then cp -L "$l" "$R/usr$l"; fi
 fi
 
 (cd "$R" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |

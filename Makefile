@@ -1,0 +1,73 @@
+# berth — friendly entry points over meson/ninja. `make demo` and `make check` set up
+# everything they need on a fresh Debian 12 machine when run as root.
+
+PREFIX ?= /usr/local
+BUILD ?= build
+BATS_JOBS ?= 1
+
+# Debian packages: to build, to test, to benchmark
+BUILD_DEPS = meson ninja-build pkg-config gcc libseccomp-dev libcap-dev libjansson-dev
+TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux containerd
+BENCH_DEPS = hyperfine crun runc
+
+.PHONY: all build deps test-deps bench-deps demo check check-unit check-bats check-v2 \
+        install bench format format-check clean
+
+all: build
+
+# Installs the Debian packages that are missing (as root); says what to do otherwise.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "berth: missing packages:$$missing (run as root, or apt-get install them)"; exit 1; fi; \
+		echo "installing:$$missing"; \
+		if [ ! -f $(BUILD)/.apt-updated ]; then apt-get update -qq && mkdir -p $(BUILD) && touch $(BUILD)/.apt-updated; fi; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(BUILD_DEPS))
+
+test-deps: deps
+	$(call apt_install,$(TEST_DEPS))
+
+bench-deps: test-deps
+	$(call apt_install,$(BENCH_DEPS))
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+	ln -sf berth $(BUILD)/berth-runtime
+
+demo: test-deps build
+	@sh tests/demo.sh $(BUILD)/berth
+
+check: test-deps build check-unit check-bats check-v2
+
+check-unit: build
+	meson test -C $(BUILD) --print-errorlogs
+
+check-bats: build
+	bats --jobs $(BATS_JOBS) tests/
+
+# cgroup v2 for real: a small VM with a pure cgroup2 hierarchy (qemu, software emulation)
+check-v2: build
+	tests/vm/run-vm.sh $(BUILD)/berth tests/vm/cgroup-v2.sh
+
+install: build
+	meson install -C $(BUILD)
+
+bench: bench-deps build
+	bench/start.sh $(BUILD)/berth-runtime
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
