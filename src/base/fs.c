@@ -183,6 +183,11 @@ int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags
                 return berr_sys(err, errno, "create %s in the root filesystem", path);
             }
             nfd = fs_openat_in_root(rootfd, prefix, want, 0);
+            if (nfd == -ENOENT)
+                return berr_set(err, BERR_INVALID, ENOENT,
+                                "create %s in the root filesystem: %s is a symlink to a path that "
+                                "does not exist there",
+                                path, prefix);
         }
         if (nfd < 0)
             return berr_sys(err, -nfd, "open %s in the root filesystem", path);
