@@ -6,7 +6,7 @@ BUILD ?= build
 BATS_JOBS ?= 1
 
 # Debian packages: to build, to test, to benchmark
-BUILD_DEPS = meson ninja-build pkg-config gcc libseccomp-dev libcap-dev libjansson-dev
+BUILD_DEPS = meson ninja-build pkg-config gcc libseccomp-dev libcap-dev libjansson-dev libssl-dev
 TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux containerd
 BENCH_DEPS = hyperfine crun runc
 

@@ -534,7 +534,7 @@ static int init_setup(struct init_config *c, struct berr **err)
     fix_stdio_owner(p->user.uid, p->user.gid);
 
     /* Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: do it before the caps go. */
-    if (c->seccomp && !p->no_new_privileges && (r = seccomp_load_filter(c->seccomp, err)) < 0)
+    if (c->seccomp && !p->no_new_privileges && (r = seccomp_prog_load(c->seccomp, err)) < 0)
         return r;
     if (p->caps.set && (r = caps_drop_bounding(&p->caps, err)) < 0)
         return r;
@@ -577,7 +577,7 @@ static int init_setup(struct init_config *c, struct berr **err)
     /* No fd of the host reaches the container, apart from stdio and those asked for. */
     syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
     reset_signals();
-    if (c->seccomp && p->no_new_privileges && (r = seccomp_load_filter(c->seccomp, err)) < 0) {
+    if (c->seccomp && p->no_new_privileges && (r = seccomp_prog_load(c->seccomp, err)) < 0) {
         dprintf(STDERR_FILENO, "%s: %s\n", log_program(), (*err)->msg);
         _exit(1);
     }
@@ -663,7 +663,7 @@ static int exec_setup(struct exec_config *c, struct berr **err)
     if ((r = find_executable(p->args, p->env, exe, sizeof(exe), err)) < 0)
         return r;
     fix_stdio_owner(p->user.uid, p->user.gid);
-    if (c->seccomp && !p->no_new_privileges && (r = seccomp_load_filter(c->seccomp, err)) < 0)
+    if (c->seccomp && !p->no_new_privileges && (r = seccomp_prog_load(c->seccomp, err)) < 0)
         return r;
     if (p->caps.set && (r = caps_drop_bounding(&p->caps, err)) < 0)
         return r;
@@ -675,7 +675,7 @@ static int exec_setup(struct exec_config *c, struct berr **err)
         return berr_sys(err, errno, "process.cwd: chdir %s", p->cwd);
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return berr_sys(err, errno, "process.noNewPrivileges");
-    if (c->seccomp && p->no_new_privileges && (r = seccomp_load_filter(c->seccomp, err)) < 0)
+    if (c->seccomp && p->no_new_privileges && (r = seccomp_prog_load(c->seccomp, err)) < 0)
         return r;
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 #include "base/error.h"
 #include "oci/runtime-spec.h"
+#include "linux/seccomp-cache.h"
 
 /* Messages over the SOCK_SEQPACKET sync socket between runtime (parent) and init (child). */
 enum sync_type {
@@ -49,7 +50,7 @@ struct init_config {
     int preserve_fds;         /* fds 3..3+n-1 of the caller stay open in the container */
     bool complex;             /* namespaces are set up by the child (paths, time ns) */
     unsigned long clone_flags; /* namespaces clone() already made */
-    void *seccomp;            /* prepared filter or NULL */
+    struct seccomp_prog *seccomp; /* compiled filter or NULL */
 };
 
 /* Runs in the cloned child: sets up the container and execs its process. Returns only on
@@ -63,7 +64,7 @@ struct exec_config {
     int sync_fd;
     int console_fd; /* connected console socket, or -1 */
     int preserve_fds;
-    void *seccomp;
+    struct seccomp_prog *seccomp;
 };
 /* Runs in the forked child of `exec`, already in the target's pid (and time) namespace. */
 int init_exec(struct exec_config *c);

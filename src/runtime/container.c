@@ -7,7 +7,7 @@
 #include "cgroup/cgroup.h"
 #include "linux/hooks.h"
 #include "linux/init.h"
-#include "linux/seccomp.h"
+#include "linux/seccomp-cache.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -169,9 +169,24 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     if (!cj)
         return berr_set(err, BERR_INVALID, EINVAL, "%s: line %d: %s", path, je.line, je.text);
     _cleanup_spec_ struct spec *s = spec_from_json(cj, err);
-    json_decref(cj);
-    if (!s)
+    if (!s) {
+        json_decref(cj);
         return berr_prefix(err, "%s", path);
+    }
+    /* fail early, with the field named, before anything is made */
+    struct seccomp_prog prog = {0}, *filter = NULL;
+    if (s->linux_ && s->linux_->seccomp) {
+        char cache[PATH_MAX];
+        snprintf(cache, sizeof(cache), "%s/.seccomp-cache", root);
+        r = seccomp_prog_get(cache, json_object_get(json_object_get(cj, "linux"), "seccomp"),
+                             s->linux_->seccomp, &prog, err);
+        if (r < 0) {
+            json_decref(cj);
+            return r;
+        }
+        filter = &prog;
+    }
+    json_decref(cj);
     if (!s->process)
         return berr_set(err, BERR_INVALID, EINVAL, "%s: process: missing", path);
     if (!s->linux_)
@@ -191,18 +206,14 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         return berr_set(err, BERR_INVALID, EINVAL,
                         "--console-socket given but process.terminal is false");
 
-    /* fail early, with the field named, before anything is made */
-    void *filter = NULL;
-    if (s->linux_->seccomp && !(filter = seccomp_prepare(s->linux_->seccomp, err)))
-        return berr_code(*err);
     _cleanup_free_ char *cgpath = cg_resolve_path(s->linux_->cgroups_path, id, err);
     if (!cgpath) {
-        seccomp_filter_free(filter);
+        seccomp_prog_free(filter);
         return berr_code(*err);
     }
     const struct spec_namespace *userns = spec_namespace(s, CLONE_NEWUSER);
     if (userns && !userns->path && (!s->linux_->n_uid_mappings || !s->linux_->n_gid_mappings)) {
-        seccomp_filter_free(filter);
+        seccomp_prog_free(filter);
         return berr_set(err, BERR_INVALID, EINVAL,
                         "linux.uidMappings: a new user namespace needs uid and gid mappings");
     }
@@ -211,12 +222,12 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s/%s", root, id);
     if ((r = fs_mkdir_p(root, 0700)) < 0) {
-        seccomp_filter_free(filter);
+        seccomp_prog_free(filter);
         return berr_sys(err, -r, "state root %s", root);
     }
     if (mkdir(dir, 0700) < 0) {
         int e = errno;
-        seccomp_filter_free(filter);
+        seccomp_prog_free(filter);
         if (e == EEXIST)
             return berr_set(err, BERR_CONFLICT, EEXIST, "container \"%s\" already exists", id);
         return berr_sys(err, e, "create state dir %s", dir);
@@ -387,7 +398,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         goto fail;
     close(sv[0]);
     cg_free(cg);
-    seccomp_filter_free(filter);
+    seccomp_prog_free(filter);
     *ret_pid = init_pid;
     if (ret_pty)
         *ret_pty = pty;
@@ -398,7 +409,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
 fail:
     undo_create(child, init_pid, cg, dir);
     cg_free(cg);
-    seccomp_filter_free(filter);
+    seccomp_prog_free(filter);
     if (sv[0] >= 0)
         close(sv[0]);
     if (sv[1] >= 0)
@@ -631,14 +642,25 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
     if (status != RT_RUNNING && status != RT_CREATED)
         return berr_set(err, BERR_CONFLICT, EBUSY, "cannot exec in container \"%s\": it is %s", id,
                         rt_status_name(status));
-    _cleanup_spec_ struct spec *s = rt_load_config(root, id, NULL, err);
-    if (!s)
-        return berr_code(*err);
     if (o->process->terminal && !o->console_socket && (o->detach || !o->want_pty))
         return berr_set(err, BERR_INVALID, EINVAL, "--tty with --detach needs --console-socket");
-    void *filter = NULL;
-    if (s->linux_ && s->linux_->seccomp && !(filter = seccomp_prepare(s->linux_->seccomp, err)))
+    json_t *cj = NULL;
+    _cleanup_spec_ struct spec *s = rt_load_config(root, id, &cj, err);
+    if (!s)
         return berr_code(*err);
+    struct seccomp_prog prog = {0}, *filter = NULL;
+    if (s->linux_ && s->linux_->seccomp) {
+        char cache[PATH_MAX];
+        snprintf(cache, sizeof(cache), "%s/.seccomp-cache", root);
+        r = seccomp_prog_get(cache, json_object_get(json_object_get(cj, "linux"), "seccomp"),
+                             s->linux_->seccomp, &prog, err);
+        if (r < 0) {
+            json_decref(cj);
+            return r;
+        }
+        filter = &prog;
+    }
+    json_decref(cj);
     _cleanup_cg_ struct cg *cg = state_cg(st);
     int sv[2] = {-1, -1}, console = -1, pty = -1;
     pid_t child = -1;
@@ -725,7 +747,7 @@ out:
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
     }
-    seccomp_filter_free(filter);
+    seccomp_prog_free(filter);
     if (sv[0] >= 0)
         close(sv[0]);
     if (sv[1] >= 0)
