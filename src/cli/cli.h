@@ -6,3 +6,5 @@
 int cli_fail(struct berr *err, int code);
 /* The runc-compatible runtime CLI: `berth-runtime ...` and `berth runtime ...`. */
 int cmd_runtime(int argc, char **argv);
+/* main()'s argv, for re-executing ourselves */
+extern char **cli_argv;

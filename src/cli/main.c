@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+char **cli_argv;
+
 int cli_fail(struct berr *err, int code)
 {
     log_msg(LOG_LVL_ERROR, "%s", err && err->msg ? err->msg : "unknown error");
@@ -28,6 +30,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    cli_argv = argv;
     const char *self = strrchr(argv[0], '/');
     self = self ? self + 1 : argv[0];
     if (strcmp(self, "berth-runtime") == 0) {
