@@ -35,7 +35,7 @@ load helpers
 }
 
 @test "kill takes signal names and numbers, default SIGTERM" {
-	args sh -c 'trap "echo got-usr1 > /tmp/sig" USR1; touch /tmp/ready; while true; do sleep 0.05; done'
+	args sh -c 'trap "echo got-usr1 > /tmp/sig" USR1; trap "exit 0" TERM; touch /tmp/ready; while true; do sleep 0.05; done'
 	config '.root.readonly = false | .mounts += [{"destination":"/tmp","type":"tmpfs","source":"tmpfs"}]'
 	rt create --bundle "$BUNDLE" "$ID"
 	rt start "$ID"
