@@ -42,8 +42,9 @@ load helpers
 	# pid 1 ignores signals it has no handler for: wait until the trap is set
 	for i in $(seq 50); do rt exec "$ID" test -e /tmp/ready && break; sleep 0.05; done
 	rt kill "$ID" SIGUSR1
-	sleep 0.3
+	for i in $(seq 50); do rt exec "$ID" test -e /tmp/sig && break; sleep 0.05; done
 	run rt exec "$ID" cat /tmp/sig
+	echo "$output"
 	[ "$output" = got-usr1 ]
 	rt kill "$ID" 15
 	wait_status "$ID" stopped
