@@ -4,6 +4,7 @@
 PREFIX ?= /usr/local
 BUILD ?= build
 BATS_JOBS ?= 1
+MESON_OPTS ?=
 
 # Debian packages: to build, to test, to benchmark
 BUILD_DEPS = meson ninja-build pkg-config gcc libseccomp-dev libcap-dev libjansson-dev libssl-dev
@@ -36,7 +37,11 @@ bench-deps: test-deps
 	$(call apt_install,$(BENCH_DEPS))
 
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) --prefix=$(PREFIX)
+	meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_OPTS)
+
+# unit tests also run under AddressSanitizer and UBSan, in a build of their own
+$(BUILD)-asan/build.ninja:
+	meson setup $(BUILD)-asan -Db_sanitize=address,undefined -Db_lundef=false $(MESON_OPTS)
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -47,8 +52,9 @@ demo: test-deps build
 
 check: test-deps build check-unit check-bats check-v2
 
-check-unit: build
+check-unit: build $(BUILD)-asan/build.ninja
 	meson test -C $(BUILD) --print-errorlogs
+	meson test -C $(BUILD)-asan --print-errorlogs
 
 check-bats: build
 	bats --jobs $(BATS_JOBS) tests/
@@ -70,4 +76,4 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-asan

@@ -23,14 +23,19 @@ teardown() {
 
 # leftovers ID: prints what container ID left behind, one thing a line; nothing when clean
 leftovers() {
-	local id=$1 d p root cmd
+	local id=$1 d p cmd
 	[ -e "$ROOT/$id" ] && echo "state dir $ROOT/$id"
 	for d in /sys/fs/cgroup/*/berth/"$id" /sys/fs/cgroup/berth/"$id"; do
 		[ -e "$d" ] && echo "cgroup $d"
 	done
+	local ourns
+	ourns=$(readlink /proc/self/ns/mnt)
 	for p in /proc/[0-9]*; do
-		root=$(readlink "$p/root" 2>/dev/null) || continue
-		case "$root" in "$ROOTFS" | "$ROOTFS"/* | "$TESTDIR"/*) echo "process ${p#/proc/} (root $root)" ;; esac
+		# a container's process: in another mount namespace whose mounts come from our dirs
+		if [ "$(readlink "$p/ns/mnt" 2>/dev/null)" != "$ourns" ] &&
+			grep -qF -e "$ROOTFS" -e "$TESTDIR" "$p/mountinfo" 2>/dev/null; then
+			echo "process ${p#/proc/} ($(cat "$p/comm" 2>/dev/null)) in the container's mounts"
+		fi
 		mapfile -d '' cmd < "$p/cmdline" 2>/dev/null || continue
 		[[ " ${cmd[*]} " == *" $id "* ]] && echo "process ${p#/proc/}: ${cmd[*]}"
 	done
