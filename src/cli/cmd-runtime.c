@@ -52,6 +52,7 @@ static void runtime_usage(FILE *f)
           "  resume    thaw a paused container\n"
           "  update    change the resources of a container\n"
           "  spec      write a default config.json\n"
+          "  events    resource usage and OOM events of a container\n"
           "  features  print what this runtime supports as JSON\n"
           "\n"
           "Global options:\n"
@@ -599,6 +600,63 @@ static int cmd_exec(int argc, char **argv)
     return o.detach ? 0 : status;
 }
 
+/* events: resource stats, and an "oom" event whenever the container's OOM kill count grows */
+static int cmd_events(int argc, char **argv)
+{
+    static const struct option longs[] = {{"stats", no_argument, NULL, 's'},
+                                          {"interval", required_argument, NULL, 'i'},
+                                          {"help", no_argument, NULL, 'h'}, {0}};
+    bool once = false;
+    double interval = 5;
+    int c;
+    while ((c = parse(argc, argv, "h", longs)) != -1) {
+        if (c == 's')
+            once = true;
+        else if (c == 'i') {
+            char *end;
+            interval = strtod(optarg, &end);
+            if (*end == 's')
+                end++;
+            else if (*end == 'm' && end[1] == 's') {
+                interval /= 1000;
+                end += 2;
+            }
+            if (*end || interval <= 0)
+                return fail_msg("events: --interval \"%s\": use e.g. 5s or 500ms", optarg);
+        } else if (c == 'h') {
+            printf("Usage: %s events [--stats] [--interval 5s] ID\n", log_program());
+            return 0;
+        } else
+            return bad_usage("events");
+    }
+    if (need_id(argc, argv, "events") < 0)
+        return 1;
+    const char *id = argv[optind];
+    json_int_t ooms = -1;
+    for (;;) {
+        struct berr *err = NULL;
+        json_t *data = rt_stats(root, id, &err);
+        if (!data)
+            return fail(err);
+        bool running = json_is_true(json_object_get(data, "running"));
+        json_object_del(data, "running");
+        json_int_t now = json_integer_value(json_object_get(data, "oom_kill"));
+        if (!once && ((ooms >= 0 && now > ooms) || (ooms < 0 && now > 0))) {
+            printf("{\"type\":\"oom\",\"id\":\"%s\"}\n", id);
+        }
+        ooms = now;
+        json_t *ev = json_pack("{s:s,s:s,s:o}", "type", "stats", "id", id, "data", data);
+        char *txt = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        printf("%s\n", txt);
+        fflush(stdout);
+        free(txt);
+        json_decref(ev);
+        if (once || !running)
+            return 0; /* a stopped container has no more events */
+        usleep((useconds_t)(interval * 1e6));
+    }
+}
+
 static int cmd_spec(int argc, char **argv)
 {
     static const struct option longs[] = {{"bundle", required_argument, NULL, 'b'},
@@ -775,7 +833,9 @@ int cmd_runtime(int argc, char **argv)
         runtime_usage(stdout);
         return 0;
     }
-    if (!strcmp(cmd, "checkpoint") || !strcmp(cmd, "restore") || !strcmp(cmd, "events"))
+    if (strcmp(cmd, "events") == 0)
+        return cmd_events(sub_argc, sub_argv);
+    if (!strcmp(cmd, "checkpoint") || !strcmp(cmd, "restore"))
         return fail_msg("%s: not supported by berth", cmd);
     return fail_msg("unknown command \"%s\": see --help", cmd);
 }

@@ -616,6 +616,32 @@ int rt_ps(const char *root, const char *id, pid_t **ret, size_t *ret_n, struct b
     return cg_pids(cg, ret, ret_n, err);
 }
 
+json_t *rt_stats(const char *root, const char *id, struct berr **err)
+{
+    _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
+    if (!st)
+        return NULL;
+    if (!st->written) {
+        berr_set(err, BERR_CONFLICT, ESRCH, "container \"%s\" is being created", id);
+        return NULL;
+    }
+    /* a stopped container keeps its cgroup until delete: its counters still tell */
+    _cleanup_cg_ struct cg *cg = state_cg(st);
+    struct cg_stats cs = {0};
+    if (!cg || cg_stats(cg, &cs, err) < 0) {
+        if (!cg)
+            berr_set(err, BERR_UNSUPPORTED, ENOTSUP, "container \"%s\" has no cgroup", id);
+        return NULL;
+    }
+    return json_pack("{s:{s:{s:I}},s:{s:{s:I,s:I,s:I}},s:{s:I,s:I},s:I,s:b}", "cpu", "usage", "total",
+                     (json_int_t)cs.cpu_usage_ns, "memory", "usage", "usage",
+                     (json_int_t)cs.memory_usage, "limit", (json_int_t)cs.memory_limit, "max",
+                     (json_int_t)cs.memory_max_usage, "pids", "current",
+                     (json_int_t)cs.pids_current, "limit", (json_int_t)cs.pids_limit,
+                     "oom_kill", (json_int_t)cs.oom_kills, "running",
+                     rt_state_status(st) != RT_STOPPED);
+}
+
 int rt_update(const char *root, const char *id, const struct spec_resources *res, struct berr **err)
 {
     _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);

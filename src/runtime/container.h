@@ -28,6 +28,9 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err);
 int rt_pause(const char *root, const char *id, bool pause, struct berr **err);
 int rt_ps(const char *root, const char *id, pid_t **ret, size_t *ret_n, struct berr **err);
 int rt_update(const char *root, const char *id, const struct spec_resources *res, struct berr **err);
+/* Resource usage of the container as runc's `events --stats` prints it ("data" object). */
+json_t *rt_stats(const char *root, const char *id, struct berr **err);
+
 /* Every container under root, as state JSON objects. */
 json_t *rt_list(const char *root, struct berr **err);
 /* state JSON of one container */
