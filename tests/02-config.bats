@@ -235,7 +235,7 @@ load helpers
 	[ "$status" -eq 0 ]
 	[ "$output" = started ]
 	run cat "$log"
-	[[ "${lines[0]}" == "prestart "*"\"status\":\"creating\""* ]]
+	[[ "${lines[0]}" == "prestart "*"\"status\":\"created\""* ]]
 	[[ "${lines[1]}" == "createRuntime "*"\"id\":\"$ID\""* ]]
 	[[ "${lines[2]}" == "createContainer mnt:"* ]]
 	[[ "${lines[2]}" != "createContainer $(readlink /proc/self/ns/mnt) "* ]]

@@ -86,6 +86,15 @@ static int v1_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
                     "linux.resources.memory.kernel", "kernel memory limit", err);
         if (r < 0)
             return r;
+        /* Linux 5.16+ keeps the file but ignores what is written to it: read it back, so
+         * that a limit that is not enforced is refused instead of silently dropped. */
+        _cleanup_free_ char *back = NULL;
+        if (m->kernel.v > 0 && cg_read(dir, "memory.kmem.limit_in_bytes", &back) == 0 &&
+            strtoll(back, NULL, 10) != m->kernel.v &&
+            strtoll(back, NULL, 10) != (m->kernel.v / 4096) * 4096)
+            return berr_set(err, BERR_UNSUPPORTED, ENOTSUP,
+                            "linux.resources.memory.kernel: kernel memory limits are not "
+                            "enforced by this kernel (memory.kmem.limit_in_bytes ignores writes)");
     }
     if (m->kernel_tcp.set) {
         r = set_i64(c, h, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp.v,

@@ -188,11 +188,52 @@ int cg_parse_mountinfo(const char *text, struct cg_layout *ret, struct berr **er
     if (!copy)
         return berr_sys(err, ENOMEM, "parse mountinfo");
 
+    /* The mount points of all lines, in order: a cgroup mount that a later mount covers
+     * (at the same place or above it, e.g. a tmpfs over /sys/fs/cgroup/unified) is not
+     * reachable and must not be used. */
+    size_t nlines = 0;
+    for (const char *p = text; *p; p++)
+        nlines += *p == '\n';
+    _cleanup_free_ char **mps = calloc(nlines + 2, sizeof(char *));
+    _cleanup_free_ char *copy2 = strdup(text);
+    if (!mps || !copy2)
+        return berr_sys(err, ENOMEM, "parse mountinfo");
+    size_t nmp = 0;
+    char *s2 = NULL;
+    for (char *line = strtok_r(copy2, "\n", &s2); line && nmp < nlines + 1;
+         line = strtok_r(NULL, "\n", &s2)) {
+        char *f = line;
+        for (int k = 0; k < 4 && f; k++) {
+            f = strchr(f, ' ');
+            if (f)
+                f++;
+        }
+        if (!f)
+            continue;
+        char *end = strchr(f, ' ');
+        if (end)
+            *end = 0;
+        unescape_octal(f);
+        mps[nmp++] = f;
+    }
+
     char *save = NULL;
+    size_t lineno = 0;
     for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         struct mnt cur;
+        size_t this_line = lineno++;
         if (!parse_mount_line(line, &cur))
             continue;
+        bool covered = false;
+        for (size_t k = this_line + 1; k < nmp && !covered; k++) {
+            size_t l = strlen(mps[k]);
+            covered = strcmp(mps[k], cur.mount) == 0 ||
+                      (strncmp(mps[k], cur.mount, l) == 0 && (l == 1 || cur.mount[l] == '/'));
+        }
+        if (covered) {
+            mnt_free(&cur);
+            continue;
+        }
         /* The same hierarchy (same superblock) may be mounted more than once; keep one
          * mount, preferring one that shows the hierarchy's root, and for cgroup2 the
          * standard mount point. */

@@ -45,8 +45,13 @@ int caps_apply(const struct spec_caps *c, struct berr **err)
     for (int cap = 0; cap <= last; cap++) {
         if (!(c->ambient & (1ULL << cap)))
             continue;
+        /* The kernel keeps an ambient capability only while it is permitted and
+         * inheritable. `runc spec`, docker and containerd write ambient lists without the
+         * inheritable set; runc and crun raise what they can and go on, and so do we. */
+        if (!(c->permitted & c->inheritable & (1ULL << cap)))
+            continue;
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-            return berr_sys(err, errno, "process.capabilities.ambient: raise %s (it must also be permitted and inheritable)",
+            return berr_sys(err, errno, "process.capabilities.ambient: raise %s",
                             spec_cap_name(cap));
     }
     return 0;

@@ -3,6 +3,7 @@
 #include "base/cleanup.h"
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -101,12 +102,32 @@ int hooks_run(const struct spec *s, enum spec_hook_kind kind, const struct hook_
     json_t *o = hook_state_json(st);
     _cleanup_free_ char *state = json_dumps(o, JSON_COMPACT);
     json_decref(o);
+    /* poststart and poststop failures do not stop the lifecycle: the remaining hooks still
+     * run, and the caller gets every failure in one error to warn about */
+    bool keep_going = kind == HOOK_POSTSTART || kind == HOOK_POSTSTOP;
+    int first = 0;
     for (size_t i = 0; i < s->hooks.n[kind]; i++) {
         char field[64];
         snprintf(field, sizeof(field), "hooks.%s[%zu]", hook_names[kind], i);
-        int r = run_one(&s->hooks.list[kind][i], field, state ? state : "{}", err);
-        if (r < 0)
+        struct berr *e = NULL;
+        int r = run_one(&s->hooks.list[kind][i], field, state ? state : "{}", &e);
+        if (r >= 0)
+            continue;
+        if (!keep_going) {
+            *err = e;
             return r;
+        }
+        if (!first) {
+            first = r;
+            *err = e;
+        } else {
+            char *m = NULL;
+            if (asprintf(&m, "%s; %s", (*err)->msg, e->msg) >= 0) {
+                free((*err)->msg);
+                (*err)->msg = m;
+            }
+            berr_free(e);
+        }
     }
-    return 0;
+    return first;
 }

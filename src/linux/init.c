@@ -4,6 +4,7 @@
  * protects against. Errors go to the parent over the sync socket; this code never prints. */
 #include "init.h"
 #include "seccomp.h"
+#include "lsm.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -427,7 +428,9 @@ static int init_setup(struct init_config *c, struct berr **err)
                         "linux.namespaces: a mount namespace is required");
 
     umask(0);
-    if (!mntns->path) {
+    /* A mount namespace joined by path gets the root filesystem set up in it too (as
+     * runc does): the spec's root and mounts apply whichever namespace holds them. */
+    {
         /* Nothing we mount may propagate to the host; and pivot_root refuses shared mounts. */
         unsigned long prop = MS_SLAVE | MS_REC;
         unsigned long want = s->linux_->rootfs_propagation_flags;
@@ -466,7 +469,7 @@ static int init_setup(struct init_config *c, struct berr **err)
                        &(struct hook_state){c->id, c->bundle, "creating", getpid(), s}, err)) < 0)
         return r;
 
-    if (!mntns->path && (r = mounts_pivot(c->rootfs, c->no_pivot, err)) < 0)
+    if ((r = mounts_pivot(c->rootfs, c->no_pivot, err)) < 0)
         return r;
 
     if (p && p->terminal) {
@@ -510,14 +513,21 @@ static int init_setup(struct init_config *c, struct berr **err)
         return r;
     if (s->linux_->has_personality && personality(s->linux_->personality) < 0)
         return berr_sys(err, errno, "linux.personality");
-    if (!p)
-        return berr_set(err, BERR_INVALID, EINVAL, "process: missing (needed to start)");
-    if (p->apparmor_profile && p->apparmor_profile[0])
-        return berr_set(err, BERR_UNSUPPORTED, ENOTSUP,
-                        "process.apparmorProfile: AppArmor is not enabled on this host");
-    if (p->selinux_label && p->selinux_label[0])
-        return berr_set(err, BERR_UNSUPPORTED, ENOTSUP,
-                        "process.selinuxLabel: SELinux is not enabled on this host");
+    if (!p) {
+        /* no process: a container that can be created, inspected and deleted, but
+         * `start` refuses it (runtime-spec: start MUST fail if process is not set) */
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        if ((r = sync_send(c->sync_fd, SYNC_READY, getpid())) < 0)
+            return berr_sys(err, -r, "report ready");
+        close(c->sync_fd);
+        for (;;)
+            pause();
+    }
+    if (p->apparmor_profile && p->apparmor_profile[0] &&
+        (r = lsm_apparmor_exec(p->apparmor_profile, err)) < 0)
+        return r;
+    if (p->selinux_label && p->selinux_label[0] && (r = lsm_selinux_exec(p->selinux_label, err)) < 0)
+        return r;
     if ((r = set_rlimits(p, err)) < 0 || (r = set_oom_score_adj(p, err)) < 0)
         return r;
 
@@ -561,7 +571,8 @@ static int init_setup(struct init_config *c, struct berr **err)
         while (n < 0 && errno == EINTR);
         if (n != 1)
             _exit(1);
-        close(c->fifo_fd);
+        /* the fifo stays open until execve closes it: `start` waits for that moment, so
+         * that poststart hooks run after the process is really started */
     }
     close(c->sync_fd);
     c->sync_fd = -1;
@@ -654,9 +665,11 @@ static int exec_setup(struct exec_config *c, struct berr **err)
         if ((r = pty_make_controlling(slave, err)) < 0)
             return r;
     }
-    if (p->apparmor_profile && p->apparmor_profile[0])
-        return berr_set(err, BERR_UNSUPPORTED, ENOTSUP,
-                        "process.apparmorProfile: AppArmor is not enabled on this host");
+    if (p->apparmor_profile && p->apparmor_profile[0] &&
+        (r = lsm_apparmor_exec(p->apparmor_profile, err)) < 0)
+        return r;
+    if (p->selinux_label && p->selinux_label[0] && (r = lsm_selinux_exec(p->selinux_label, err)) < 0)
+        return r;
     if ((r = set_rlimits(p, err)) < 0 || (r = set_oom_score_adj(p, err)) < 0)
         return r;
     char exe[PATH_MAX];

@@ -7,6 +7,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "lsm.h"
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/sched.h>
@@ -334,7 +335,15 @@ static int mount_one(const struct mount_ctx *m, int rootfd, const struct spec_mo
     } else {
         const char *fstype = type;
         const char *src = source ? source : type;
-        if (mount(src, fs_fd_path(target, tp), fstype, sm->flags & ~MS_REMOUNT, sm->data) < 0) {
+        /* linux.mountLabel labels the file systems we make; without SELinux there are no
+         * labels (the kernel would refuse the option) */
+        _cleanup_free_ char *data = NULL;
+        const char *label = m->spec->linux_ ? m->spec->linux_->mount_label : NULL;
+        if (label && label[0] && lsm_selinux_enabled() &&
+            (!strcmp(type, "tmpfs") || !strcmp(type, "devpts") || !strcmp(type, "mqueue")) &&
+            asprintf(&data, "%s%scontext=\"%s\"", sm->data ? sm->data : "", sm->data ? "," : "", label) < 0)
+            return berr_sys(err, ENOMEM, "%s", field);
+        if (mount(src, fs_fd_path(target, tp), fstype, sm->flags & ~MS_REMOUNT, data ? data : sm->data) < 0) {
             int e = errno;
             /* a proc or sysfs can be refused (locked by a user namespace's owner); a
              * devpts without newinstance options still works with fewer options */

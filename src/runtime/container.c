@@ -187,8 +187,6 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         filter = &prog;
     }
     json_decref(cj);
-    if (!s->process)
-        return berr_set(err, BERR_INVALID, EINVAL, "%s: process: missing", path);
     if (!s->linux_)
         return berr_set(err, BERR_INVALID, EINVAL, "%s: linux: missing", path);
     if (s->root.path[0] == '/')
@@ -199,10 +197,11 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     if (!realpath(path, rootfs) || stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
         return berr_set(err, BERR_NOT_FOUND, ENOENT,
                         "root.path: root filesystem \"%s\" does not exist or is not a directory", path);
-    if (s->process->terminal && !o->console_socket && !o->want_pty)
+    bool terminal = s->process && s->process->terminal;
+    if (terminal && !o->console_socket && !o->want_pty)
         return berr_set(err, BERR_INVALID, EINVAL,
                         "process.terminal is true: --console-socket is required");
-    if (!s->process->terminal && o->console_socket)
+    if (!terminal && o->console_socket)
         return berr_set(err, BERR_INVALID, EINVAL,
                         "--console-socket given but process.terminal is false");
 
@@ -372,7 +371,8 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
                 ;
             child = -1;
         } else if (m.type == SYNC_HOOKS) {
-            struct hook_state hs = {id, bundle, "creating", init_pid, s};
+            /* runc and the validation suite say "created" here */
+            struct hook_state hs = {id, bundle, "created", init_pid, s};
             if ((r = hooks_run(s, HOOK_PRESTART, &hs, err)) < 0 ||
                 (r = hooks_run(s, HOOK_CREATE_RUNTIME, &hs, err)) < 0)
                 goto fail;
@@ -455,6 +455,12 @@ int rt_start(const char *root, const char *id, struct berr **err)
     if (status != RT_CREATED)
         return berr_set(err, BERR_CONFLICT, EBUSY,
                         "cannot start container \"%s\": it is %s, not created", id, status_hint(status));
+    _cleanup_spec_ struct spec *s = rt_load_config(root, id, NULL, err);
+    if (!s)
+        return berr_code(*err);
+    if (!s->process)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "cannot start container \"%s\": its config.json has no process", id);
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/exec.fifo", st->dir);
     /* with no reader (the init is gone) a non-blocking open fails with ENXIO */
@@ -463,11 +469,18 @@ int rt_start(const char *root, const char *id, struct berr **err)
         return berr_sys(err, errno, "start container \"%s\": its init is gone", id);
     if (write(fd, "0", 1) != 1)
         return berr_sys(err, errno, "start container \"%s\"", id);
+    close(fd);
+    fd = -1;
+    /* The init holds the fifo open until its execve closes it: when no reader is left,
+     * the container's process is running (or the init died trying). */
+    for (int i = 0; i < 20000; i++) {
+        int probe = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (probe < 0)
+            break;
+        close(probe);
+        usleep(i < 100 ? 50 : 1000);
+    }
     unlink(path);
-
-    _cleanup_spec_ struct spec *s = rt_load_config(root, id, NULL, err);
-    if (!s)
-        return berr_code(*err);
     struct berr *herr = NULL;
     struct hook_state hs = {id, st->bundle, "running", st->pid, s};
     if (hooks_run(s, HOOK_POSTSTART, &hs, &herr) < 0) {
@@ -552,7 +565,7 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err)
         if (!force)
             return berr_set(err, BERR_CONFLICT, EBUSY,
                             "container \"%s\" is being created (use --force if its creator died)", id);
-    } else if ((status == RT_RUNNING || status == RT_PAUSED) && !force) {
+    } else if (status != RT_STOPPED && !force) {
         return berr_set(err, BERR_CONFLICT, EBUSY,
                         "cannot delete container \"%s\" that is %s: stop it first or use --force",
                         id, rt_status_name(status));

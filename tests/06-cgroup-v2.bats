@@ -1,0 +1,130 @@
+#!/usr/bin/env bats
+# cgroup v2 for real: tests/vm/cgroup-v2.sh runs once in a qemu VM with a pure cgroup2
+# hierarchy (tests/vm/run-vm.sh), and each @test here checks one area of its TAP output.
+# Skipped, with the harness's reason, when the VM cannot run on this machine at all.
+#
+# Not `load helpers`: its setup/teardown make bundles on the host, and nothing here does.
+
+BERTH_BUILD=${BERTH_BUILD:-$(cd "$BATS_TEST_DIRNAME/../build" && pwd)}
+
+setup_file() {
+	local out=$BATS_FILE_TMPDIR/vm.out err=$BATS_FILE_TMPDIR/vm.err rc
+	"$BATS_TEST_DIRNAME/vm/run-vm.sh" "$BERTH_BUILD/berth" "$BATS_TEST_DIRNAME/vm/cgroup-v2.sh" \
+		>"$out" 2>"$err" </dev/null && rc=0 || rc=$?
+	echo "$rc" >"$BATS_FILE_TMPDIR/vm.rc"
+	# The script exits 0 or 1; 2 is the harness: no qemu, no kernel, no boot, or a timeout.
+	# Only when the script printed nothing at all did the VM not run: a VM that started the
+	# test and then stopped (a hang, a panic) is a failure, not a skip.
+	if [ "$rc" = 2 ] && ! grep -qE '^(not )?ok [0-9]' "$out"; then
+		{
+			grep -E '^run-vm: (error|FAILED)' "$err" | head -3
+			[ -s "$err" ] || echo "run-vm.sh exited 2 and printed nothing"
+		} >"$BATS_FILE_TMPDIR/vm.skip"
+		[ -s "$BATS_FILE_TMPDIR/vm.skip" ] || tail -n 3 "$err" >"$BATS_FILE_TMPDIR/vm.skip"
+	fi
+}
+
+# vm_ran: skip when the VM could not run; otherwise show the whole output if the test fails
+vm_ran() {
+	if [ -f "$BATS_FILE_TMPDIR/vm.skip" ]; then
+		skip "VM cannot run here: $(tr '\n' ' ' <"$BATS_FILE_TMPDIR/vm.skip")"
+	fi
+	OUT=$(cat "$BATS_FILE_TMPDIR/vm.out")
+}
+
+# area REGEX: the TAP lines whose description starts with REGEX all passed, and there is
+# at least one. A SKIPped area skips.
+area() {
+	vm_ran
+	local lines bad
+	lines=$(grep -E "^(not )?ok [0-9]+ (- |# SKIP )$1" <<<"$OUT" || true)
+	if [ -z "$lines" ]; then
+		echo "no TAP line for '$1' in the VM's output:"
+		cat "$BATS_FILE_TMPDIR/vm.out" "$BATS_FILE_TMPDIR/vm.err"
+		return 1
+	fi
+	echo "$lines"
+	bad=$(grep -A5 -E "^not ok [0-9]+ - $1" <<<"$OUT" | grep -E '^(not ok|#   )' || true)
+	if [ -n "$bad" ]; then
+		echo "--- failed:"
+		echo "$bad"
+		return 1
+	fi
+	if ! grep -qE "^ok [0-9]+ - $1" <<<"$lines"; then
+		skip "$(sed -n 's/^ok [0-9]* # SKIP //p' <<<"$lines" | head -1)"
+	fi
+}
+
+@test "VM: boots and is a pure cgroup v2 host" {
+	vm_ran
+	grep -E '^ok [0-9]+ - host: pure cgroup v2' <<<"$OUT"
+}
+
+@test "memory: limit, reservation, swap -> memory.max, memory.low, memory.swap.max" {
+	area 'mem: (create|memory)'
+}
+
+@test "unified: memory.high" {
+	area 'mem: unified memory.high'
+}
+
+@test "cpu: shares -> cpu.weight, quota/period -> cpu.max, cpus/mems -> cpuset" {
+	area 'cpu: (create|cpu)'
+}
+
+@test "blockIO.weight -> io.weight / io.bfq.weight" {
+	area 'blkio:'
+}
+
+@test "pids: pids.max, and forks beyond it fail" {
+	area 'pids:'
+}
+
+@test "devices (eBPF): allowed devices open, denied ones fail with EPERM" {
+	area 'dev(-allow|-deny|-spec)?:'
+}
+
+@test "the container sees its own cgroup: 0::/ and a cgroup2 /sys/fs/cgroup" {
+	area 'self:'
+}
+
+@test "pause/resume: state and cgroup.freeze/cgroup.events agree" {
+	area 'pause: (create|pause|resume)'
+}
+
+@test "update --resources changes memory.max and pids.max" {
+	area 'pause: (update|still running)'
+}
+
+@test "kill --all KILL kills init and its background children" {
+	area 'killall: (container|kill)'
+}
+
+@test "OOM: run exits 137, memory.events oom_kill > 0" {
+	area 'oom(-run)?: (run|memory)'
+}
+
+@test "delete removes the container's cgroup" {
+	area '[a-z-]+: delete removes'
+	area 'no cgroup left'
+}
+
+@test "a resource the kernel lacks (memory.kernel) is refused, nothing left" {
+	area 'kmem:'
+}
+
+@test "VM: every check passed (exit 0, summary line)" {
+	vm_ran
+	local rc
+	rc=$(cat "$BATS_FILE_TMPDIR/vm.rc")
+	grep -E '^[0-9]+ passed, [0-9]+ failed$' <<<"$OUT" || {
+		echo "no summary line: the script did not finish (run-vm.sh exit $rc)"
+		cat "$BATS_FILE_TMPDIR/vm.out" "$BATS_FILE_TMPDIR/vm.err"
+		return 1
+	}
+	if [ "$rc" != 0 ]; then
+		echo "run-vm.sh exit $rc; failed checks:"
+		grep -A5 -E '^not ok' <<<"$OUT" | grep -E '^(not ok|#   )'
+		return 1
+	fi
+}
