@@ -25,7 +25,7 @@ done
 berth=$(cd "$(dirname "$berth")" && pwd)/$(basename "$berth")
 
 tmp=$(mktemp -d /tmp/berth-bench.XXXXXX)
-cg=berth-bench-$$
+cg=berth/bench-$$
 cleanup() {
 	set +e
 	"$berth" --root "$tmp/root-berth" delete --force bench-berth > /dev/null 2>&1
@@ -41,7 +41,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # the bundle: busybox, and runc's default config, non-terminal, running /bin/true, in a
-# cgroup of its own (an absolute path: a relative one would land under our own cgroup).
+# cgroup of its own under the berth parent (absolute, so runc and crun put it there too).
 # Its ambient capabilities go: runc spec lists them without inheritable ones, so runc and
 # crun fail to raise them and carry on, while berth refuses the config.
 bundle=$tmp/bundle

@@ -64,8 +64,8 @@ teardown_file() {
 	for p in $(awk -v d="$CTRD" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
 		umount -l "$p" 2>/dev/null || true
 	done
-	# ctr puts tasks in /<namespace>/<id> of every hierarchy
-	for d in /sys/fs/cgroup/*/"$NS" /sys/fs/cgroup/"$NS"; do
+	# ctr_run puts tasks in /berth/<namespace>/<id> of every hierarchy
+	for d in /sys/fs/cgroup/*/berth/"$NS" /sys/fs/cgroup/berth/"$NS"; do
 		[ -d "$d" ] || continue
 		rmdir "$d"/* 2>/dev/null || true
 		rmdir "$d" 2>/dev/null || true
@@ -96,8 +96,15 @@ ctr_() {
 }
 
 # ctr_run ARGS...: ctr run with berth-runtime as the shim's runc
+# Its cgroup goes under the berth parent (containerd's default would be /<namespace>/<id>).
 ctr_run() {
-	ctr_ run --runtime io.containerd.runc.v2 --runc-binary "$RUNTIME" --runc-root "$RUNC_ROOT" "$@"
+	local a id="" prev=""
+	for a in "$@"; do
+		[ "$prev" = "$IMAGE" ] && id=$a
+		prev=$a
+	done
+	ctr_ run --runtime io.containerd.runc.v2 --runc-binary "$RUNTIME" --runc-root "$RUNC_ROOT" \
+		--cgroup "/berth/$NS/$id" "$@"
 }
 
 # blob FILE: moves FILE into the layout's blobs, prints its digest
@@ -162,7 +169,7 @@ task_status() {
 	[ "$("$RUNTIME" --root "$RUNC_ROOT/$NS" state run2 | jq -r .status)" = running ]
 	[ "$("$RUNTIME" --root "$RUNC_ROOT/$NS" state run2 | jq -r .pid)" = "$pid" ]
 	[ "$(cat /proc/$pid/comm)" = sleep ]
-	grep -q "/$NS/run2" /proc/$pid/cgroup
+	grep -q "/berth/$NS/run2" /proc/$pid/cgroup
 }
 
 @test "ctr task exec runs a process in the task and returns its exit code" {
@@ -192,7 +199,7 @@ task_status() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"does not exist"* ]]
 	local d
-	for d in /sys/fs/cgroup/*/"$NS"/kill1; do
+	for d in /sys/fs/cgroup/*/berth/"$NS"/kill1; do
 		[ ! -e "$d" ] || { echo "cgroup left: $d" >&2; return 1; }
 	done
 	! grep -q "$CTRD/state/.*/kill1/rootfs" /proc/self/mountinfo
