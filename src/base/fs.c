@@ -50,8 +50,23 @@ int fs_read_file(const char *path, char **ret, size_t *ret_len, struct berr **er
     return fs_read_fileat(AT_FDCWD, path, ret, ret_len, err);
 }
 
+static int write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                      bool durable, struct berr **err);
+
 int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                     struct berr **err)
+{
+    return write_file(dirfd, name, data, len, mode, true, err);
+}
+
+int fs_write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                     struct berr **err)
+{
+    return write_file(dirfd, name, data, len, mode, false, err);
+}
+
+static int write_file(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                      bool durable, struct berr **err)
 {
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", name, getpid());
@@ -71,7 +86,7 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
         p += w;
         len -= w;
     }
-    if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+    if ((durable && fsync(fd) < 0) || renameat(dirfd, tmp, dirfd, name) < 0) {
         int e = errno;
         unlinkat(dirfd, tmp, 0);
         return berr_sys(err, e, "write %s", name);

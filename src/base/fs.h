@@ -11,6 +11,10 @@ int fs_read_fileat(int dirfd, const char *path, char **ret, size_t *ret_len, str
 /* Writes data to a temp file in the same directory, fsyncs, renames over `name`. */
 int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                     struct berr **err);
+/* The same without fsync: readers see the old or the new content, never a mix, but a crash
+ * of the machine may lose it. For state that does not outlive a reboot (/run). */
+int fs_write_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                     struct berr **err);
 /* Writes a string to an existing file (a /proc or /sys knob); negative errno. */
 int fs_write_string(const char *path, const char *s);
 int fs_mkdir_p(const char *path, mode_t mode);

@@ -1256,6 +1256,9 @@ int cg_kill_all(const struct cg *cg, int sig, struct berr **err)
 
 static int rmdir_retry(const char *dir, const struct timespec *deadline)
 {
+    /* a cgroup stays busy for a moment after its last process exited: retry soon at first,
+     * then back off */
+    useconds_t wait = 100;
     for (;;) {
         if (rmdir(dir) == 0 || errno == ENOENT)
             return 0;
@@ -1266,7 +1269,9 @@ static int rmdir_retry(const char *dir, const struct timespec *deadline)
         if (now.tv_sec > deadline->tv_sec ||
             (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
             return -EBUSY;
-        usleep(10000);
+        usleep(wait);
+        if (wait < 10000)
+            wait *= 2;
     }
 }
 

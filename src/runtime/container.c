@@ -123,7 +123,7 @@ static int write_pid_file(const char *path, pid_t pid, struct berr **err)
     }
     if (dfd < 0)
         return berr_sys(err, errno, "--pid-file %s", path);
-    int r = fs_write_atomic(dfd, name, buf, n, 0644, err);
+    int r = fs_write_replace(dfd, name, buf, n, 0644, err);
     return r < 0 ? berr_prefix(err, "--pid-file") : 0;
 }
 
@@ -240,7 +240,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         r = berr_sys(err, errno, "open state dir");
         goto fail;
     }
-    if ((r = fs_write_atomic(dfd, "config.json", config, config_len, 0600, err)) < 0)
+    if ((r = fs_write_replace(dfd, "config.json", config, config_len, 0600, err)) < 0)
         goto fail;
     snprintf(path, sizeof(path), "%s/exec.fifo", dir);
     if (mkfifo(path, 0600) < 0) {
@@ -577,8 +577,8 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err)
         cg_kill_all(cg, SIGKILL, NULL);
     if (status != RT_STOPPED && st->written && proc_alive(st->pid, st->start_time))
         kill(st->pid, SIGKILL);
-    for (int i = 0; i < 1000 && st->written && proc_alive(st->pid, st->start_time); i++)
-        usleep(2000);
+    for (int i = 0; i < 2000 && st->written && proc_alive(st->pid, st->start_time); i++)
+        usleep(i < 50 ? 100 : 2000);
     int r = 0;
     if (cg && (r = cg_destroy(cg, err)) < 0)
         return berr_prefix(err, "delete container \"%s\"", id);

@@ -94,7 +94,7 @@ int rt_state_save(const struct rt_state *st, struct berr **err)
     _cleanup_close_ int dfd = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return berr_sys(err, errno, "open state dir %s", st->dir);
-    return fs_write_atomic(dfd, "state.json", s, strlen(s), 0600, err);
+    return fs_write_replace(dfd, "state.json", s, strlen(s), 0600, err);
 }
 
 enum rt_status rt_state_status(const struct rt_state *st)
