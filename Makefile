@@ -50,7 +50,7 @@ build: deps $(BUILD)/build.ninja
 demo: test-deps build
 	@sh tests/demo.sh $(BUILD)/berth
 
-check: test-deps build check-unit check-bats check-v2
+check: test-deps build format-check check-unit check-bats check-v2
 
 check-unit: build $(BUILD)-asan/build.ninja
 	meson test -C $(BUILD) --print-errorlogs
@@ -73,6 +73,7 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 format-check:
+	@command -v clang-format >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq clang-format >/dev/null; }
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:

@@ -43,10 +43,8 @@ area() {
 		cat "$BATS_FILE_TMPDIR/vm.out" "$BATS_FILE_TMPDIR/vm.err"
 		return 1
 	fi
-	echo "$lines"
 	bad=$(grep -A5 -E "^not ok [0-9]+ - $1" <<<"$OUT" | grep -E '^(not ok|#   )' || true)
 	if [ -n "$bad" ]; then
-		echo "--- failed:"
 		echo "$bad"
 		return 1
 	fi

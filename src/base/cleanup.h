@@ -6,7 +6,10 @@
 #include <unistd.h>
 #include <dirent.h>
 
-static inline void freep(void *p) { free(*(void **)p); }
+static inline void freep(void *p)
+{
+    free(*(void **)p);
+}
 static inline void closep(int *fd)
 {
     if (*fd >= 0) {
@@ -34,7 +37,10 @@ static inline void strv_free(char **v)
         free(*p);
     free(v);
 }
-static inline void strv_freep(char ***v) { strv_free(*v); }
+static inline void strv_freep(char ***v)
+{
+    strv_free(*v);
+}
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(freep)

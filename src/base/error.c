@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int code_of(int errnum) { return errnum > 0 ? -errnum : -EINVAL; }
+static int code_of(int errnum)
+{
+    return errnum > 0 ? -errnum : -EINVAL;
+}
 
 static int vset(struct berr **err, enum berr_kind kind, int errnum, const char *suffix,
                 const char *fmt, va_list ap)
@@ -73,7 +76,10 @@ int berr_prefix(struct berr **err, const char *fmt, ...)
     return berr_code(*err);
 }
 
-int berr_code(const struct berr *e) { return e ? code_of(e->errnum) : 0; }
+int berr_code(const struct berr *e)
+{
+    return e ? code_of(e->errnum) : 0;
+}
 
 void berr_free(struct berr *e)
 {

@@ -157,8 +157,7 @@ const char *fs_fd_path(int fd, char buf[static 32])
     return buf;
 }
 
-int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags,
-                    struct berr **err)
+int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags, struct berr **err)
 {
     int oflags = open_flags ? open_flags : O_PATH;
     int fd = fs_openat_in_root(rootfd, path, oflags, 0);
@@ -189,7 +188,8 @@ int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags
             if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0)
                 return berr_sys(err, ENOENT, "open %s in the root filesystem", path);
             if (last && (flags & FS_CREATE_FILE)) {
-                int c = openat(parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                int c = openat(parent, comp, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                               0644);
                 if (c >= 0)
                     close(c);
                 else if (errno != EEXIST)

@@ -13,9 +13,18 @@ static bool log_json;
 static enum log_level log_level = LOG_LVL_WARN;
 static const char *program = "berth";
 
-void log_set_program(const char *name) { program = name; }
-const char *log_program(void) { return program; }
-bool log_debug_enabled(void) { return log_level >= LOG_LVL_DEBUG; }
+void log_set_program(const char *name)
+{
+    program = name;
+}
+const char *log_program(void)
+{
+    return program;
+}
+bool log_debug_enabled(void)
+{
+    return log_level >= LOG_LVL_DEBUG;
+}
 
 int log_setup(const char *path, bool json, enum log_level level)
 {

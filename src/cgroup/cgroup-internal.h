@@ -45,8 +45,8 @@ struct cg_layout {
     enum cg_mode mode;
     struct cg_hier *hier;
     size_t n_hier;
-    int v1[CG__MAX]; /* index into hier of the v1 hierarchy holding a controller, or -1 */
-    int unified;     /* index into hier of the unified hierarchy, or -1 */
+    int v1[CG__MAX];  /* index into hier of the v1 hierarchy holding a controller, or -1 */
+    int unified;      /* index into hier of the unified hierarchy, or -1 */
     unsigned v2_ctrl; /* CG_BIT()s of controllers in the unified root's cgroup.controllers */
 };
 
@@ -100,7 +100,7 @@ void cg_undo_done(struct cg_undo *u);
 /* What resource writers work on. */
 struct cg_ctx {
     const struct cg_layout *l;
-    const char *path;   /* cgroup path, "/berth/<id>" */
+    const char *path; /* cgroup path, "/berth/<id>" */
     struct cg_undo *undo;
 };
 
@@ -131,8 +131,8 @@ int cg_v1_is_frozen(const char *dir);
 
 /* v2 resources: the parts of res whose controller is in `mask`; devices (an eBPF program,
  * replacing the one there) when `devices`. */
-int cg_v2_apply(struct cg_ctx *c, const struct spec_resources *res, unsigned mask,
-                bool devices, struct berr **err);
+int cg_v2_apply(struct cg_ctx *c, const struct spec_resources *res, unsigned mask, bool devices,
+                struct berr **err);
 /* Writes linux.resources.unified key/values to the unified hierarchy. */
 int cg_v2_apply_unified(struct cg_ctx *c, const struct spec_resources *res, struct berr **err);
 /* Enables `want` (CG_BIT()s) in cgroup.subtree_control of every ancestor of path, from the

@@ -58,8 +58,8 @@ static int v1_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
                      cg_parse_u64(cur, &cur_memsw) < 0 || (uint64_t)m->swap.v >= cur_memsw;
     }
     if (swap_first) {
-        r = set_i64(c, h, "memory.memsw.limit_in_bytes", m->swap.v,
-                    "linux.resources.memory.swap", "swap limit", err);
+        r = set_i64(c, h, "memory.memsw.limit_in_bytes", m->swap.v, "linux.resources.memory.swap",
+                    "swap limit", err);
         if (r < 0)
             return r;
     }
@@ -70,8 +70,8 @@ static int v1_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
             return r;
     }
     if (swap && !swap_first) {
-        r = set_i64(c, h, "memory.memsw.limit_in_bytes", m->swap.v,
-                    "linux.resources.memory.swap", "swap limit", err);
+        r = set_i64(c, h, "memory.memsw.limit_in_bytes", m->swap.v, "linux.resources.memory.swap",
+                    "swap limit", err);
         if (r < 0)
             return r;
     }
@@ -142,8 +142,7 @@ static int v1_cpu(struct cg_ctx *c, const struct spec_resources *res, struct ber
     /* the period first: the quota is checked against the bandwidth it implies */
     if (p->period.set) {
         snprintf(buf, sizeof(buf), "%" PRIu64, p->period.v);
-        r = cg_set(c, h, "cpu.cfs_period_us", buf, "linux.resources.cpu.period", "cpu period",
-                   err);
+        r = cg_set(c, h, "cpu.cfs_period_us", buf, "linux.resources.cpu.period", "cpu period", err);
         if (r < 0)
             return r;
     }
@@ -185,14 +184,12 @@ static int v1_cpuset(struct cg_ctx *c, const struct spec_resources *res, struct 
     const struct cg_hier *h = hier_of(c, CG_CPUSET);
     int r;
     if (res->cpu.cpus && *res->cpu.cpus) {
-        r = cg_set(c, h, "cpuset.cpus", res->cpu.cpus, "linux.resources.cpu.cpus", "cpuset",
-                   err);
+        r = cg_set(c, h, "cpuset.cpus", res->cpu.cpus, "linux.resources.cpu.cpus", "cpuset", err);
         if (r < 0)
             return r;
     }
     if (res->cpu.mems && *res->cpu.mems) {
-        r = cg_set(c, h, "cpuset.mems", res->cpu.mems, "linux.resources.cpu.mems", "cpuset",
-                   err);
+        r = cg_set(c, h, "cpuset.mems", res->cpu.mems, "linux.resources.cpu.mems", "cpuset", err);
         if (r < 0)
             return r;
     }
@@ -289,8 +286,8 @@ static int v1_blkio(struct cg_ctx *c, const struct spec_resources *res, struct b
         snprintf(key, sizeof(key), "%" PRId64 ":%" PRId64, wd->major, wd->minor);
         if (wd->weight.set) {
             snprintf(buf, sizeof(buf), "%s %" PRIu64, key, wd->weight.v);
-            r = cg_set_keyed(c, h, wdfile, key, buf, "0",
-                             "linux.resources.blockIO.weightDevice", "blkio weight", err);
+            r = cg_set_keyed(c, h, wdfile, key, buf, "0", "linux.resources.blockIO.weightDevice",
+                             "blkio weight", err);
             if (r < 0)
                 return r;
         }
@@ -305,11 +302,10 @@ static int v1_blkio(struct cg_ctx *c, const struct spec_resources *res, struct b
     static const char *const tfile[4] = {
         "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device",
         "blkio.throttle.read_iops_device", "blkio.throttle.write_iops_device"};
-    static const char *const tfield[4] = {
-        "linux.resources.blockIO.throttleReadBpsDevice",
-        "linux.resources.blockIO.throttleWriteBpsDevice",
-        "linux.resources.blockIO.throttleReadIOPSDevice",
-        "linux.resources.blockIO.throttleWriteIOPSDevice"};
+    static const char *const tfield[4] = {"linux.resources.blockIO.throttleReadBpsDevice",
+                                          "linux.resources.blockIO.throttleWriteBpsDevice",
+                                          "linux.resources.blockIO.throttleReadIOPSDevice",
+                                          "linux.resources.blockIO.throttleWriteIOPSDevice"};
     for (int t = 0; t < 4; t++) {
         for (size_t i = 0; i < res->blkio.n_throttle[t]; i++) {
             const struct spec_throttle_device *td = &res->blkio.throttle[t][i];
@@ -395,8 +391,7 @@ int cg_v1_device_line(const struct spec_device_rule *d, char *buf, size_t size)
         snprintf(maj, sizeof(maj), "%" PRId64, d->major);
     if (d->minor >= 0)
         snprintf(min, sizeof(min), "%" PRId64, d->minor);
-    return snprintf(buf, size, "%c %s:%s %s", d->type, maj, min,
-                    d->access[0] ? d->access : "rwm");
+    return snprintf(buf, size, "%c %s:%s %s", d->type, maj, min, d->access[0] ? d->access : "rwm");
 }
 
 void cg_v1_devices_restore(const char *dir, const char *list)
@@ -453,8 +448,8 @@ int cg_v1_apply(struct cg_ctx *c, const struct spec_resources *res, unsigned mas
     } steps[] = {
         /* cpuset and memory before the rest: the most common to be refused, and nothing
          * else depends on them */
-        {CG_CPUSET, v1_cpuset}, {CG_MEMORY, v1_memory},     {CG_CPU, v1_cpu},
-        {CG_PIDS, v1_pids},     {CG_BLKIO, v1_blkio},       {CG_HUGETLB, v1_hugetlb},
+        {CG_CPUSET, v1_cpuset},   {CG_MEMORY, v1_memory},     {CG_CPU, v1_cpu},
+        {CG_PIDS, v1_pids},       {CG_BLKIO, v1_blkio},       {CG_HUGETLB, v1_hugetlb},
         {CG_NET_CLS, v1_net_cls}, {CG_NET_PRIO, v1_net_prio}, {CG_DEVICES, v1_devices},
     };
     for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {

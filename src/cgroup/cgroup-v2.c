@@ -18,8 +18,8 @@ static const struct cg_hier *unified(const struct cg_ctx *c)
 
 static int unsupported_v2(struct berr **err, const char *field, const char *what)
 {
-    return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP, "%s: %s not supported by cgroup v2",
-                    field, what);
+    return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP, "%s: %s not supported by cgroup v2", field,
+                    what);
 }
 
 /* ---- controllers ---- */
@@ -130,14 +130,13 @@ static int v2_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
         swap = m->swap.v - m->limit.v;
     }
     if (m->limit.set) {
-        r = set_limit(c, "memory.max", m->limit.v, "linux.resources.memory.limit",
-                      "memory limit", err);
+        r = set_limit(c, "memory.max", m->limit.v, "linux.resources.memory.limit", "memory limit",
+                      err);
         if (r < 0)
             return r;
     }
     if (m->swap.set && m->swap.v != 0) { /* 0 means unset, as in runc */
-        r = set_limit(c, "memory.swap.max", swap, "linux.resources.memory.swap", "swap limit",
-                      err);
+        r = set_limit(c, "memory.swap.max", swap, "linux.resources.memory.swap", "swap limit", err);
         if (r < 0)
             return r;
     }
@@ -282,11 +281,10 @@ static int v2_io(struct cg_ctx *c, const struct spec_resources *res, struct berr
             return r;
     }
     static const char *const knob[4] = {"rbps", "wbps", "riops", "wiops"};
-    static const char *const tfield[4] = {
-        "linux.resources.blockIO.throttleReadBpsDevice",
-        "linux.resources.blockIO.throttleWriteBpsDevice",
-        "linux.resources.blockIO.throttleReadIOPSDevice",
-        "linux.resources.blockIO.throttleWriteIOPSDevice"};
+    static const char *const tfield[4] = {"linux.resources.blockIO.throttleReadBpsDevice",
+                                          "linux.resources.blockIO.throttleWriteBpsDevice",
+                                          "linux.resources.blockIO.throttleReadIOPSDevice",
+                                          "linux.resources.blockIO.throttleWriteIOPSDevice"};
     for (int t = 0; t < 4; t++) {
         for (size_t i = 0; i < res->blkio.n_throttle[t]; i++) {
             const struct spec_throttle_device *td = &res->blkio.throttle[t][i];
@@ -322,8 +320,8 @@ static int v2_hugetlb(struct cg_ctx *c, const struct spec_resources *res, struct
         char file[64], buf[32];
         snprintf(file, sizeof(file), "hugetlb.%s.max", hp->page_size);
         snprintf(buf, sizeof(buf), "%" PRIu64, hp->limit);
-        int r = cg_set(c, unified(c), file, buf, "linux.resources.hugepageLimits",
-                       "huge page size", err);
+        int r = cg_set(c, unified(c), file, buf, "linux.resources.hugepageLimits", "huge page size",
+                       err);
         if (r < 0)
             return r;
     }
@@ -381,8 +379,7 @@ int cg_v2_apply_unified(struct cg_ctx *c, const struct spec_resources *res, stru
 
         char ctrl[32];
         size_t cl = strcspn(key, ".");
-        snprintf(ctrl, sizeof(ctrl), "%.*s", (int)(cl < sizeof(ctrl) ? cl : sizeof(ctrl) - 1),
-                 key);
+        snprintf(ctrl, sizeof(ctrl), "%.*s", (int)(cl < sizeof(ctrl) ? cl : sizeof(ctrl) - 1), key);
         unsigned bit = cg_parse_v2_controllers(ctrl);
         if (bit) {
             int r = cg_v2_enable_controllers(h, c->path, bit, 0, err);

@@ -39,8 +39,14 @@ static const struct {
     [CG_MISC] = {"misc", "misc"},
 };
 
-const char *cg_ctrl_v1_name(enum cg_ctrl c) { return c < CG__MAX ? ctrl_names[c].v1 : NULL; }
-const char *cg_ctrl_v2_name(enum cg_ctrl c) { return c < CG__MAX ? ctrl_names[c].v2 : NULL; }
+const char *cg_ctrl_v1_name(enum cg_ctrl c)
+{
+    return c < CG__MAX ? ctrl_names[c].v1 : NULL;
+}
+const char *cg_ctrl_v2_name(enum cg_ctrl c)
+{
+    return c < CG__MAX ? ctrl_names[c].v2 : NULL;
+}
 
 int cg_ctrl_from_v1_name(const char *name)
 {
@@ -321,8 +327,8 @@ static void detect(void)
     struct cg_layout l = {.mode = CG_MODE_LEGACY, .unified = -1};
     for (int c = 0; c < CG__MAX; c++)
         l.v1[c] = -1;
-    if (cg_read("/proc/self", "mountinfo", &text) == 0 &&
-        cg_parse_mountinfo(text, &l, NULL) == 0 && l.unified >= 0) {
+    if (cg_read("/proc/self", "mountinfo", &text) == 0 && cg_parse_mountinfo(text, &l, NULL) == 0 &&
+        l.unified >= 0) {
         _cleanup_free_ char *ctrls = NULL;
         if (cg_read(l.hier[l.unified].mount, "cgroup.controllers", &ctrls) == 0)
             l.v2_ctrl = cg_parse_v2_controllers(ctrls);
@@ -336,7 +342,10 @@ const struct cg_layout *cg_layout(void)
     return &host_layout;
 }
 
-enum cg_mode cg_mode(void) { return cg_layout()->mode; }
+enum cg_mode cg_mode(void)
+{
+    return cg_layout()->mode;
+}
 
 /* The hierarchy where controller c is used: its v1 hierarchy if attached there, else the
  * unified one if v2 offers it. */
@@ -656,8 +665,8 @@ int cg_undo_push(struct cg_undo *u, const char *dir, const char *file, char *old
 
 int cg_err_unsupported(struct berr **err, const char *field, const char *what, const char *file)
 {
-    return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP, "%s: %s not supported (no %s file)",
-                    field, what, file);
+    return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP, "%s: %s not supported (no %s file)", field,
+                    what, file);
 }
 
 static int write_err(struct berr **err, const char *field, const char *value, const char *file,
@@ -773,8 +782,7 @@ static unsigned res_needs(const struct spec_resources *res, const char *field[CG
         NEED(CG_CPUSET, "linux.resources.cpu.mems");
     if (res->pids.limit.set)
         NEED(CG_PIDS, "linux.resources.pids");
-    bool blkio = res->blkio.weight.set || res->blkio.leaf_weight.set ||
-                 res->blkio.n_weight_device;
+    bool blkio = res->blkio.weight.set || res->blkio.leaf_weight.set || res->blkio.n_weight_device;
     for (int i = 0; i < 4; i++)
         blkio |= res->blkio.n_throttle[i] > 0;
     if (blkio)
@@ -1073,9 +1081,8 @@ int cg_freeze(const struct cg *cg, bool frozen, struct berr **err)
     _cleanup_free_ char *dir = NULL;
     int kind = freezer_dir(cg, &dir);
     if (kind == -EOPNOTSUPP)
-        return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP,
-                        "%s cgroup %s: no freezer on this host", frozen ? "freeze" : "thaw",
-                        cg->path);
+        return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP, "%s cgroup %s: no freezer on this host",
+                        frozen ? "freeze" : "thaw", cg->path);
     if (kind < 0)
         return berr_sys(err, -kind, "%s cgroup %s", frozen ? "freeze" : "thaw", cg->path);
     int r = kind == 1 ? cg_v1_freeze(dir, frozen, err) : cg_v2_freeze(dir, frozen, err);

@@ -1,4 +1,5 @@
-/* cgroup.h - container cgroups on v2 (unified), v1 (legacy) and hybrid hosts, detected at run time */
+/* cgroup.h - container cgroups on v2 (unified), v1 (legacy) and hybrid hosts, detected at run time
+ */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -68,5 +69,8 @@ int cg_stats(const struct cg *cg, struct cg_stats *ret, struct berr **err);
  * for NULL; NULL if not mounted. Static storage. */
 const char *cg_hierarchy(const char *controller);
 void cg_free(struct cg *cg);
-static inline void cg_freep(struct cg **c) { cg_free(*c); }
+static inline void cg_freep(struct cg **c)
+{
+    cg_free(*c);
+}
 #define _cleanup_cg_ __attribute__((cleanup(cg_freep)))

@@ -67,8 +67,7 @@ int cg_devices_bpf_build(const struct spec_device_rule *rules, size_t n, struct 
                             rules[i].type ? rules[i].type : '?');
         }
         if (rules[i].major > INT32_MAX || rules[i].minor > INT32_MAX)
-            return berr_set(err, BERR_INVALID, EINVAL, "device rule %zu: invalid device number",
-                            i);
+            return berr_set(err, BERR_INVALID, EINVAL, "device rule %zu: invalid device number", i);
     }
 
     /* prologue 6, per rule at most 8, epilogue 2 */

@@ -23,7 +23,10 @@
 
 static const char *root = DEFAULT_ROOT;
 
-static int fail(struct berr *err) { return cli_fail(err, 1); }
+static int fail(struct berr *err)
+{
+    return cli_fail(err, 1);
+}
 
 static int fail_msg(const char *fmt, const char *a)
 {
@@ -88,13 +91,17 @@ static int bad_usage(const char *cmd)
 
 static int cmd_create_or_run(int argc, char **argv, bool run)
 {
-    static const struct option longs[] = {
-        {"bundle", required_argument, NULL, 'b'},     {"pid-file", required_argument, NULL, 'p'},
-        {"console-socket", required_argument, NULL, 'c'}, {"no-pivot", no_argument, NULL, 'P'},
-        {"no-new-keyring", no_argument, NULL, 'K'},   {"preserve-fds", required_argument, NULL, 'F'},
-        {"detach", no_argument, NULL, 'd'},           {"keep", no_argument, NULL, 'k'},
-        {"no-subreaper", no_argument, NULL, 'S'},     {"help", no_argument, NULL, 'h'},
-        {0}};
+    static const struct option longs[] = {{"bundle", required_argument, NULL, 'b'},
+                                          {"pid-file", required_argument, NULL, 'p'},
+                                          {"console-socket", required_argument, NULL, 'c'},
+                                          {"no-pivot", no_argument, NULL, 'P'},
+                                          {"no-new-keyring", no_argument, NULL, 'K'},
+                                          {"preserve-fds", required_argument, NULL, 'F'},
+                                          {"detach", no_argument, NULL, 'd'},
+                                          {"keep", no_argument, NULL, 'k'},
+                                          {"no-subreaper", no_argument, NULL, 'S'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
     struct rt_create_opts o = {0};
     bool detach = false, keep = false;
     int c;
@@ -149,8 +156,8 @@ static int cmd_create_or_run(int argc, char **argv, bool run)
 
 static int cmd_simple(int argc, char **argv, const char *cmd)
 {
-    static const struct option longs[] = {{"force", no_argument, NULL, 'f'},
-                                          {"help", no_argument, NULL, 'h'}, {0}};
+    static const struct option longs[] = {
+        {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
     bool force = false;
     int c;
     while ((c = parse(argc, argv, "+fh", longs)) != -1) {
@@ -192,14 +199,14 @@ static const struct {
     const char *name;
     int sig;
 } signals[] = {
-    {"HUP", SIGHUP},   {"INT", SIGINT},     {"QUIT", SIGQUIT},   {"ILL", SIGILL},
-    {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},   {"IOT", SIGIOT},     {"BUS", SIGBUS},
-    {"FPE", SIGFPE},   {"KILL", SIGKILL},   {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},
-    {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},   {"TERM", SIGTERM},
-    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP},
-    {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},   {"URG", SIGURG},
-    {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-    {"WINCH", SIGWINCH}, {"IO", SIGIO},     {"POLL", SIGPOLL},   {"PWR", SIGPWR},
+    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},
+    {"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+    {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
     {"SYS", SIGSYS},
 };
 
@@ -234,8 +241,8 @@ static int parse_signal(const char *s)
 
 static int cmd_kill(int argc, char **argv)
 {
-    static const struct option longs[] = {{"all", no_argument, NULL, 'a'},
-                                          {"help", no_argument, NULL, 'h'}, {0}};
+    static const struct option longs[] = {
+        {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {0}};
     bool all = false;
     int c;
     while ((c = parse(argc, argv, "ah", longs)) != -1) {
@@ -261,7 +268,8 @@ static int cmd_list(int argc, char **argv)
 {
     static const struct option longs[] = {{"format", required_argument, NULL, 'f'},
                                           {"quiet", no_argument, NULL, 'q'},
-                                          {"help", no_argument, NULL, 'h'}, {0}};
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
     const char *format = "table";
     bool quiet = false;
     int c;
@@ -310,8 +318,8 @@ static int cmd_list(int argc, char **argv)
 
 static int cmd_ps(int argc, char **argv)
 {
-    static const struct option longs[] = {{"format", required_argument, NULL, 'f'},
-                                          {"help", no_argument, NULL, 'h'}, {0}};
+    static const struct option longs[] = {
+        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0}};
     const char *format = "table";
     int c;
     while ((c = parse(argc, argv, "+f:h", longs)) != -1) {
@@ -362,7 +370,8 @@ static int cmd_ps(int argc, char **argv)
             snprintf(copy, sizeof(copy), "%s", line);
             int col = 0;
             char *save = NULL;
-            for (char *t = strtok_r(copy, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save), col++)
+            for (char *t = strtok_r(copy, " \t\n", &save); t;
+                 t = strtok_r(NULL, " \t\n", &save), col++)
                 if (strcmp(t, "PID") == 0)
                     pidcol = col;
             fputs(line, stdout);
@@ -392,8 +401,8 @@ static int cmd_ps(int argc, char **argv)
 
 static int cmd_update(int argc, char **argv)
 {
-    static const struct option longs[] = {{"resources", required_argument, NULL, 'r'},
-                                          {"help", no_argument, NULL, 'h'}, {0}};
+    static const struct option longs[] = {
+        {"resources", required_argument, NULL, 'r'}, {"help", no_argument, NULL, 'h'}, {0}};
     const char *file = NULL;
     int c;
     while ((c = parse(argc, argv, "r:h", longs)) != -1) {
@@ -413,7 +422,8 @@ static int cmd_update(int argc, char **argv)
     json_t *j = strcmp(file, "-") == 0 ? json_loadf(stdin, 0, &je) : json_load_file(file, 0, &je);
     if (!j) {
         struct berr *e = NULL;
-        berr_set(&e, BERR_INVALID, EINVAL, "update: --resources %s: line %d: %s", file, je.line, je.text);
+        berr_set(&e, BERR_INVALID, EINVAL, "update: --resources %s: line %d: %s", file, je.line,
+                 je.text);
         return fail(e);
     }
     struct berr *err = NULL;
@@ -456,16 +466,23 @@ static char **strv_append(char **v, const char *s)
 
 static int cmd_exec(int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"process", required_argument, NULL, 'p'}, {"tty", no_argument, NULL, 't'},
-        {"detach", no_argument, NULL, 'd'},        {"pid-file", required_argument, NULL, 'P'},
-        {"console-socket", required_argument, NULL, 'c'}, {"env", required_argument, NULL, 'e'},
-        {"cwd", required_argument, NULL, 'w'},     {"user", required_argument, NULL, 'u'},
-        {"additional-gids", required_argument, NULL, 'g'}, {"cap", required_argument, NULL, 'C'},
-        {"no-new-privs", no_argument, NULL, 'n'},  {"apparmor", required_argument, NULL, 'A'},
-        {"process-label", required_argument, NULL, 'L'}, {"preserve-fds", required_argument, NULL, 'F'},
-        {"ignore-paused", no_argument, NULL, 'I'}, {"help", no_argument, NULL, 'h'},
-        {0}};
+    static const struct option longs[] = {{"process", required_argument, NULL, 'p'},
+                                          {"tty", no_argument, NULL, 't'},
+                                          {"detach", no_argument, NULL, 'd'},
+                                          {"pid-file", required_argument, NULL, 'P'},
+                                          {"console-socket", required_argument, NULL, 'c'},
+                                          {"env", required_argument, NULL, 'e'},
+                                          {"cwd", required_argument, NULL, 'w'},
+                                          {"user", required_argument, NULL, 'u'},
+                                          {"additional-gids", required_argument, NULL, 'g'},
+                                          {"cap", required_argument, NULL, 'C'},
+                                          {"no-new-privs", no_argument, NULL, 'n'},
+                                          {"apparmor", required_argument, NULL, 'A'},
+                                          {"process-label", required_argument, NULL, 'L'},
+                                          {"preserve-fds", required_argument, NULL, 'F'},
+                                          {"ignore-paused", no_argument, NULL, 'I'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
     const char *process_file = NULL, *cwd = NULL, *user = NULL, *apparmor = NULL, *label = NULL;
     _cleanup_strv_ char **envs = NULL, **caps = NULL, **gids = NULL;
     bool tty = false, nnp = false;
@@ -605,7 +622,8 @@ static int cmd_events(int argc, char **argv)
 {
     static const struct option longs[] = {{"stats", no_argument, NULL, 's'},
                                           {"interval", required_argument, NULL, 'i'},
-                                          {"help", no_argument, NULL, 'h'}, {0}};
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
     bool once = false;
     double interval = 5;
     int c;
@@ -661,7 +679,8 @@ static int cmd_spec(int argc, char **argv)
 {
     static const struct option longs[] = {{"bundle", required_argument, NULL, 'b'},
                                           {"rootless", no_argument, NULL, 'r'},
-                                          {"help", no_argument, NULL, 'h'}, {0}};
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
     const char *bundle = ".";
     bool rootless = false;
     int c;
@@ -706,35 +725,37 @@ static json_t *strs(const char *const *v)
 
 static int cmd_features(void)
 {
-    static const char *const hooks[] = {"prestart", "createRuntime", "createContainer",
-                                        "startContainer", "poststart", "poststop", NULL};
+    static const char *const hooks[] = {
+        "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+        NULL};
     static const char *const mount_opts[] = {
-        "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "lazytime",
-        "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "nolazytime", "nomand",
-        "norelatime", "nostrictatime", "nosuid", "private", "rbind", "relatime", "remount",
-        "rprivate", "rshared", "rslave", "runbindable", "ro", "rw", "shared", "silent", "slave",
-        "strictatime", "suid", "sync", "tmpcopyup", "unbindable", NULL};
-    static const char *const ns[] = {"cgroup", "ipc", "mount", "network", "pid", "time", "user",
-                                     "uts", NULL};
+        "async",         "atime",      "bind",     "defaults",    "dev",      "diratime",
+        "dirsync",       "exec",       "lazytime", "loud",        "mand",     "noatime",
+        "nodev",         "nodiratime", "noexec",   "nolazytime",  "nomand",   "norelatime",
+        "nostrictatime", "nosuid",     "private",  "rbind",       "relatime", "remount",
+        "rprivate",      "rshared",    "rslave",   "runbindable", "ro",       "rw",
+        "shared",        "silent",     "slave",    "strictatime", "suid",     "sync",
+        "tmpcopyup",     "unbindable", NULL};
+    static const char *const ns[] = {"cgroup", "ipc",  "mount", "network", "pid",
+                                     "time",   "user", "uts",   NULL};
     json_t *caps = json_array();
     for (int i = 0; i < cap_max_bits(); i++)
         json_array_append_new(caps, json_string(spec_cap_name(i)));
-    json_t *o = json_pack(
-        "{s:s,s:s,s:o,s:o,s:{s:o,s:o,s:{s:b,s:b,s:b},s:{s:b,s:o,s:o,s:o,s:o},s:{s:b},s:{s:b},s:{s:b}},s:{}}",
-        "ociVersionMin", "1.0.0", "ociVersionMax", "1.3.0", "hooks", strs(hooks), "mountOptions",
-        strs(mount_opts), "linux", "namespaces", strs(ns), "capabilities", caps, "cgroup", "v1",
-        1, "v2", 1, "systemd", 0, "seccomp", "enabled", 1, "actions",
-        strs(seccomp_supported_actions), "operators", strs(seccomp_supported_operators),
-        "archs", strs(seccomp_supported_archs), "knownFlags", strs(seccomp_supported_flags),
-        "apparmor", "enabled", 0, "selinux", "enabled", 0, "intelRdt", "enabled", 0,
-        "annotations");
+    json_t *o = json_pack("{s:s,s:s,s:o,s:o,s:{s:o,s:o,s:{s:b,s:b,s:b},s:{s:b,s:o,s:o,s:o,s:o},s:{"
+                          "s:b},s:{s:b},s:{s:b}},s:{}}",
+                          "ociVersionMin", "1.0.0", "ociVersionMax", "1.3.0", "hooks", strs(hooks),
+                          "mountOptions", strs(mount_opts), "linux", "namespaces", strs(ns),
+                          "capabilities", caps, "cgroup", "v1", 1, "v2", 1, "systemd", 0, "seccomp",
+                          "enabled", 1, "actions", strs(seccomp_supported_actions), "operators",
+                          strs(seccomp_supported_operators), "archs", strs(seccomp_supported_archs),
+                          "knownFlags", strs(seccomp_supported_flags), "apparmor", "enabled", 0,
+                          "selinux", "enabled", 0, "intelRdt", "enabled", 0, "annotations");
     char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("%s\n", s);
     free(s);
     json_decref(o);
     return 0;
 }
-
 
 /* Commands that run code in a container first re-execute from a sealed copy of berth. */
 static int protect_binary(void)
@@ -750,12 +771,16 @@ static int protect_binary(void)
 
 int cmd_runtime(int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"root", required_argument, NULL, 'r'},       {"log", required_argument, NULL, 'l'},
-        {"log-format", required_argument, NULL, 'f'}, {"debug", no_argument, NULL, 'D'},
-        {"systemd-cgroup", no_argument, NULL, 'S'},   {"rootless", required_argument, NULL, 'R'},
-        {"criu", required_argument, NULL, 'C'},       {"version", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},             {0}};
+    static const struct option longs[] = {{"root", required_argument, NULL, 'r'},
+                                          {"log", required_argument, NULL, 'l'},
+                                          {"log-format", required_argument, NULL, 'f'},
+                                          {"debug", no_argument, NULL, 'D'},
+                                          {"systemd-cgroup", no_argument, NULL, 'S'},
+                                          {"rootless", required_argument, NULL, 'R'},
+                                          {"criu", required_argument, NULL, 'C'},
+                                          {"version", no_argument, NULL, 'v'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
     const char *log_file = NULL, *log_format = "text";
     bool debug = false;
     int c;
@@ -776,16 +801,15 @@ int cmd_runtime(int argc, char **argv)
                 return fail_msg("--rootless %s: only false and auto are supported", optarg);
             break;
         case 'C': return fail_msg("--criu %s: checkpoint/restore is not supported", optarg);
-        case 'v':
-            printf("%s version %s\nspec: 1.2.0\n", log_program(), BERTH_VERSION);
-            return 0;
+        case 'v': printf("%s version %s\nspec: 1.2.0\n", log_program(), BERTH_VERSION); return 0;
         case 'h': runtime_usage(stdout); return 0;
         default: runtime_usage(stderr); return 1;
         }
     }
     if (strcmp(log_format, "text") != 0 && strcmp(log_format, "json") != 0)
         return fail_msg("--log-format %s: use text or json", log_format);
-    if (log_setup(log_file, strcmp(log_format, "json") == 0, debug ? LOG_LVL_DEBUG : LOG_LVL_WARN) < 0) {
+    if (log_setup(log_file, strcmp(log_format, "json") == 0, debug ? LOG_LVL_DEBUG : LOG_LVL_WARN) <
+        0) {
         struct berr *e = NULL;
         berr_sys(&e, errno, "--log %s", log_file);
         return fail(e);

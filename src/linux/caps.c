@@ -13,7 +13,8 @@ int caps_drop_bounding(const struct spec_caps *c, struct berr **err)
         if (c->bounding & (1ULL << cap))
             continue;
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-            return berr_sys(err, errno, "process.capabilities.bounding: drop %s", spec_cap_name(cap));
+            return berr_sys(err, errno, "process.capabilities.bounding: drop %s",
+                            spec_cap_name(cap));
     }
     return 0;
 }

@@ -8,8 +8,8 @@
 struct hook_state {
     const char *id;
     const char *bundle;
-    const char *status; /* "creating", "created", "running", "stopped" */
-    pid_t pid;          /* 0: none (omitted from the JSON) */
+    const char *status;      /* "creating", "created", "running", "stopped" */
+    pid_t pid;               /* 0: none (omitted from the JSON) */
     const struct spec *spec; /* for annotations, may be NULL */
 };
 

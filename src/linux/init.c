@@ -49,8 +49,8 @@ int sync_send_fd(int fd, int type, int passfd)
     struct sync_msg m = {.type = type};
     char buf[CMSG_SPACE(sizeof(int))] = {0};
     struct iovec iov = {.iov_base = &m, .iov_len = offsetof(struct sync_msg, text) + 1};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-                         .msg_controllen = sizeof(buf)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
@@ -61,8 +61,8 @@ int sync_send_fd(int fd, int type, int passfd)
 
 int sync_send_error(int fd, const struct berr *e)
 {
-    struct sync_msg m = {.type = SYNC_ERROR, .value = e ? e->errnum : EIO,
-                         .kind = e ? (int)e->kind : BERR_INTERNAL};
+    struct sync_msg m = {
+        .type = SYNC_ERROR, .value = e ? e->errnum : EIO, .kind = e ? (int)e->kind : BERR_INTERNAL};
     snprintf(m.text, sizeof(m.text), "%s", e && e->msg ? e->msg : "unknown error");
     send(fd, &m, offsetof(struct sync_msg, text) + strlen(m.text) + 1, MSG_NOSIGNAL);
     return e ? berr_code(e) : -EIO;
@@ -72,8 +72,8 @@ int sync_recv(int fd, struct sync_msg *m, int *ret_fd, pid_t *ret_pid)
 {
     char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))] = {0};
     struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-                         .msg_controllen = sizeof(buf)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)};
     memset(m, 0, sizeof(*m));
     if (ret_fd)
         *ret_fd = -1;
@@ -115,8 +115,8 @@ static int send_pid(int fd)
     struct ucred cr = {.pid = getpid(), .uid = getuid(), .gid = getgid()};
     char buf[CMSG_SPACE(sizeof(cr))] = {0};
     struct iovec iov = {.iov_base = &m, .iov_len = offsetof(struct sync_msg, text) + 1};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-                         .msg_controllen = sizeof(buf)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_CREDENTIALS;
@@ -134,7 +134,8 @@ static int expect(int fd, int type, struct berr **err)
     if (m.type == SYNC_ERROR)
         return berr_set(err, m.kind, m.value ? m.value : EIO, "%s", m.text);
     if (m.type != type)
-        return berr_set(err, BERR_INTERNAL, EPROTO, "sync: expected message %d, got %d", type, m.type);
+        return berr_set(err, BERR_INTERNAL, EPROTO, "sync: expected message %d, got %d", type,
+                        m.type);
     return 0;
 }
 
@@ -160,7 +161,8 @@ static int find_executable(char **args, char **env, char *out, size_t len, struc
             return 0;
         int e = errno;
         if (e == ENOENT)
-            return berr_set(err, BERR_NOT_FOUND, ENOENT, "exec: \"%s\": no such file or directory", a0);
+            return berr_set(err, BERR_NOT_FOUND, ENOENT, "exec: \"%s\": no such file or directory",
+                            a0);
         return berr_set(err, BERR_INVALID, e, "exec: \"%s\": %s", a0, strerror(e));
     }
     const char *path = env_get(env, "PATH");
@@ -181,7 +183,8 @@ static int find_executable(char **args, char **env, char *out, size_t len, struc
     }
     if (seen_eacces)
         return berr_set(err, BERR_INVALID, EACCES, "exec: \"%s\": permission denied", a0);
-    return berr_set(err, BERR_NOT_FOUND, ENOENT, "exec: \"%s\": executable file not found in $PATH", a0);
+    return berr_set(err, BERR_NOT_FOUND, ENOENT, "exec: \"%s\": executable file not found in $PATH",
+                    a0);
 }
 
 static int set_rlimits(const struct spec_process *p, struct berr **err)
@@ -201,7 +204,8 @@ static int set_rlimits(const struct spec_process *p, struct berr **err)
                 return berr_set(err, BERR_INVALID, e,
                                 "process.rlimits: %s hard limit %llu is above the current hard "
                                 "limit %llu, and raising it needs CAP_SYS_RESOURCE",
-                                l->type, (unsigned long long)l->hard, (unsigned long long)cur.rlim_max);
+                                l->type, (unsigned long long)l->hard,
+                                (unsigned long long)cur.rlim_max);
             return berr_sys(err, e, "process.rlimits: set %s", l->type);
         }
     }
@@ -216,9 +220,8 @@ static int set_oom_score_adj(const struct spec_process *p, struct berr **err)
     snprintf(v, sizeof(v), "%lld", (long long)p->oom_score_adj.v);
     int r = fs_write_string("/proc/self/oom_score_adj", v);
     if (r < 0)
-        return berr_set(err, BERR_INVALID, -r,
-                        "process.oomScoreAdj: cannot set %s: %s%s", v, strerror(-r),
-                        r == -EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
+        return berr_set(err, BERR_INVALID, -r, "process.oomScoreAdj: cannot set %s: %s%s", v,
+                        strerror(-r), r == -EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
     return 0;
 }
 
@@ -248,22 +251,28 @@ static int check_sysctl(const struct spec *s, const char *key, struct berr **err
     bool ipc = spec_namespace(s, CLONE_NEWIPC) && !spec_namespace(s, CLONE_NEWIPC)->path;
     bool net = spec_namespace(s, CLONE_NEWNET) != NULL;
     bool uts = spec_namespace(s, CLONE_NEWUTS) != NULL;
-    static const char *ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-                                     "kernel.sem", "kernel.shmall", "kernel.shmmax",
+    static const char *ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb",         "kernel.msgmni",
+                                     "kernel.sem",    "kernel.shmall",         "kernel.shmmax",
                                      "kernel.shmmni", "kernel.shm_rmid_forced"};
     for (size_t i = 0; i < ARRAY_SIZE(ipc_keys); i++)
         if (strcmp(key, ipc_keys[i]) == 0)
-            return ipc || spec_namespace(s, CLONE_NEWIPC) ? 0 : berr_set(err, BERR_INVALID, EINVAL,
-                   "linux.sysctl: %s needs an ipc namespace", key);
+            return ipc || spec_namespace(s, CLONE_NEWIPC)
+                       ? 0
+                       : berr_set(err, BERR_INVALID, EINVAL,
+                                  "linux.sysctl: %s needs an ipc namespace", key);
     if (strncmp(key, "fs.mqueue.", 10) == 0)
-        return spec_namespace(s, CLONE_NEWIPC) ? 0 : berr_set(err, BERR_INVALID, EINVAL,
-               "linux.sysctl: %s needs an ipc namespace", key);
+        return spec_namespace(s, CLONE_NEWIPC)
+                   ? 0
+                   : berr_set(err, BERR_INVALID, EINVAL, "linux.sysctl: %s needs an ipc namespace",
+                              key);
     if (strncmp(key, "net.", 4) == 0)
-        return net ? 0 : berr_set(err, BERR_INVALID, EINVAL,
-                                  "linux.sysctl: %s needs a network namespace", key);
+        return net ? 0
+                   : berr_set(err, BERR_INVALID, EINVAL,
+                              "linux.sysctl: %s needs a network namespace", key);
     if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0)
-        return uts ? 0 : berr_set(err, BERR_INVALID, EINVAL,
-                                  "linux.sysctl: %s needs a uts namespace", key);
+        return uts ? 0
+                   : berr_set(err, BERR_INVALID, EINVAL, "linux.sysctl: %s needs a uts namespace",
+                              key);
     return berr_set(err, BERR_INVALID, EINVAL,
                     "linux.sysctl: %s is not namespaced: setting it would change the host", key);
 }
@@ -321,9 +330,11 @@ static int join_ns(const struct spec_namespace *ns, struct berr **err)
 {
     _cleanup_close_ int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return berr_sys(err, errno, "linux.namespaces %s: open %s", spec_ns_name(ns->type), ns->path);
+        return berr_sys(err, errno, "linux.namespaces %s: open %s", spec_ns_name(ns->type),
+                        ns->path);
     if (setns(fd, ns->type) < 0)
-        return berr_sys(err, errno, "linux.namespaces %s: join %s", spec_ns_name(ns->type), ns->path);
+        return berr_sys(err, errno, "linux.namespaces %s: join %s", spec_ns_name(ns->type),
+                        ns->path);
     return 0;
 }
 
@@ -526,7 +537,8 @@ static int init_setup(struct init_config *c, struct berr **err)
     if (p->apparmor_profile && p->apparmor_profile[0] &&
         (r = lsm_apparmor_exec(p->apparmor_profile, err)) < 0)
         return r;
-    if (p->selinux_label && p->selinux_label[0] && (r = lsm_selinux_exec(p->selinux_label, err)) < 0)
+    if (p->selinux_label && p->selinux_label[0] &&
+        (r = lsm_selinux_exec(p->selinux_label, err)) < 0)
         return r;
     if ((r = set_rlimits(p, err)) < 0 || (r = set_oom_score_adj(p, err)) < 0)
         return r;
@@ -624,7 +636,7 @@ static int exec_setup(struct exec_config *c, struct berr **err)
     static const struct {
         int type;
         const char *name;
-    } order[] = {{CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"},  {CLONE_NEWUTS, "uts"},
+    } order[] = {{CLONE_NEWUSER, "user"}, {CLONE_NEWIPC, "ipc"},       {CLONE_NEWUTS, "uts"},
                  {CLONE_NEWNET, "net"},   {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWNS, "mnt"}};
     for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
         char path[64], self[64];
@@ -642,7 +654,8 @@ static int exec_setup(struct exec_config *c, struct berr **err)
     /* setns(mnt) put us at the namespace's root, which is the container's rootfs */
     if (chdir("/") < 0)
         return berr_sys(err, errno, "chdir /");
-    if (spec_namespace(c->spec, CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+    if (spec_namespace(c->spec, CLONE_NEWUSER) &&
+        (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
         return berr_sys(err, errno, "become root in the user namespace");
 
     if (p->terminal) {
@@ -668,7 +681,8 @@ static int exec_setup(struct exec_config *c, struct berr **err)
     if (p->apparmor_profile && p->apparmor_profile[0] &&
         (r = lsm_apparmor_exec(p->apparmor_profile, err)) < 0)
         return r;
-    if (p->selinux_label && p->selinux_label[0] && (r = lsm_selinux_exec(p->selinux_label, err)) < 0)
+    if (p->selinux_label && p->selinux_label[0] &&
+        (r = lsm_selinux_exec(p->selinux_label, err)) < 0)
         return r;
     if ((r = set_rlimits(p, err)) < 0 || (r = set_oom_score_adj(p, err)) < 0)
         return r;

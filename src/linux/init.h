@@ -9,15 +9,15 @@
 
 /* Messages over the SOCK_SEQPACKET sync socket between runtime (parent) and init (child). */
 enum sync_type {
-    SYNC_GO = 1,        /* parent -> child: maps written, cgroup entered: continue */
-    SYNC_MAPS,          /* child -> parent: write uid/gid maps for `value` (pid), reply SYNC_MAPS_DONE */
-    SYNC_MAPS_DONE,     /* parent -> child */
-    SYNC_PID,           /* grandchild -> parent: I am the init (pid in SCM_CREDENTIALS) */
-    SYNC_HOOKS,         /* child -> parent: run prestart + createRuntime hooks, reply SYNC_HOOKS_DONE */
-    SYNC_HOOKS_DONE,    /* parent -> child */
-    SYNC_READY,         /* child -> parent: set up, waiting for start */
-    SYNC_ERROR,         /* child -> parent: text is the error; errnum in value */
-    SYNC_PTY,           /* child -> parent: pty master attached (SCM_RIGHTS) */
+    SYNC_GO = 1, /* parent -> child: maps written, cgroup entered: continue */
+    SYNC_MAPS,   /* child -> parent: write uid/gid maps for `value` (pid), reply SYNC_MAPS_DONE */
+    SYNC_MAPS_DONE, /* parent -> child */
+    SYNC_PID,       /* grandchild -> parent: I am the init (pid in SCM_CREDENTIALS) */
+    SYNC_HOOKS,     /* child -> parent: run prestart + createRuntime hooks, reply SYNC_HOOKS_DONE */
+    SYNC_HOOKS_DONE, /* parent -> child */
+    SYNC_READY,      /* child -> parent: set up, waiting for start */
+    SYNC_ERROR,      /* child -> parent: text is the error; errnum in value */
+    SYNC_PTY,        /* child -> parent: pty master attached (SCM_RIGHTS) */
 };
 
 struct sync_msg {
@@ -40,16 +40,16 @@ int sync_recv(int fd, struct sync_msg *m, int *ret_fd, pid_t *ret_pid);
 struct init_config {
     struct spec *spec;
     const char *id, *bundle;
-    const char *rootfs;       /* absolute host path of the root filesystem */
-    const char *cgroup_path;  /* the container's cgroup ("/berth/id") */
-    int sync_fd;              /* the child's end of the sync socket */
-    int fifo_fd;              /* exec.fifo opened O_RDWR; -1: exec right away */
-    int console_fd;           /* connected console socket, or -1 */
+    const char *rootfs;      /* absolute host path of the root filesystem */
+    const char *cgroup_path; /* the container's cgroup ("/berth/id") */
+    int sync_fd;             /* the child's end of the sync socket */
+    int fifo_fd;             /* exec.fifo opened O_RDWR; -1: exec right away */
+    int console_fd;          /* connected console socket, or -1 */
     bool no_pivot;
     bool no_new_keyring;
-    int preserve_fds;         /* fds 3..3+n-1 of the caller stay open in the container */
-    bool complex;             /* namespaces are set up by the child (paths, time ns) */
-    unsigned long clone_flags; /* namespaces clone() already made */
+    int preserve_fds;             /* fds 3..3+n-1 of the caller stay open in the container */
+    bool complex;                 /* namespaces are set up by the child (paths, time ns) */
+    unsigned long clone_flags;    /* namespaces clone() already made */
     struct seccomp_prog *seccomp; /* compiled filter or NULL */
 };
 

@@ -77,8 +77,8 @@ static int make_device(int rootfd, const struct spec_device *d, bool userns, str
     const char *name = base_name(d->path);
     if (!*name || strcmp(name, "..") == 0 || strcmp(name, ".") == 0)
         return berr_set(err, BERR_INVALID, EINVAL, "linux.devices: bad path \"%s\"", d->path);
-    _cleanup_close_ int dfd = fs_open_in_root(rootfd, dir[0] ? dir : "/", O_PATH | O_DIRECTORY,
-                                              FS_CREATE_DIR, err);
+    _cleanup_close_ int dfd =
+        fs_open_in_root(rootfd, dir[0] ? dir : "/", O_PATH | O_DIRECTORY, FS_CREATE_DIR, err);
     if (dfd < 0)
         return berr_prefix(err, "linux.devices %s", d->path);
     mode_t mode = (d->file_mode.set ? d->file_mode.v : 0666) & 07777;
@@ -132,7 +132,7 @@ static int setup_dev(const struct mount_ctx *m, int rootfd, bool dev_is_tmpfs, s
                 return r;
         }
         static const char *links[][2] = {
-            {"/proc/self/fd", "fd"},     {"/proc/self/fd/0", "stdin"},
+            {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
             {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
             {"/proc/kcore", "core"},
         };
@@ -213,9 +213,11 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
 {
     struct hier h[32];
     size_t n = host_hierarchies(h, ARRAY_SIZE(h));
-    unsigned long flags = sm->flags & ~MS_RDONLY & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME | MS_NOATIME);
+    unsigned long flags =
+        sm->flags & ~MS_RDONLY & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME | MS_NOATIME);
     char tp[32], path[PATH_MAX];
-    _cleanup_close_ int target = fs_open_in_root(rootfd, sm->destination, O_PATH | O_DIRECTORY, FS_CREATE_DIR, err);
+    _cleanup_close_ int target =
+        fs_open_in_root(rootfd, sm->destination, O_PATH | O_DIRECTORY, FS_CREATE_DIR, err);
     if (target < 0)
         return berr_prefix(err, "mount %s", sm->destination);
 
@@ -238,7 +240,8 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
     /* v1 or hybrid: a tmpfs with one directory per hierarchy, as docker shows it */
     if (mount("tmpfs", fs_fd_path(target, tp), "tmpfs", flags, "mode=755") < 0)
         return berr_sys(err, errno, "mount tmpfs on %s", sm->destination);
-    _cleanup_close_ int tmpfs = fs_open_in_root(rootfd, sm->destination, O_PATH | O_DIRECTORY, 0, err);
+    _cleanup_close_ int tmpfs =
+        fs_open_in_root(rootfd, sm->destination, O_PATH | O_DIRECTORY, 0, err);
     if (tmpfs < 0)
         return -EINVAL;
     for (size_t i = 0; i < n; i++) {
@@ -247,7 +250,8 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
             continue;
         if (mkdirat(tmpfs, name, 0755) < 0 && errno != EEXIST)
             return berr_sys(err, errno, "mkdir %s/%s", sm->destination, name);
-        _cleanup_close_ int sub = openat(tmpfs, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        _cleanup_close_ int sub =
+            openat(tmpfs, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub < 0)
             return berr_sys(err, errno, "open %s/%s", sm->destination, name);
         int r;
@@ -258,12 +262,14 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
             snprintf(path, sizeof(path), "%s%s", h[i].mnt, m->cgroup_path);
             r = mount(path, fs_fd_path(sub, tp), NULL, MS_BIND | MS_REC, NULL);
             if (r == 0 && (sm->flags & MS_RDONLY)) {
-                _cleanup_close_ int again = openat(tmpfs, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                _cleanup_close_ int again =
+                    openat(tmpfs, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                 r = remount_bind(fs_fd_path(again, tp), sm->flags, sm->destination, err);
             }
         }
         if (r < 0)
-            return berr_sys(err, errno, "mount cgroup %s on %s/%s", h[i].opts, sm->destination, name);
+            return berr_sys(err, errno, "mount cgroup %s on %s/%s", h[i].opts, sm->destination,
+                            name);
     }
     /* co-mounted controllers get the usual aliases (cpu -> cpu,cpuacct) */
     for (size_t i = 0; i < n; i++) {
@@ -278,15 +284,15 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
     }
     if (sm->flags & MS_RDONLY) {
         _cleanup_close_ int again = fs_open_in_root(rootfd, sm->destination, O_PATH, 0, err);
-        if (again < 0 ||
-            mount(NULL, fs_fd_path(again, tp), NULL, MS_REMOUNT | flags | MS_RDONLY, "mode=755") < 0)
+        if (again < 0 || mount(NULL, fs_fd_path(again, tp), NULL, MS_REMOUNT | flags | MS_RDONLY,
+                               "mode=755") < 0)
             return berr_sys(err, errno, "remount %s read-only", sm->destination);
     }
     return 0;
 }
 
-static int mount_one(const struct mount_ctx *m, int rootfd, const struct spec_mount *sm,
-                     size_t idx, struct berr **err)
+static int mount_one(const struct mount_ctx *m, int rootfd, const struct spec_mount *sm, size_t idx,
+                     struct berr **err)
 {
     char field[PATH_MAX + 32], tp[32];
     snprintf(field, sizeof(field), "mounts[%zu] %s", idx, sm->destination);
@@ -298,8 +304,8 @@ static int mount_one(const struct mount_ctx *m, int rootfd, const struct spec_mo
 
     /* sysfs in a user namespace without its own network namespace, and mqueue without its
      * own ipc namespace, cannot be mounted fresh: bind the host's, as runc does */
-    if (!bind && type && m->userns && ((strcmp(type, "sysfs") == 0 && !m->netns) ||
-                                      (strcmp(type, "mqueue") == 0 && !m->ipcns)))
+    if (!bind && type && m->userns &&
+        ((strcmp(type, "sysfs") == 0 && !m->netns) || (strcmp(type, "mqueue") == 0 && !m->ipcns)))
         bind = true;
 
     bool is_file = false;
@@ -307,7 +313,8 @@ static int mount_one(const struct mount_ctx *m, int rootfd, const struct spec_mo
     if (bind) {
         if (!source)
             return berr_set(err, BERR_INVALID, EINVAL, "%s: bind mount without a source", field);
-        if (sm->type && (!strcmp(sm->type, "sysfs") || !strcmp(sm->type, "mqueue")) && source[0] != '/')
+        if (sm->type && (!strcmp(sm->type, "sysfs") || !strcmp(sm->type, "mqueue")) &&
+            source[0] != '/')
             source = !strcmp(sm->type, "sysfs") ? "/sys" : "/dev/mqueue";
         struct stat st;
         if (stat(source, &st) < 0)
@@ -341,9 +348,11 @@ static int mount_one(const struct mount_ctx *m, int rootfd, const struct spec_mo
         const char *label = m->spec->linux_ ? m->spec->linux_->mount_label : NULL;
         if (label && label[0] && lsm_selinux_enabled() &&
             (!strcmp(type, "tmpfs") || !strcmp(type, "devpts") || !strcmp(type, "mqueue")) &&
-            asprintf(&data, "%s%scontext=\"%s\"", sm->data ? sm->data : "", sm->data ? "," : "", label) < 0)
+            asprintf(&data, "%s%scontext=\"%s\"", sm->data ? sm->data : "", sm->data ? "," : "",
+                     label) < 0)
             return berr_sys(err, ENOMEM, "%s", field);
-        if (mount(src, fs_fd_path(target, tp), fstype, sm->flags & ~MS_REMOUNT, data ? data : sm->data) < 0) {
+        if (mount(src, fs_fd_path(target, tp), fstype, sm->flags & ~MS_REMOUNT,
+                  data ? data : sm->data) < 0) {
             int e = errno;
             /* a proc or sysfs can be refused (locked by a user namespace's owner); a
              * devpts without newinstance options still works with fewer options */
@@ -377,7 +386,8 @@ int mounts_setup(const struct mount_ctx *m, int rootfd, struct berr **err)
         return r;
     if (s->process && s->process->terminal) {
         /* /dev/console: the target of the pty bind made after the pivot */
-        _cleanup_close_ int c = fs_open_in_root(rootfd, "/dev/console", O_PATH, FS_CREATE_FILE, err);
+        _cleanup_close_ int c =
+            fs_open_in_root(rootfd, "/dev/console", O_PATH, FS_CREATE_FILE, err);
         if (c < 0)
             return berr_prefix(err, "create /dev/console");
     }
@@ -437,8 +447,8 @@ static int readonly_path(const char *path, struct berr **err)
     _cleanup_close_ int again = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (again < 0)
         return berr_sys(err, errno, "linux.readonlyPaths: open %s", path);
-    return remount_bind(fs_fd_path(again, tp), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                        path, err);
+    return remount_bind(fs_fd_path(again, tp), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path,
+                        err);
 }
 
 int mounts_finish(const struct spec *s, struct berr **err)

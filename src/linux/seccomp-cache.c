@@ -53,7 +53,8 @@ static int read_cached(const char *path, struct seccomp_prog *ret)
 {
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
-    if (fs_read_file(path, &buf, &len, NULL) < 0 || len <= 32 || (len - 32) % sizeof(struct sock_filter))
+    if (fs_read_file(path, &buf, &len, NULL) < 0 || len <= 32 ||
+        (len - 32) % sizeof(struct sock_filter))
         return -ENOENT;
     unsigned char sum[32];
     sha256(buf + 32, len - 32, sum);

@@ -10,8 +10,8 @@
 #include "oci/runtime-spec.h"
 
 struct seccomp_prog {
-    void *bpf;    /* struct sock_filter[] */
-    size_t len;   /* bytes */
+    void *bpf;          /* struct sock_filter[] */
+    size_t len;         /* bytes */
     unsigned int flags; /* SECCOMP_FILTER_FLAG_* for seccomp(2) */
 };
 

@@ -20,59 +20,62 @@ static const struct {
     enum act_kind kind;
 } actions[] = {
     /* libseccomp's SCMP_ACT_KILL is SECCOMP_RET_KILL_THREAD, as the kernel's old RET_KILL */
-    { "SCMP_ACT_KILL", SCMP_ACT_KILL, ACT_PLAIN },
-    { "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, ACT_PLAIN },
-    { "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, ACT_PLAIN },
-    { "SCMP_ACT_TRAP", SCMP_ACT_TRAP, ACT_PLAIN },
-    { "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), ACT_WITH_VALUE },
-    { "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), ACT_WITH_VALUE },
-    { "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, ACT_PLAIN },
-    { "SCMP_ACT_LOG", SCMP_ACT_LOG, ACT_PLAIN },
-    { "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, ACT_NOTIFY },
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL, ACT_PLAIN},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, ACT_PLAIN},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, ACT_PLAIN},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, ACT_PLAIN},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), ACT_WITH_VALUE},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), ACT_WITH_VALUE},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, ACT_PLAIN},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG, ACT_PLAIN},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, ACT_NOTIFY},
 };
 
 static const struct {
     const char *name;
     enum scmp_compare op;
 } operators[] = {
-    { "SCMP_CMP_NE", SCMP_CMP_NE },   { "SCMP_CMP_LT", SCMP_CMP_LT },
-    { "SCMP_CMP_LE", SCMP_CMP_LE },   { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-    { "SCMP_CMP_GE", SCMP_CMP_GE },   { "SCMP_CMP_GT", SCMP_CMP_GT },
-    { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 static const struct {
     const char *name;
     uint32_t token;
 } archs[] = {
-    { "SCMP_ARCH_X86", SCMP_ARCH_X86 },
-    { "SCMP_ARCH_X86_64", SCMP_ARCH_X86_64 },
-    { "SCMP_ARCH_X32", SCMP_ARCH_X32 },
-    { "SCMP_ARCH_ARM", SCMP_ARCH_ARM },
-    { "SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64 },
-    { "SCMP_ARCH_MIPS", SCMP_ARCH_MIPS },
-    { "SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64 },
-    { "SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32 },
-    { "SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL },
-    { "SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64 },
-    { "SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32 },
-    { "SCMP_ARCH_PPC", SCMP_ARCH_PPC },
-    { "SCMP_ARCH_PPC64", SCMP_ARCH_PPC64 },
-    { "SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE },
-    { "SCMP_ARCH_S390", SCMP_ARCH_S390 },
-    { "SCMP_ARCH_S390X", SCMP_ARCH_S390X },
-    { "SCMP_ARCH_PARISC", SCMP_ARCH_PARISC },
-    { "SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64 },
-    { "SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64 },
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
 #ifdef SCMP_ARCH_LOONGARCH64
-    { "SCMP_ARCH_LOONGARCH64", SCMP_ARCH_LOONGARCH64 },
+    {"SCMP_ARCH_LOONGARCH64", SCMP_ARCH_LOONGARCH64},
 #endif
 #ifdef SCMP_ARCH_M68K
-    { "SCMP_ARCH_M68K", SCMP_ARCH_M68K },
+    {"SCMP_ARCH_M68K", SCMP_ARCH_M68K},
 #endif
 #ifdef SCMP_ARCH_SH
-    { "SCMP_ARCH_SH", SCMP_ARCH_SH },
-    { "SCMP_ARCH_SHEB", SCMP_ARCH_SHEB },
+    {"SCMP_ARCH_SH", SCMP_ARCH_SH},
+    {"SCMP_ARCH_SHEB", SCMP_ARCH_SHEB},
 #endif
 };
 
@@ -83,11 +86,11 @@ static const struct {
     enum scmp_filter_attr attr;
     unsigned api;
 } flags[] = {
-    { "SECCOMP_FILTER_FLAG_TSYNC", SCMP_FLTATR_CTL_TSYNC, 2 },
-    { "SECCOMP_FILTER_FLAG_LOG", SCMP_FLTATR_CTL_LOG, 3 },
-    { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB, 4 },
+    {"SECCOMP_FILTER_FLAG_TSYNC", SCMP_FLTATR_CTL_TSYNC, 2},
+    {"SECCOMP_FILTER_FLAG_LOG", SCMP_FLTATR_CTL_LOG, 3},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB, 4},
 #ifdef HAVE_SCMP_WAITKILL
-    { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SCMP_FLTATR_CTL_WAITKILL, 7 },
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SCMP_FLTATR_CTL_WAITKILL, 7},
 #endif
 };
 
@@ -109,11 +112,25 @@ const char *const seccomp_supported_operators[] = {
     "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL,
 };
 const char *const seccomp_supported_archs[] = {
-    "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",  "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
-    "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",    "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
-    "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-    "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
-    "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
+    "SCMP_ARCH_X86",
+    "SCMP_ARCH_X86_64",
+    "SCMP_ARCH_X32",
+    "SCMP_ARCH_ARM",
+    "SCMP_ARCH_AARCH64",
+    "SCMP_ARCH_MIPS",
+    "SCMP_ARCH_MIPS64",
+    "SCMP_ARCH_MIPS64N32",
+    "SCMP_ARCH_MIPSEL",
+    "SCMP_ARCH_MIPSEL64",
+    "SCMP_ARCH_MIPSEL64N32",
+    "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",
+    "SCMP_ARCH_PPC64LE",
+    "SCMP_ARCH_S390",
+    "SCMP_ARCH_S390X",
+    "SCMP_ARCH_PARISC",
+    "SCMP_ARCH_PARISC64",
+    "SCMP_ARCH_RISCV64",
 #ifdef SCMP_ARCH_LOONGARCH64
     "SCMP_ARCH_LOONGARCH64",
 #endif
@@ -121,7 +138,8 @@ const char *const seccomp_supported_archs[] = {
     "SCMP_ARCH_M68K",
 #endif
 #ifdef SCMP_ARCH_SH
-    "SCMP_ARCH_SH",      "SCMP_ARCH_SHEB",
+    "SCMP_ARCH_SH",
+    "SCMP_ARCH_SHEB",
 #endif
     NULL,
 };
@@ -161,9 +179,8 @@ static int make_action(const char *name, const opt_u64 *errno_ret, const char *f
             if (errno_ret && errno_ret->set) {
                 /* the kernel has 16 bits for it (and clamps errnos to 4095) */
                 if (errno_ret->v > 0xffff)
-                    return berr_set(err, BERR_INVALID, EINVAL,
-                                    "%s: %llu is out of range (0-65535)", ret_field,
-                                    (unsigned long long)errno_ret->v);
+                    return berr_set(err, BERR_INVALID, EINVAL, "%s: %llu is out of range (0-65535)",
+                                    ret_field, (unsigned long long)errno_ret->v);
                 v = errno_ret->v;
             }
             *ret_action = actions[i].base | (uint32_t)v;
@@ -212,8 +229,7 @@ static int add_archs(scmp_filter_ctx ctx, char **names, struct berr **err)
                             "than this host's, and one filter cannot hold both",
                             i, names[i]);
         if (r < 0)
-            return berr_sys(err, -r, "linux.seccomp.architectures[%zu]: add \"%s\"", i,
-                            names[i]);
+            return berr_sys(err, -r, "linux.seccomp.architectures[%zu]: add \"%s\"", i, names[i]);
     }
     return 0;
 }
@@ -240,8 +256,8 @@ static int set_flags(scmp_filter_ctx ctx, char **names, struct berr **err)
                             names[i]);
         int r = seccomp_attr_set(ctx, flags[j].attr, 1);
         if (r < 0)
-            return berr_set(err, BERR_UNSUPPORTED, -r,
-                            "linux.seccomp.flags[%zu]: %s: %s", i, names[i], strerror(-r));
+            return berr_set(err, BERR_UNSUPPORTED, -r, "linux.seccomp.flags[%zu]: %s: %s", i,
+                            names[i], strerror(-r));
     }
     return 0;
 }
@@ -263,7 +279,7 @@ static int add_syscall_rule(scmp_filter_ctx ctx, const struct spec_seccomp_sysca
                         "linux.seccomp.syscalls[%zu].args: %zu conditions, at most 6", idx,
                         s->n_args);
     struct scmp_arg_cmp conds[6];
-    unsigned per_index[6] = { 0 };
+    unsigned per_index[6] = {0};
     bool same_index = false;
     for (size_t i = 0; i < s->n_args; i++) {
         const struct spec_seccomp_arg *a = &s->args[i];
@@ -281,8 +297,7 @@ static int add_syscall_rule(scmp_filter_ctx ctx, const struct spec_seccomp_sysca
         /* for MASKED_EQ, value is the mask and valueTwo what the masked argument must equal,
          * which is libseccomp's datum_a and datum_b */
         conds[i] = (struct scmp_arg_cmp){
-            .arg = a->index, .op = op, .datum_a = a->value, .datum_b = a->value_two
-        };
+            .arg = a->index, .op = op, .datum_a = a->value, .datum_b = a->value_two};
     }
 
     /* libseccomp refuses a rule whose action is the default one, and it would change nothing */

@@ -19,7 +19,8 @@ void seccomp_filter_free(void *filter);
  * capability (e.g. CAP_SYS_ADMIN -> mount, unshare ...) are allowed only when it is held. */
 json_t *seccomp_default_profile(uint64_t caps);
 
-/* Lists for `features`: names of supported actions, operators, archs and flags (NULL-terminated, static). */
+/* Lists for `features`: names of supported actions, operators, archs and flags (NULL-terminated,
+ * static). */
 extern const char *const seccomp_supported_actions[];
 extern const char *const seccomp_supported_operators[];
 extern const char *const seccomp_supported_archs[];

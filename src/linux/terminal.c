@@ -34,8 +34,8 @@ int pty_send_master(int sock, int master, const char *name, struct berr **err)
 {
     char buf[CMSG_SPACE(sizeof(int))] = {0};
     struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-                         .msg_controllen = sizeof(buf)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
@@ -51,8 +51,8 @@ int pty_recv_fd(int sock, struct berr **err)
     char data[256];
     char buf[CMSG_SPACE(sizeof(int))] = {0};
     struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf,
-                         .msg_controllen = sizeof(buf)};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)};
     ssize_t n;
     do
         n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);

@@ -75,8 +75,8 @@ static int get_u64(json_t *o, const char *key, const char *field, opt_u64 *out, 
         return 0;
     }
     if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return berr_set(err, BERR_INVALID, EINVAL, "%s.%s: must be a non-negative integer",
-                        field, key);
+        return berr_set(err, BERR_INVALID, EINVAL, "%s.%s: must be a non-negative integer", field,
+                        key);
     out->set = true;
     out->v = (uint64_t)json_integer_value(v);
     return 0;
@@ -140,8 +140,8 @@ static int get_strv(json_t *o, const char *key, const char *field, char ***out, 
         json_t *s = json_array_get(a, i);
         if (!json_is_string(s)) {
             strv_free(v);
-            return berr_set(err, BERR_INVALID, EINVAL, "%s.%s[%zu]: must be a string", field,
-                            key, i);
+            return berr_set(err, BERR_INVALID, EINVAL, "%s.%s[%zu]: must be a string", field, key,
+                            i);
         }
         v[i] = strdup(json_string_value(s));
     }
@@ -189,8 +189,8 @@ static const struct {
     const char *name;
     int type;
 } ns_names[] = {
-    {"pid", CLONE_NEWPID},   {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
-    {"ipc", CLONE_NEWIPC},   {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
+    {"pid", CLONE_NEWPID},       {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
+    {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
     {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
 };
 
@@ -235,14 +235,22 @@ static const struct {
     const char *name;
     int res;
 } rlimit_names[] = {
-    {"RLIMIT_AS", RLIMIT_AS},         {"RLIMIT_CORE", RLIMIT_CORE},
-    {"RLIMIT_CPU", RLIMIT_CPU},       {"RLIMIT_DATA", RLIMIT_DATA},
-    {"RLIMIT_FSIZE", RLIMIT_FSIZE},   {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-    {"RLIMIT_NICE", RLIMIT_NICE},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-    {"RLIMIT_NPROC", RLIMIT_NPROC},   {"RLIMIT_RSS", RLIMIT_RSS},
-    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO}, {"RLIMIT_RTTIME", RLIMIT_RTTIME},
-    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING}, {"RLIMIT_STACK", RLIMIT_STACK},
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 int spec_rlimit_from_name(const char *name)
@@ -260,19 +268,32 @@ static const struct {
     bool clear;
     unsigned long flag;
 } mount_flags[] = {
-    {"ro", false, MS_RDONLY},          {"rw", true, MS_RDONLY},
-    {"nosuid", false, MS_NOSUID},      {"suid", true, MS_NOSUID},
-    {"nodev", false, MS_NODEV},        {"dev", true, MS_NODEV},
-    {"noexec", false, MS_NOEXEC},      {"exec", true, MS_NOEXEC},
-    {"sync", false, MS_SYNCHRONOUS},   {"async", true, MS_SYNCHRONOUS},
-    {"dirsync", false, MS_DIRSYNC},    {"remount", false, MS_REMOUNT},
-    {"mand", false, MS_MANDLOCK},      {"nomand", true, MS_MANDLOCK},
-    {"atime", true, MS_NOATIME},       {"noatime", false, MS_NOATIME},
-    {"diratime", true, MS_NODIRATIME}, {"nodiratime", false, MS_NODIRATIME},
-    {"relatime", false, MS_RELATIME},  {"norelatime", true, MS_RELATIME},
-    {"strictatime", false, MS_STRICTATIME}, {"nostrictatime", true, MS_STRICTATIME},
-    {"silent", false, MS_SILENT},      {"loud", true, MS_SILENT},
-    {"lazytime", false, MS_LAZYTIME},  {"nolazytime", true, MS_LAZYTIME},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"remount", false, MS_REMOUNT},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"atime", true, MS_NOATIME},
+    {"noatime", false, MS_NOATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"silent", false, MS_SILENT},
+    {"loud", true, MS_SILENT},
+    {"lazytime", false, MS_LAZYTIME},
+    {"nolazytime", true, MS_LAZYTIME},
     {"defaults", false, 0},
 };
 
@@ -280,9 +301,9 @@ static const struct {
     const char *name;
     unsigned long flag;
 } propagation_flags[] = {
-    {"private", MS_PRIVATE},   {"rprivate", MS_PRIVATE | MS_REC},
-    {"shared", MS_SHARED},     {"rshared", MS_SHARED | MS_REC},
-    {"slave", MS_SLAVE},       {"rslave", MS_SLAVE | MS_REC},
+    {"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},         {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},           {"rslave", MS_SLAVE | MS_REC},
     {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
@@ -472,8 +493,8 @@ struct spec_process *spec_process_from_json(json_t *o, const char *field, struct
                 json_t *g = json_array_get(ag, i);
                 if (!json_is_integer(g) || json_integer_value(g) < 0 ||
                     json_integer_value(g) > UINT32_MAX) {
-                    r = berr_set(err, BERR_INVALID, EINVAL,
-                                 "%s.additionalGids[%zu]: must be a gid", f, i);
+                    r = berr_set(err, BERR_INVALID, EINVAL, "%s.additionalGids[%zu]: must be a gid",
+                                 f, i);
                     goto fail;
                 }
                 p->user.additional_gids[i] = json_integer_value(g);
@@ -546,7 +567,8 @@ struct spec_process *spec_process_from_json(json_t *o, const char *field, struct
                 goto fail;
             l->resource = spec_rlimit_from_name(l->type);
             if (l->resource < 0) {
-                r = berr_set(err, BERR_INVALID, EINVAL, "%s.type: unknown rlimit \"%s\"", f, l->type);
+                r = berr_set(err, BERR_INVALID, EINVAL, "%s.type: unknown rlimit \"%s\"", f,
+                             l->type);
                 goto fail;
             }
             if (!soft.set || !hard.set) {
@@ -555,7 +577,8 @@ struct spec_process *spec_process_from_json(json_t *o, const char *field, struct
             }
             for (size_t j = 0; j < i; j++)
                 if (p->rlimits[j].resource == l->resource) {
-                    r = berr_set(err, BERR_INVALID, EINVAL, "%s.type: \"%s\" given twice", f, l->type);
+                    r = berr_set(err, BERR_INVALID, EINVAL, "%s.type: \"%s\" given twice", f,
+                                 l->type);
                     goto fail;
                 }
             l->soft = soft.v;
@@ -570,8 +593,8 @@ fail:
 
 /* ---- hooks ---- */
 
-static const char *hook_keys[HOOK__MAX] = {"prestart",        "createRuntime", "createContainer",
-                                           "startContainer",  "poststart",     "poststop"};
+static const char *hook_keys[HOOK__MAX] = {"prestart",       "createRuntime", "createContainer",
+                                           "startContainer", "poststart",     "poststop"};
 
 static int parse_hooks(json_t *root, struct spec *s, struct berr **err)
 {
@@ -669,7 +692,8 @@ struct spec_resources *spec_resources_from_json(json_t *o, const char *field, st
                           &res->memory.has_disable_oom_killer, err)) < 0 ||
             (r = get_bool(v, "useHierarchy", f, &res->memory.use_hierarchy,
                           &res->memory.has_use_hierarchy, err)) < 0 ||
-            (r = get_bool(v, "checkBeforeUpdate", f, &res->memory.check_before_update, NULL, err)) < 0)
+            (r = get_bool(v, "checkBeforeUpdate", f, &res->memory.check_before_update, NULL, err)) <
+                0)
             goto fail;
         if (res->memory.swappiness.set && res->memory.swappiness.v > 100) {
             r = berr_set(err, BERR_INVALID, EINVAL, "%s.swappiness: %llu out of range 0..100", f,
@@ -711,7 +735,8 @@ struct spec_resources *spec_resources_from_json(json_t *o, const char *field, st
             goto fail;
         if (a) {
             res->blkio.n_weight_device = json_array_size(a);
-            res->blkio.weight_device = calloc(res->blkio.n_weight_device + 1, sizeof(struct spec_weight_device));
+            res->blkio.weight_device =
+                calloc(res->blkio.n_weight_device + 1, sizeof(struct spec_weight_device));
             for (size_t i = 0; i < res->blkio.n_weight_device; i++) {
                 char f2[160];
                 snprintf(f2, sizeof(f2), "%s.weightDevice[%zu]", f, i);
@@ -732,7 +757,8 @@ struct spec_resources *spec_resources_from_json(json_t *o, const char *field, st
             if (!a)
                 continue;
             res->blkio.n_throttle[k] = json_array_size(a);
-            res->blkio.throttle[k] = calloc(res->blkio.n_throttle[k] + 1, sizeof(struct spec_throttle_device));
+            res->blkio.throttle[k] =
+                calloc(res->blkio.n_throttle[k] + 1, sizeof(struct spec_throttle_device));
             for (size_t i = 0; i < res->blkio.n_throttle[k]; i++) {
                 char f2[160];
                 snprintf(f2, sizeof(f2), "%s.%s[%zu]", f, tk[k], i);
@@ -753,12 +779,14 @@ struct spec_resources *spec_resources_from_json(json_t *o, const char *field, st
         goto fail;
     if (a) {
         res->n_hugepage_limits = json_array_size(a);
-        res->hugepage_limits = calloc(res->n_hugepage_limits + 1, sizeof(struct spec_hugepage_limit));
+        res->hugepage_limits =
+            calloc(res->n_hugepage_limits + 1, sizeof(struct spec_hugepage_limit));
         for (size_t i = 0; i < res->n_hugepage_limits; i++) {
             snprintf(f, sizeof(f), "%s.hugepageLimits[%zu]", field, i);
             json_t *e = json_array_get(a, i);
             opt_u64 lim = {0};
-            if ((r = get_str(e, "pageSize", f, &res->hugepage_limits[i].page_size, true, err)) < 0 ||
+            if ((r = get_str(e, "pageSize", f, &res->hugepage_limits[i].page_size, true, err)) <
+                    0 ||
                 (r = get_u64(e, "limit", f, &lim, err)) < 0)
                 goto fail;
             res->hugepage_limits[i].limit = lim.v;
@@ -783,7 +811,8 @@ struct spec_resources *spec_resources_from_json(json_t *o, const char *field, st
                 if ((r = get_str(e, "name", f2, &res->network.priorities[i].key, true, err)) < 0 ||
                     (r = get_u64(e, "priority", f2, &pr, err)) < 0)
                     goto fail;
-                if (asprintf(&res->network.priorities[i].value, "%llu", (unsigned long long)pr.v) < 0)
+                if (asprintf(&res->network.priorities[i].value, "%llu", (unsigned long long)pr.v) <
+                    0)
                     goto fail;
             }
         }
@@ -816,12 +845,14 @@ struct spec_resources *spec_resources_from_json(json_t *o, const char *field, st
             }
             d->type = type ? type[0] : 'a';
             if (type && (strlen(type) != 1 || !strchr("acb", d->type))) {
-                r = berr_set(err, BERR_INVALID, EINVAL, "%s.type: \"%s\" must be a, c or b", f, type);
+                r = berr_set(err, BERR_INVALID, EINVAL, "%s.type: \"%s\" must be a, c or b", f,
+                             type);
                 goto fail;
             }
             const char *acc = access ? access : "rwm";
             if (strlen(acc) > 3 || strspn(acc, "rwm") != strlen(acc)) {
-                r = berr_set(err, BERR_INVALID, EINVAL, "%s.access: \"%s\" must be a subset of rwm", f, acc);
+                r = berr_set(err, BERR_INVALID, EINVAL, "%s.access: \"%s\" must be a subset of rwm",
+                             f, acc);
                 goto fail;
             }
             strcpy(d->access, acc);
@@ -831,7 +862,8 @@ struct spec_resources *spec_resources_from_json(json_t *o, const char *field, st
     if ((r = get_kv(o, "unified", field, &res->unified, &res->n_unified, err)) < 0)
         goto fail;
     if (json_object_get(o, "rdma")) {
-        r = berr_set(err, BERR_UNSUPPORTED, ENOTSUP, "%s.rdma: rdma limits are not supported", field);
+        r = berr_set(err, BERR_UNSUPPORTED, ENOTSUP, "%s.rdma: rdma limits are not supported",
+                     field);
         goto fail;
     }
     return res;

@@ -22,8 +22,8 @@ struct spec_idmap {
 
 struct spec_mount {
     char *destination;
-    char *type;   /* may be NULL: then a bind if options say bind/rbind */
-    char *source; /* may be NULL */
+    char *type;     /* may be NULL: then a bind if options say bind/rbind */
+    char *source;   /* may be NULL */
     char **options; /* NULL-terminated, as given */
     /* parsed from options */
     unsigned long flags;       /* MS_* to set */
@@ -71,8 +71,8 @@ struct spec_process {
 
 struct spec_hook {
     char *path;
-    char **args; /* NULL-terminated, may be NULL */
-    char **env;  /* NULL-terminated, may be NULL */
+    char **args;     /* NULL-terminated, may be NULL */
+    char **env;      /* NULL-terminated, may be NULL */
     opt_i64 timeout; /* seconds */
 };
 
@@ -92,7 +92,7 @@ struct spec_hooks {
 };
 
 struct spec_namespace {
-    int type; /* CLONE_NEWPID, CLONE_NEWNS, ... CLONE_NEWTIME */
+    int type;   /* CLONE_NEWPID, CLONE_NEWNS, ... CLONE_NEWTIME */
     char *path; /* NULL: create a new one */
 };
 
@@ -106,9 +106,9 @@ struct spec_device {
 
 struct spec_device_rule {
     bool allow;
-    char type;           /* 'a', 'c', 'b' */
+    char type;            /* 'a', 'c', 'b' */
     int64_t major, minor; /* -1 = any */
-    char access[4];      /* subset of "rwm" */
+    char access[4];       /* subset of "rwm" */
 };
 
 struct spec_weight_device {
@@ -207,7 +207,7 @@ struct spec_linux {
     struct spec_resources *resources; /* NULL if absent */
     char *rootfs_propagation;
     unsigned long rootfs_propagation_flags; /* parsed, 0 if unset */
-    char **masked_paths, **readonly_paths; /* NULL-terminated, may be NULL */
+    char **masked_paths, **readonly_paths;  /* NULL-terminated, may be NULL */
     char *mount_label;
     struct spec_kv *sysctl;
     size_t n_sysctl;
@@ -243,7 +243,10 @@ struct spec *spec_from_json(json_t *root, struct berr **err);
 /* Reads and parses FILE (a bundle's config.json). */
 struct spec *spec_load(const char *path, struct berr **err);
 void spec_free(struct spec *s);
-static inline void spec_freep(struct spec **s) { spec_free(*s); }
+static inline void spec_freep(struct spec **s)
+{
+    spec_free(*s);
+}
 #define _cleanup_spec_ __attribute__((cleanup(spec_freep)))
 
 /* Parses a linux.resources object (also used by `update --resources`). */

@@ -55,14 +55,15 @@ static int write_idmap(pid_t pid, const char *file, const struct spec_idmap *m, 
     char buf[4096], path[64];
     size_t len = 0;
     for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
-        len += snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
-                        m[i].host_id, m[i].size);
+        len += snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
+                        m[i].size);
     if (n == 0)
         return 0;
     snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
     int r = fs_write_string(path, buf);
     if (r < 0)
-        return berr_sys(err, -r, "linux.%s: write %s", strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings", path);
+        return berr_sys(err, -r, "linux.%s: write %s",
+                        strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings", path);
     return 0;
 }
 
@@ -79,10 +80,10 @@ static int write_maps(pid_t pid, const struct spec *s, struct berr **err)
 static int add_default_device_rules(struct spec *s)
 {
     static const struct spec_device_rule defaults[] = {
-        {true, 'c', -1, -1, "m"},   {true, 'b', -1, -1, "m"},   {true, 'c', 1, 3, "rwm"},
-        {true, 'c', 1, 5, "rwm"},   {true, 'c', 1, 7, "rwm"},   {true, 'c', 1, 8, "rwm"},
-        {true, 'c', 1, 9, "rwm"},   {true, 'c', 5, 0, "rwm"},   {true, 'c', 5, 1, "rwm"},
-        {true, 'c', 5, 2, "rwm"},   {true, 'c', 136, -1, "rwm"},
+        {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},    {true, 'c', 1, 3, "rwm"},
+        {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 7, "rwm"},    {true, 'c', 1, 8, "rwm"},
+        {true, 'c', 1, 9, "rwm"}, {true, 'c', 5, 0, "rwm"},    {true, 'c', 5, 1, "rwm"},
+        {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"},
     };
     struct spec_linux *lx = s->linux_;
     if (!lx->resources && !(lx->resources = calloc(1, sizeof(*lx->resources))))
@@ -100,8 +101,8 @@ static int add_default_device_rules(struct spec *s)
     for (size_t i = 0; i < lx->n_devices; i++) {
         if (lx->devices[i].type == 'p')
             continue;
-        d[res->n_devices++] = (struct spec_device_rule){true, lx->devices[i].type,
-                                                        lx->devices[i].major, lx->devices[i].minor, "rwm"};
+        d[res->n_devices++] = (struct spec_device_rule){
+            true, lx->devices[i].type, lx->devices[i].major, lx->devices[i].minor, "rwm"};
     }
     return 0;
 }
@@ -196,7 +197,8 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     struct stat st;
     if (!realpath(path, rootfs) || stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
         return berr_set(err, BERR_NOT_FOUND, ENOENT,
-                        "root.path: root filesystem \"%s\" does not exist or is not a directory", path);
+                        "root.path: root filesystem \"%s\" does not exist or is not a directory",
+                        path);
     bool terminal = s->process && s->process->terminal;
     if (terminal && !o->console_socket && !o->want_pty)
         return berr_set(err, BERR_INVALID, EINVAL,
@@ -293,7 +295,8 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
                 continue;
             _cleanup_close_ int nsfd = open(ns->path, O_RDONLY | O_CLOEXEC);
             if (nsfd < 0 || setns(nsfd, ns->type) < 0) {
-                r = berr_sys(err, errno, "linux.namespaces %s: join %s", spec_ns_name(ns->type), ns->path);
+                r = berr_sys(err, errno, "linux.namespaces %s: join %s", spec_ns_name(ns->type),
+                             ns->path);
                 goto fail;
             }
         }
@@ -386,9 +389,14 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         }
     }
 
-    struct rt_state rs = {.id = (char *)id, .dir = dir, .pid = init_pid,
-                          .start_time = proc_start_time(init_pid), .bundle = bundle,
-                          .rootfs = rootfs, .cgroup = cgpath, .owner = ""};
+    struct rt_state rs = {.id = (char *)id,
+                          .dir = dir,
+                          .pid = init_pid,
+                          .start_time = proc_start_time(init_pid),
+                          .bundle = bundle,
+                          .rootfs = rootfs,
+                          .cgroup = cgpath,
+                          .owner = ""};
     char created[64];
     rt_now_rfc3339(created, sizeof(created));
     rs.created = created;
@@ -454,7 +462,8 @@ int rt_start(const char *root, const char *id, struct berr **err)
     enum rt_status status = rt_state_status(st);
     if (status != RT_CREATED)
         return berr_set(err, BERR_CONFLICT, EBUSY,
-                        "cannot start container \"%s\": it is %s, not created", id, status_hint(status));
+                        "cannot start container \"%s\": it is %s, not created", id,
+                        status_hint(status));
     _cleanup_spec_ struct spec *s = rt_load_config(root, id, NULL, err);
     if (!s)
         return berr_code(*err);
@@ -564,7 +573,8 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err)
     if (status == RT_CREATING) {
         if (!force)
             return berr_set(err, BERR_CONFLICT, EBUSY,
-                            "container \"%s\" is being created (use --force if its creator died)", id);
+                            "container \"%s\" is being created (use --force if its creator died)",
+                            id);
     } else if (status != RT_STOPPED && !force) {
         return berr_set(err, BERR_CONFLICT, EBUSY,
                         "cannot delete container \"%s\" that is %s: stop it first or use --force",
@@ -607,8 +617,9 @@ int rt_pause(const char *root, const char *id, bool pause, struct berr **err)
         return berr_set(err, BERR_CONFLICT, EBUSY, "cannot pause container \"%s\": it is %s", id,
                         rt_status_name(status));
     if (!pause && status != RT_PAUSED)
-        return berr_set(err, BERR_CONFLICT, EBUSY, "cannot resume container \"%s\": it is %s, not paused",
-                        id, rt_status_name(status));
+        return berr_set(err, BERR_CONFLICT, EBUSY,
+                        "cannot resume container \"%s\": it is %s, not paused", id,
+                        rt_status_name(status));
     _cleanup_cg_ struct cg *cg = state_cg(st);
     if (!cg)
         return berr_set(err, BERR_UNSUPPORTED, ENOTSUP, "container \"%s\" has no cgroup", id);
@@ -646,13 +657,12 @@ json_t *rt_stats(const char *root, const char *id, struct berr **err)
             berr_set(err, BERR_UNSUPPORTED, ENOTSUP, "container \"%s\" has no cgroup", id);
         return NULL;
     }
-    return json_pack("{s:{s:{s:I}},s:{s:{s:I,s:I,s:I}},s:{s:I,s:I},s:I,s:b}", "cpu", "usage", "total",
-                     (json_int_t)cs.cpu_usage_ns, "memory", "usage", "usage",
+    return json_pack("{s:{s:{s:I}},s:{s:{s:I,s:I,s:I}},s:{s:I,s:I},s:I,s:b}", "cpu", "usage",
+                     "total", (json_int_t)cs.cpu_usage_ns, "memory", "usage", "usage",
                      (json_int_t)cs.memory_usage, "limit", (json_int_t)cs.memory_limit, "max",
                      (json_int_t)cs.memory_max_usage, "pids", "current",
-                     (json_int_t)cs.pids_current, "limit", (json_int_t)cs.pids_limit,
-                     "oom_kill", (json_int_t)cs.oom_kills, "running",
-                     rt_state_status(st) != RT_STOPPED);
+                     (json_int_t)cs.pids_current, "limit", (json_int_t)cs.pids_limit, "oom_kill",
+                     (json_int_t)cs.oom_kills, "running", rt_state_status(st) != RT_STOPPED);
 }
 
 int rt_update(const char *root, const char *id, const struct spec_resources *res, struct berr **err)
@@ -729,8 +739,12 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
             goto out;
         }
     }
-    struct exec_config ec = {.spec = s, .process = o->process, .target = st->pid,
-                             .sync_fd = sv[1], .console_fd = console, .seccomp = filter,
+    struct exec_config ec = {.spec = s,
+                             .process = o->process,
+                             .target = st->pid,
+                             .sync_fd = sv[1],
+                             .console_fd = console,
+                             .seccomp = filter,
                              .preserve_fds = o->preserve_fds};
     child = fork();
     if (child < 0) {

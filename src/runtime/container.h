@@ -14,8 +14,8 @@ struct rt_create_opts {
     bool no_pivot;
     bool no_new_keyring;
     int preserve_fds;
-    bool want_pty;   /* terminal without console socket: return the pty master (foreground run) */
-    bool subreaper;  /* the caller waits for the init itself (run): become its subreaper */
+    bool want_pty;  /* terminal without console socket: return the pty master (foreground run) */
+    bool subreaper; /* the caller waits for the init itself (run): become its subreaper */
 };
 
 /* Creates the container and leaves its init waiting for start. *ret_pid is the init's pid;
@@ -27,7 +27,8 @@ int rt_kill(const char *root, const char *id, int sig, bool all, struct berr **e
 int rt_delete(const char *root, const char *id, bool force, struct berr **err);
 int rt_pause(const char *root, const char *id, bool pause, struct berr **err);
 int rt_ps(const char *root, const char *id, pid_t **ret, size_t *ret_n, struct berr **err);
-int rt_update(const char *root, const char *id, const struct spec_resources *res, struct berr **err);
+int rt_update(const char *root, const char *id, const struct spec_resources *res,
+              struct berr **err);
 /* Resource usage of the container as runc's `events --stats` prints it ("data" object). */
 json_t *rt_stats(const char *root, const char *id, struct berr **err);
 

@@ -10,15 +10,15 @@ enum rt_status { RT_CREATING = 0, RT_CREATED, RT_RUNNING, RT_PAUSED, RT_STOPPED 
 
 struct rt_state {
     char *id;
-    char *dir;      /* <root>/<id> */
+    char *dir; /* <root>/<id> */
     pid_t pid;
     uint64_t start_time; /* of pid, to tell it from a reused pid */
     char *bundle;
     char *rootfs;
-    char *created;  /* RFC 3339 */
-    char *cgroup;   /* cgroup path */
+    char *created; /* RFC 3339 */
+    char *cgroup;  /* cgroup path */
     char *owner;
-    bool written;   /* state.json exists (create finished) */
+    bool written; /* state.json exists (create finished) */
 };
 
 /* Checks an ID: 1..1024 chars of [A-Za-z0-9_.+-], not "." or "..". */
@@ -27,7 +27,10 @@ int rt_check_id(const char *id, struct berr **err);
 struct rt_state *rt_state_load(const char *root, const char *id, struct berr **err);
 int rt_state_save(const struct rt_state *st, struct berr **err);
 void rt_state_free(struct rt_state *st);
-static inline void rt_state_freep(struct rt_state **s) { rt_state_free(*s); }
+static inline void rt_state_freep(struct rt_state **s)
+{
+    rt_state_free(*s);
+}
 #define _cleanup_rt_state_ __attribute__((cleanup(rt_state_freep)))
 /* The status, looked up now: process alive? exec.fifo still there? cgroup frozen? */
 enum rt_status rt_state_status(const struct rt_state *st);

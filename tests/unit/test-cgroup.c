@@ -387,7 +387,7 @@ static void test_bpf_semantics(void **state)
         rule(true, 'c', 1, 3, "rwm"),   /* /dev/null */
         rule(true, 'c', 136, -1, "rw"), /* ptys */
         rule(true, 'b', 8, 0, "r"),
-        rule(false, 'c', 1, 3, "w"),    /* later deny wins over the earlier allow */
+        rule(false, 'c', 1, 3, "w"), /* later deny wins over the earlier allow */
     };
     struct bpf_insn *p = NULL;
     size_t n = 0;
@@ -398,10 +398,10 @@ static void test_bpf_semantics(void **state)
     assert_int_equal(run_prog(p, n, CHR, R | W, 1, 3), 0); /* any overlap with a deny */
     assert_int_equal(run_prog(p, n, CHR, R, 1, 5), 0);     /* default */
     assert_int_equal(run_prog(p, n, CHR, R | W, 136, 7), 1);
-    assert_int_equal(run_prog(p, n, CHR, M, 136, 7), 0);   /* allow must cover all asked */
+    assert_int_equal(run_prog(p, n, CHR, M, 136, 7), 0); /* allow must cover all asked */
     assert_int_equal(run_prog(p, n, BLK, R, 8, 0), 1);
     assert_int_equal(run_prog(p, n, BLK, W, 8, 0), 0);
-    assert_int_equal(run_prog(p, n, CHR, R, 8, 0), 0);     /* type matters */
+    assert_int_equal(run_prog(p, n, CHR, R, 8, 0), 0); /* type matters */
     free(p);
 }
 
@@ -517,9 +517,9 @@ static void fake_done(struct fake *f)
 static void test_v2_writers(void **state)
 {
     (void)state;
-    static const char *const files[] = {"memory.max", "memory.swap.max", "memory.low",
-                                        "cpu.weight", "cpu.max", "pids.max", "io.weight",
-                                        "io.max", "cpuset.cpus", "hugetlb.2MB.max", NULL};
+    static const char *const files[] = {
+        "memory.max", "memory.swap.max", "memory.low",  "cpu.weight",      "cpu.max", "pids.max",
+        "io.weight",  "io.max",          "cpuset.cpus", "hugetlb.2MB.max", NULL};
     struct fake f;
     fake_init(&f, true, files);
     struct spec_throttle_device td = {.major = 8, .minor = 0, .rate = 1048576};
@@ -628,8 +628,8 @@ static void test_undo_restores(void **state)
     r.memory.limit = (opt_i64){true, 123};
     r.blkio.weight = (opt_u64){true, 100};
     struct berr *err = NULL;
-    assert_true(cg_v2_apply(&c, &r, CG_BIT(CG_PIDS) | CG_BIT(CG_MEMORY) | CG_BIT(CG_BLKIO),
-                            false, &err) < 0);
+    assert_true(cg_v2_apply(&c, &r, CG_BIT(CG_PIDS) | CG_BIT(CG_MEMORY) | CG_BIT(CG_BLKIO), false,
+                            &err) < 0);
     berr_free(err);
     assert_int_equal(undo.n, 2);
     cg_undo_run(&undo);
@@ -645,10 +645,17 @@ static void test_undo_restores(void **state)
 static void test_v1_writers(void **state)
 {
     (void)state;
-    static const char *const files[] = {
-        "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", "cpu.shares",
-        "cpu.cfs_period_us", "cpu.cfs_quota_us", "pids.max", "devices.allow", "devices.deny",
-        "blkio.weight", "blkio.throttle.write_iops_device", NULL};
+    static const char *const files[] = {"memory.limit_in_bytes",
+                                        "memory.memsw.limit_in_bytes",
+                                        "cpu.shares",
+                                        "cpu.cfs_period_us",
+                                        "cpu.cfs_quota_us",
+                                        "pids.max",
+                                        "devices.allow",
+                                        "devices.deny",
+                                        "blkio.weight",
+                                        "blkio.throttle.write_iops_device",
+                                        NULL};
     struct fake f;
     fake_init(&f, false, files);
     struct spec_device_rule devs[] = {

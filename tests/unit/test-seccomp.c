@@ -33,13 +33,13 @@
 
 /* ---- helpers ---- */
 
-static char *names_none[] = { NULL };
+static char *names_none[] = {NULL};
 
 /* A spec that allows everything, with `n` syscall rules the test fills in */
 static struct spec_seccomp allow_spec(struct spec_seccomp_syscall *rules, size_t n)
 {
-    return (struct spec_seccomp){ .default_action = "SCMP_ACT_ALLOW", .syscalls = rules,
-                                  .n_syscalls = n };
+    return (struct spec_seccomp){
+        .default_action = "SCMP_ACT_ALLOW", .syscalls = rules, .n_syscalls = n};
 }
 
 /* Prepares `sc` expecting failure; checks the kind and that the message contains `want`. */
@@ -100,7 +100,7 @@ static struct spec_seccomp *profile_to_spec(json_t *j)
     sc->default_action = (char *)json_string_value(json_object_get(j, "defaultAction"));
     json_t *v = json_object_get(j, "defaultErrnoRet");
     if (v)
-        sc->default_errno_ret = (opt_u64){ true, (uint64_t)json_integer_value(v) };
+        sc->default_errno_ret = (opt_u64){true, (uint64_t)json_integer_value(v)};
     json_t *arches = json_object_get(j, "architectures");
     sc->architectures = calloc(json_array_size(arches) + 1, sizeof(char *));
     for (size_t i = 0; i < json_array_size(arches); i++)
@@ -117,7 +117,7 @@ static struct spec_seccomp *profile_to_spec(json_t *j)
             s->names[k] = (char *)json_string_value(json_array_get(names, k));
         s->action = (char *)json_string_value(json_object_get(r, "action"));
         if ((v = json_object_get(r, "errnoRet")))
-            s->errno_ret = (opt_u64){ true, (uint64_t)json_integer_value(v) };
+            s->errno_ret = (opt_u64){true, (uint64_t)json_integer_value(v)};
         json_t *args = json_object_get(r, "args");
         s->n_args = json_array_size(args);
         s->args = calloc(s->n_args ? s->n_args : 1, sizeof(*s->args));
@@ -190,7 +190,7 @@ static size_t rules_naming(json_t *profile, const char *name, json_t **ret_last)
 
 static void test_bad_default_action(void **state)
 {
-    struct spec_seccomp sc = { .default_action = "SCMP_ACT_FOO" };
+    struct spec_seccomp sc = {.default_action = "SCMP_ACT_FOO"};
     expect_error(&sc, BERR_INVALID, "linux.seccomp.defaultAction: unknown action \"SCMP_ACT_FOO\"");
     sc.default_action = NULL;
     expect_error(&sc, BERR_INVALID, "linux.seccomp.defaultAction: missing action");
@@ -198,12 +198,12 @@ static void test_bad_default_action(void **state)
 
 static void test_bad_rule_action(void **state)
 {
-    char *names[] = { "getpid", NULL };
+    char *names[] = {"getpid", NULL};
     struct spec_seccomp_syscall rules[4] = {
-        { .names = names, .action = "SCMP_ACT_ERRNO" },
-        { .names = names, .action = "SCMP_ACT_LOG" },
-        { .names = names, .action = "SCMP_ACT_TRAP" },
-        { .names = names, .action = "SCMP_ACT_FOO" },
+        {.names = names, .action = "SCMP_ACT_ERRNO"},
+        {.names = names, .action = "SCMP_ACT_LOG"},
+        {.names = names, .action = "SCMP_ACT_TRAP"},
+        {.names = names, .action = "SCMP_ACT_FOO"},
     };
     struct spec_seccomp sc = allow_spec(rules, 4);
     expect_error(&sc, BERR_INVALID,
@@ -216,14 +216,14 @@ static void test_bad_rule_action(void **state)
 
 static void test_bad_operator_and_index(void **state)
 {
-    char *names[] = { "kill", NULL };
+    char *names[] = {"kill", NULL};
     struct spec_seccomp_arg args[2] = {
-        { .index = 0, .value = 1, .op = "SCMP_CMP_EQ" },
-        { .index = 1, .value = 9, .op = "SCMP_CMP_EQUAL" },
+        {.index = 0, .value = 1, .op = "SCMP_CMP_EQ"},
+        {.index = 1, .value = 9, .op = "SCMP_CMP_EQUAL"},
     };
     struct spec_seccomp_syscall rules[2] = {
-        { .names = names, .action = "SCMP_ACT_ALLOW" },
-        { .names = names, .action = "SCMP_ACT_ERRNO", .args = args, .n_args = 2 },
+        {.names = names, .action = "SCMP_ACT_ALLOW"},
+        {.names = names, .action = "SCMP_ACT_ERRNO", .args = args, .n_args = 2},
     };
     struct spec_seccomp sc = allow_spec(rules, 2);
     sc.default_action = "SCMP_ACT_LOG";
@@ -236,7 +236,7 @@ static void test_bad_operator_and_index(void **state)
 
 static void test_bad_arch(void **state)
 {
-    char *arches[] = { "SCMP_ARCH_X86_64", "SCMP_ARCH_VAX", NULL };
+    char *arches[] = {"SCMP_ARCH_X86_64", "SCMP_ARCH_VAX", NULL};
     struct spec_seccomp sc = allow_spec(NULL, 0);
     sc.default_action = "SCMP_ACT_ERRNO";
     sc.architectures = arches;
@@ -246,7 +246,7 @@ static void test_bad_arch(void **state)
 
 static void test_bad_flag(void **state)
 {
-    char *flags[] = { "SECCOMP_FILTER_FLAG_BOGUS", NULL };
+    char *flags[] = {"SECCOMP_FILTER_FLAG_BOGUS", NULL};
     struct spec_seccomp sc = allow_spec(NULL, 0);
     sc.default_action = "SCMP_ACT_ERRNO";
     sc.flags = flags;
@@ -256,7 +256,7 @@ static void test_bad_flag(void **state)
 
 static void test_wait_killable_flag(void **state)
 {
-    char *flags[] = { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL };
+    char *flags[] = {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL};
     struct spec_seccomp sc = allow_spec(NULL, 0);
     sc.default_action = "SCMP_ACT_ERRNO";
     sc.flags = flags;
@@ -281,8 +281,8 @@ static void test_wait_killable_flag(void **state)
 
 static void test_notify_refused(void **state)
 {
-    char *names[] = { "getpid", NULL };
-    struct spec_seccomp_syscall rules[1] = { { .names = names, .action = "SCMP_ACT_NOTIFY" } };
+    char *names[] = {"getpid", NULL};
+    struct spec_seccomp_syscall rules[1] = {{.names = names, .action = "SCMP_ACT_NOTIFY"}};
     struct spec_seccomp sc = allow_spec(rules, 1);
     expect_error(&sc, BERR_UNSUPPORTED,
                  "linux.seccomp.syscalls[0].action: seccomp notify is not supported");
@@ -294,16 +294,16 @@ static void test_notify_refused(void **state)
 
 static void test_errno_ret_range(void **state)
 {
-    char *names[] = { "getpid", NULL };
+    char *names[] = {"getpid", NULL};
     struct spec_seccomp_syscall rules[2] = {
-        { .names = names, .action = "SCMP_ACT_ERRNO", .errno_ret = { true, 5 } },
-        { .names = names, .action = "SCMP_ACT_TRACE", .errno_ret = { true, 70000 } },
+        {.names = names, .action = "SCMP_ACT_ERRNO", .errno_ret = {true, 5}},
+        {.names = names, .action = "SCMP_ACT_TRACE", .errno_ret = {true, 70000}},
     };
     struct spec_seccomp sc = allow_spec(rules, 2);
     expect_error(&sc, BERR_INVALID, "linux.seccomp.syscalls[1].errnoRet: 70000 is out of range");
     sc.n_syscalls = 1;
     sc.default_action = "SCMP_ACT_ERRNO";
-    sc.default_errno_ret = (opt_u64){ true, 1u << 20 };
+    sc.default_errno_ret = (opt_u64){true, 1u << 20};
     expect_error(&sc, BERR_INVALID, "linux.seccomp.defaultErrnoRet: 1048576 is out of range");
 }
 
@@ -313,31 +313,30 @@ static void test_valid_spec_prepares(void **state)
 {
     /* an unknown name among known ones is skipped (profiles for newer kernels still work);
      * a rule equal to the default action is skipped (libseccomp would refuse it) */
-    char *names[] = { "getpid", "no_such_syscall_yet", "getppid", NULL };
-    char *unknown[] = { "frobnicate", NULL };
-    char *same[] = { "read", NULL };
-    char *arches[] = { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64",
-                       "SCMP_ARCH_ARM", NULL };
-    char *flags[] = { "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-                      "SECCOMP_FILTER_FLAG_TSYNC", NULL };
+    char *names[] = {"getpid", "no_such_syscall_yet", "getppid", NULL};
+    char *unknown[] = {"frobnicate", NULL};
+    char *same[] = {"read", NULL};
+    char *arches[] = {"SCMP_ARCH_X86_64",  "SCMP_ARCH_X86", "SCMP_ARCH_X32",
+                      "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", NULL};
+    char *flags[] = {"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                     "SECCOMP_FILTER_FLAG_TSYNC", NULL};
     struct spec_seccomp_arg args[3] = {
-        { .index = 0, .value = 0x7E020000, .value_two = 0, .op = "SCMP_CMP_MASKED_EQ" },
-        { .index = 1, .value = 10, .op = "SCMP_CMP_LT" },
-        { .index = 2, .value = 3, .op = "SCMP_CMP_GE" },
+        {.index = 0, .value = 0x7E020000, .value_two = 0, .op = "SCMP_CMP_MASKED_EQ"},
+        {.index = 1, .value = 10, .op = "SCMP_CMP_LT"},
+        {.index = 2, .value = 3, .op = "SCMP_CMP_GE"},
     };
     struct spec_seccomp_syscall rules[] = {
-        { .names = names, .action = "SCMP_ACT_ALLOW" },
-        { .names = unknown, .action = "SCMP_ACT_KILL" },
-        { .names = same, .action = "SCMP_ACT_ERRNO", .errno_ret = { true, 1 } },
-        { .names = names_none, .action = "SCMP_ACT_TRAP" },
-        { .names = (char *[]){ "clone", NULL }, .action = "SCMP_ACT_ALLOW", .args = args,
-          .n_args = 3 },
+        {.names = names, .action = "SCMP_ACT_ALLOW"},
+        {.names = unknown, .action = "SCMP_ACT_KILL"},
+        {.names = same, .action = "SCMP_ACT_ERRNO", .errno_ret = {true, 1}},
+        {.names = names_none, .action = "SCMP_ACT_TRAP"},
+        {.names = (char *[]){"clone", NULL}, .action = "SCMP_ACT_ALLOW", .args = args, .n_args = 3},
         /* "socketcall" does not exist on x86_64 but on x86, and chown32 only on 32-bit */
-        { .names = (char *[]){ "socketcall", "chown32", NULL }, .action = "SCMP_ACT_ALLOW" },
+        {.names = (char *[]){"socketcall", "chown32", NULL}, .action = "SCMP_ACT_ALLOW"},
     };
     struct spec_seccomp sc = {
         .default_action = "SCMP_ACT_ERRNO",
-        .default_errno_ret = { true, 1 },
+        .default_errno_ret = {true, 1},
         .architectures = arches,
         .syscalls = rules,
         .n_syscalls = ARRAY_SIZE(rules),
@@ -358,25 +357,24 @@ static void test_valid_spec_prepares(void **state)
 /* Every name the `features` lists advertise is one seccomp_prepare accepts */
 static void test_supported_lists(void **state)
 {
-    char *names[] = { "getpid", NULL };
+    char *names[] = {"getpid", NULL};
     for (const char *const *a = seccomp_supported_actions; *a; a++) {
         /* LOG and KILL_PROCESS need kernel support libseccomp checks at seccomp_init */
-        struct spec_seccomp_syscall rules[1] = { { .names = names, .action = (char *)*a } };
+        struct spec_seccomp_syscall rules[1] = {{.names = names, .action = (char *)*a}};
         struct spec_seccomp sc = allow_spec(rules, 1);
         seccomp_filter_free(expect_prepare(&sc));
     }
     for (const char *const *o = seccomp_supported_operators; *o; o++) {
-        struct spec_seccomp_arg arg = { .index = 2, .value = 5, .value_two = 5, .op = (char *)*o };
+        struct spec_seccomp_arg arg = {.index = 2, .value = 5, .value_two = 5, .op = (char *)*o};
         struct spec_seccomp_syscall rules[1] = {
-            { .names = names, .action = "SCMP_ACT_ERRNO", .args = &arg, .n_args = 1 }
-        };
+            {.names = names, .action = "SCMP_ACT_ERRNO", .args = &arg, .n_args = 1}};
         struct spec_seccomp sc = allow_spec(rules, 1);
         seccomp_filter_free(expect_prepare(&sc));
     }
     size_t n = 0;
     for (const char *const *a = seccomp_supported_archs; *a; a++, n++) {
         /* known, but one filter cannot mix byte orders: either taken or refused as such */
-        char *arches[] = { (char *)*a, NULL };
+        char *arches[] = {(char *)*a, NULL};
         struct spec_seccomp sc = allow_spec(NULL, 0);
         sc.default_action = "SCMP_ACT_ERRNO";
         sc.architectures = arches;
@@ -448,28 +446,28 @@ static void test_filter_applies(void **state)
     assert_true(fd >= 0);
     unlink(tmpl);
 
-    struct spec_seccomp_arg usr1 = { .index = 1, .value = SIGUSR1, .op = "SCMP_CMP_EQ" };
+    struct spec_seccomp_arg usr1 = {.index = 1, .value = SIGUSR1, .op = "SCMP_CMP_EQ"};
     struct spec_seccomp_arg usr2_or_urg[2] = {
-        { .index = 1, .value = SIGUSR2, .op = "SCMP_CMP_EQ" },
-        { .index = 1, .value = SIGURG, .op = "SCMP_CMP_EQ" },
+        {.index = 1, .value = SIGUSR2, .op = "SCMP_CMP_EQ"},
+        {.index = 1, .value = SIGURG, .op = "SCMP_CMP_EQ"},
     };
-    struct spec_seccomp_arg setuid_bit = { .index = 1, .value = 04000, .value_two = 04000,
-                                           .op = "SCMP_CMP_MASKED_EQ" };
+    struct spec_seccomp_arg setuid_bit = {
+        .index = 1, .value = 04000, .value_two = 04000, .op = "SCMP_CMP_MASKED_EQ"};
     struct spec_seccomp_arg offset_and_whence[2] = {
-        { .index = 1, .value = 7, .op = "SCMP_CMP_EQ" },
-        { .index = 2, .value = SEEK_END, .op = "SCMP_CMP_EQ" },
+        {.index = 1, .value = 7, .op = "SCMP_CMP_EQ"},
+        {.index = 2, .value = SEEK_END, .op = "SCMP_CMP_EQ"},
     };
-#define RULE(errno_, ...) .action = "SCMP_ACT_ERRNO", .errno_ret = { true, errno_ }, __VA_ARGS__
+#define RULE(errno_, ...) .action = "SCMP_ACT_ERRNO", .errno_ret = {true, errno_}, __VA_ARGS__
     struct spec_seccomp_syscall rules[] = {
-        { .names = (char *[]){ "getcwd", NULL }, RULE(42) },
+        {.names = (char *[]){"getcwd", NULL}, RULE(42)},
         /* no errnoRet: EPERM */
-        { .names = (char *[]){ "getppid", "not_a_syscall", NULL }, .action = "SCMP_ACT_ERRNO" },
-        { .names = (char *[]){ "kill", NULL }, RULE(43, .args = &usr1, .n_args = 1) },
-        { .names = (char *[]){ "kill", NULL }, RULE(44, .args = usr2_or_urg, .n_args = 2) },
-        { .names = (char *[]){ "fchmod", NULL }, RULE(45, .args = &setuid_bit, .n_args = 1) },
-        { .names = (char *[]){ "lseek", NULL }, RULE(46, .args = offset_and_whence, .n_args = 2) },
+        {.names = (char *[]){"getppid", "not_a_syscall", NULL}, .action = "SCMP_ACT_ERRNO"},
+        {.names = (char *[]){"kill", NULL}, RULE(43, .args = &usr1, .n_args = 1)},
+        {.names = (char *[]){"kill", NULL}, RULE(44, .args = usr2_or_urg, .n_args = 2)},
+        {.names = (char *[]){"fchmod", NULL}, RULE(45, .args = &setuid_bit, .n_args = 1)},
+        {.names = (char *[]){"lseek", NULL}, RULE(46, .args = offset_and_whence, .n_args = 2)},
         /* equal to the default: skipped, not an error */
-        { .names = (char *[]){ "getpid", NULL }, .action = "SCMP_ACT_ALLOW" },
+        {.names = (char *[]){"getpid", NULL}, .action = "SCMP_ACT_ALLOW"},
     };
 #undef RULE
     struct spec_seccomp sc = allow_spec(rules, ARRAY_SIZE(rules));
@@ -493,14 +491,15 @@ static int check_default_errno(void *data)
 static void test_default_errno_ret(void **state)
 {
     /* what the process itself (and a sanitizer runtime in it) needs to report and exit */
-    char *names[] = { "getpid", "gettid", "exit_group", "exit", "write", "mmap", "munmap",
-                      "mprotect", "madvise", "brk", "sigaltstack", "rt_sigaction",
-                      "rt_sigprocmask", "futex", "sched_yield", NULL };
-    struct spec_seccomp_syscall rules[1] = { { .names = names, .action = "SCMP_ACT_ALLOW" } };
-    struct spec_seccomp sc = { .default_action = "SCMP_ACT_ERRNO",
-                               .default_errno_ret = { true, 77 },
-                               .syscalls = rules,
-                               .n_syscalls = 1 };
+    char *names[] = {"getpid",         "gettid", "exit_group",  "exit",
+                     "write",          "mmap",   "munmap",      "mprotect",
+                     "madvise",        "brk",    "sigaltstack", "rt_sigaction",
+                     "rt_sigprocmask", "futex",  "sched_yield", NULL};
+    struct spec_seccomp_syscall rules[1] = {{.names = names, .action = "SCMP_ACT_ALLOW"}};
+    struct spec_seccomp sc = {.default_action = "SCMP_ACT_ERRNO",
+                              .default_errno_ret = {true, 77},
+                              .syscalls = rules,
+                              .n_syscalls = 1};
     void *f = expect_prepare(&sc);
     int r = run_filtered(f, check_default_errno, NULL);
     seccomp_filter_free(f);
@@ -522,15 +521,15 @@ static void test_default_profile_structure(void **state)
     assert_string_equal(json_string_value(json_array_get(arches, 0)), "SCMP_ARCH_X86_64");
     assert_true(unconditionally(p, "arch_prctl", "SCMP_ACT_ALLOW"));
 #endif
-    const char *allowed[] = { "read", "write", "openat", "execve", "exit_group", "futex",
-                              "getcwd", "rt_sigreturn", "wait4", "ptrace", NULL };
+    const char *allowed[] = {"read",   "write",        "openat", "execve", "exit_group", "futex",
+                             "getcwd", "rt_sigreturn", "wait4",  "ptrace", NULL};
     for (size_t i = 0; allowed[i]; i++)
         if (!unconditionally(p, allowed[i], "SCMP_ACT_ALLOW"))
             fail_msg("%s not allowed", allowed[i]);
     /* never allowed, whatever the capabilities */
     json_auto_t *all = seccomp_default_profile(~0ULL);
-    const char *denied[] = { "add_key", "keyctl", "request_key", "kexec_load", "swapon",
-                             "userfaultfd", "uselib", "nfsservctl", "create_module", NULL };
+    const char *denied[] = {"add_key",     "keyctl", "request_key", "kexec_load",    "swapon",
+                            "userfaultfd", "uselib", "nfsservctl",  "create_module", NULL};
     for (size_t i = 0; denied[i]; i++) {
         assert_int_equal(rules_naming(p, denied[i], NULL), 0);
         assert_int_equal(rules_naming(all, denied[i], NULL), 0);
@@ -576,8 +575,8 @@ static void test_default_profile_caps(void **state)
     assert_non_null(admin);
     assert_non_null(some);
 
-    const char *admin_only[] = { "mount", "umount2", "unshare", "setns", "pivot_root",
-                                 "sethostname", "fsopen", "move_mount", NULL };
+    const char *admin_only[] = {"mount",       "umount2", "unshare",    "setns", "pivot_root",
+                                "sethostname", "fsopen",  "move_mount", NULL};
     for (size_t i = 0; admin_only[i]; i++) {
         assert_int_equal(rules_naming(none, admin_only[i], NULL), 0);
         assert_int_equal(rules_naming(some, admin_only[i], NULL), 0);
@@ -607,11 +606,13 @@ static void test_default_profile_caps(void **state)
         const char *name;
         bool in_some;
     } gated[] = {
-        { "reboot", true },        { "chroot", true },         { "kcmp", true },
-        { "pidfd_getfd", true },   { "settimeofday", true },   { "clock_settime", true },
-        { "syslog", true },        { "init_module", true },    { "finit_module", true },
-        { "acct", false },         { "iopl", false },          { "vhangup", false },
-        { "mbind", false },        { "open_by_handle_at", false },
+        {"reboot", true},       {"chroot", true},
+        {"kcmp", true},         {"pidfd_getfd", true},
+        {"settimeofday", true}, {"clock_settime", true},
+        {"syslog", true},       {"init_module", true},
+        {"finit_module", true}, {"acct", false},
+        {"iopl", false},        {"vhangup", false},
+        {"mbind", false},       {"open_by_handle_at", false},
     };
     for (size_t i = 0; i < ARRAY_SIZE(gated); i++) {
         assert_int_equal(rules_naming(none, gated[i].name, NULL), 0);
@@ -630,7 +631,7 @@ static void test_default_profile_caps(void **state)
 
 static void test_default_profile_prepares(void **state)
 {
-    uint64_t sets[] = { 0, 1ULL << CAP_SYS_ADMIN, ~0ULL };
+    uint64_t sets[] = {0, 1ULL << CAP_SYS_ADMIN, ~0ULL};
     for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
         json_auto_t *p = seccomp_default_profile(sets[i]);
         assert_non_null(p);
@@ -640,7 +641,10 @@ static void test_default_profile_prepares(void **state)
     }
 }
 
-static void *thread_fn(void *arg) { return arg; }
+static void *thread_fn(void *arg)
+{
+    return arg;
+}
 
 /* Under the default profile without capabilities: ordinary work goes on, and namespaces,
  * mounts and odd personalities are refused. */

@@ -62,20 +62,28 @@ static void test_full(void **state)
 {
     struct berr *err = NULL;
     struct spec *s = parse(
-        "{" MIN ",\"hostname\":\"h\",\"process\":{\"terminal\":true,\"cwd\":\"/w\",\"args\":[\"a\",\"b\"],"
+        "{" MIN
+        ",\"hostname\":\"h\",\"process\":{\"terminal\":true,\"cwd\":\"/w\",\"args\":[\"a\",\"b\"],"
         "\"env\":[\"A=1\"],\"user\":{\"uid\":5,\"gid\":6,\"additionalGids\":[7,8],\"umask\":18},"
         "\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\"],\"ambient\":[\"CAP_CHOWN\"]},"
         "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20}],\"oomScoreAdj\":-5,"
         "\"noNewPrivileges\":true},"
-        "\"mounts\":[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"/s\",\"options\":[\"rbind\",\"ro\",\"rslave\",\"size=1k\"]}],"
+        "\"mounts\":[{\"destination\":\"/d\",\"type\":\"bind\",\"source\":\"/"
+        "s\",\"options\":[\"rbind\",\"ro\",\"rslave\",\"size=1k\"]}],"
         "\"hooks\":{\"poststop\":[{\"path\":\"/bin/x\",\"timeout\":3}]},"
         "\"annotations\":{\"k\":\"v\"},"
-        "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"},{\"type\":\"uts\"}],"
-        "\"resources\":{\"memory\":{\"limit\":1048576,\"swap\":2097152},\"cpu\":{\"shares\":512,\"quota\":50000,\"cpus\":\"0\"},"
-        "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}],"
+        "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\",\"path\":\"/proc/1/ns/"
+        "net\"},{\"type\":\"uts\"}],"
+        "\"resources\":{\"memory\":{\"limit\":1048576,\"swap\":2097152},\"cpu\":{\"shares\":512,"
+        "\"quota\":50000,\"cpus\":\"0\"},"
+        "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,"
+        "\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}],"
         "\"unified\":{\"memory.high\":\"1000\"}},"
-        "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"rootfsPropagation\":\"rshared\",\"maskedPaths\":[\"/m\"],"
-        "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}]}}}",
+        "\"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},\"rootfsPropagation\":\"rshared\","
+        "\"maskedPaths\":[\"/m\"],"
+        "\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],"
+        "\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,\"op\":\"SCMP_CMP_EQ\"}]}"
+        "]}}}",
         &err);
     if (!s)
         fail_msg("%s", err->msg);
@@ -116,7 +124,8 @@ static void test_errors_name_the_field(void **state)
     bad("[1]", "must be a JSON object");
     bad("{" MIN ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"bogus\"}]}}",
         "linux.namespaces[1].type: unknown namespace type \"bogus\"");
-    bad("{" MIN ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\"}]}}", "listed twice");
+    bad("{" MIN ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\"}]}}",
+        "listed twice");
     bad("{" MIN ",\"mounts\":[{\"destination\":\"rel\",\"type\":\"tmpfs\"}]}",
         "mounts[0].destination: \"rel\" must be an absolute path");
     bad("{" MIN ",\"mounts\":[{\"destination\":\"/a\"}]}", "mounts[0]: no type given");
@@ -133,7 +142,8 @@ static void test_errors_name_the_field(void **state)
     bad("{" MIN ",\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],\"user\":{\"uid\":\"x\",\"gid\":0}}}",
         "process.user.uid: must be a non-negative integer");
     bad("{" MIN ",\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],\"user\":{\"uid\":0,\"gid\":0},"
-        "\"oomScoreAdj\":5000}}", "process.oomScoreAdj");
+        "\"oomScoreAdj\":5000}}",
+        "process.oomScoreAdj");
     bad("{" MIN ",\"linux\":{\"resources\":{\"memory\":{\"limit\":\"big\"}}}}",
         "linux.resources.memory.limit: must be an integer");
     bad("{" MIN ",\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}}}",
@@ -145,7 +155,8 @@ static void test_errors_name_the_field(void **state)
     bad("{" MIN ",\"hostname\":\"h\",\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]}}",
         "needs a new uts namespace");
     bad("{" MIN ",\"linux\":{\"intelRdt\":{}}}", "linux.intelRdt");
-    bad("{" MIN ",\"linux\":{\"seccomp\":{\"syscalls\":[]}}}", "linux.seccomp.defaultAction: missing");
+    bad("{" MIN ",\"linux\":{\"seccomp\":{\"syscalls\":[]}}}",
+        "linux.seccomp.defaultAction: missing");
 }
 
 static void test_mount_options(void **state)
