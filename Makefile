@@ -8,7 +8,7 @@ MESON_OPTS ?=
 
 # Debian packages: to build, to test, to benchmark
 BUILD_DEPS = meson ninja-build pkg-config gcc libseccomp-dev libcap-dev libjansson-dev libssl-dev
-TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux containerd
+TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux containerd clang-format
 BENCH_DEPS = hyperfine crun runc
 
 .PHONY: all build deps test-deps bench-deps demo check check-unit check-bats check-v2 \
@@ -72,8 +72,7 @@ bench: bench-deps build
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-format-check:
-	@command -v clang-format >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq clang-format >/dev/null; }
+format-check: test-deps
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:

@@ -8,6 +8,8 @@
 # by hand (mkcfg); its cgroup is /sys/fs/cgroup/berth/<id>. Scripts the containers run are
 # put into the rootfs under /t, so that no shell code has to be quoted inside JSON.
 
+# shellcheck shell=dash
+# (busybox ash, like dash, has `local`)
 R=/run/t # the runtime's state root
 CG=/sys/fs/cgroup
 RT=berth-runtime
