@@ -7,7 +7,7 @@ BATS_JOBS ?= 1
 MESON_OPTS ?=
 
 # Debian packages: to build, to test, to benchmark
-BUILD_DEPS = meson ninja-build pkg-config gcc libseccomp-dev libcap-dev libjansson-dev libssl-dev
+BUILD_DEPS = meson ninja-build pkg-config gcc libseccomp-dev libcap-dev libjansson-dev
 TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux containerd clang-format
 BENCH_DEPS = hyperfine crun runc
 

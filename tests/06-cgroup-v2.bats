@@ -32,6 +32,12 @@ vm_ran() {
 	OUT=$(cat "$BATS_FILE_TMPDIR/vm.out")
 }
 
+# not_ok_lines REGEX: the TAP lines matching REGEX with their diagnostics ("#   ..." after)
+not_ok_lines() {
+	awk -v re="$1" '$0 ~ re { p = 1; print; next } p && /^#   / { print; next } { p = 0 }' \
+		<<<"$OUT"
+}
+
 # area REGEX: the TAP lines whose description starts with REGEX all passed, and there is
 # at least one. A SKIPped area skips.
 area() {
@@ -43,7 +49,7 @@ area() {
 		cat "$BATS_FILE_TMPDIR/vm.out" "$BATS_FILE_TMPDIR/vm.err"
 		return 1
 	fi
-	bad=$(grep -A5 -E "^not ok [0-9]+ - $1" <<<"$OUT" | grep -E '^(not ok|#   )' || true)
+	bad=$(not_ok_lines "^not ok [0-9]+ - $1")
 	if [ -n "$bad" ]; then
 		echo "$bad"
 		return 1
@@ -122,7 +128,7 @@ area() {
 	}
 	if [ "$rc" != 0 ]; then
 		echo "run-vm.sh exit $rc; failed checks:"
-		grep -A5 -E '^not ok' <<<"$OUT" | grep -E '^(not ok|#   )'
+		not_ok_lines '^not ok'
 		return 1
 	fi
 }

@@ -10,7 +10,6 @@
 #include <ctype.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -264,6 +263,23 @@ static int cmd_kill(int argc, char **argv)
     return rt_kill(root, id, sig, all, &err) < 0 ? fail(err) : 0;
 }
 
+/* The user name of uid from /etc/passwd (no NSS: berth is a static binary), or the number. */
+static void user_name(uid_t uid, char *buf, size_t len)
+{
+    snprintf(buf, len, "%u", uid);
+    _cleanup_fclose_ FILE *f = fopen("/etc/passwd", "re");
+    char line[1024];
+    while (f && fgets(line, sizeof(line), f)) {
+        char *name = strtok(line, ":");
+        strtok(NULL, ":");
+        char *id = strtok(NULL, ":");
+        if (name && id && (uid_t)strtoul(id, NULL, 10) == uid) {
+            snprintf(buf, len, "%s", name);
+            return;
+        }
+    }
+}
+
 static int cmd_list(int argc, char **argv)
 {
     static const struct option longs[] = {{"format", required_argument, NULL, 'f'},
@@ -299,6 +315,8 @@ static int cmd_list(int argc, char **argv)
         printf("%s\n", s);
         free(s);
     } else {
+        char owner[64];
+        user_name(geteuid(), owner, sizeof(owner));
         printf("%-12s %-10s %-10s %-40s %-30s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
                "OWNER");
         json_array_foreach(a, i, o)
@@ -308,8 +326,7 @@ static int cmd_list(int argc, char **argv)
                    (long long)json_integer_value(json_object_get(o, "pid")),
                    json_string_value(json_object_get(o, "status")),
                    json_string_value(json_object_get(o, "bundle")),
-                   json_string_value(json_object_get(o, "created")),
-                   getpwuid(geteuid()) ? getpwuid(geteuid())->pw_name : "");
+                   json_string_value(json_object_get(o, "created")), owner);
         }
     }
     json_decref(a);

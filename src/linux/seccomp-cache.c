@@ -3,9 +3,9 @@
 #include "linux/seccomp.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "base/digest.h"
 #include <fcntl.h>
 #include <linux/filter.h>
-#include <openssl/evp.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,12 +25,6 @@
 #define FLAG_WAIT_KILLABLE_RECV (1U << 5)
 
 #define CACHE_FORMAT "berth-seccomp-1"
-
-static void sha256(const void *data, size_t len, unsigned char out[32])
-{
-    unsigned int n = 32;
-    EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
-}
 
 static unsigned int flags_of(const struct spec_seccomp *sc)
 {
