@@ -41,7 +41,7 @@ $(BUILD)/build.ninja:
 
 # unit tests also run under AddressSanitizer and UBSan, in a build of their own
 $(BUILD)-asan/build.ninja:
-	meson setup $(BUILD)-asan -Db_sanitize=address,undefined -Db_lundef=false $(MESON_OPTS)
+	meson setup $(BUILD)-asan -Db_sanitize=address,undefined -Db_lundef=false -Dstatic=false $(MESON_OPTS)
 
 build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
