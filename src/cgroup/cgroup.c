@@ -358,6 +358,15 @@ static const struct cg_hier *ctrl_hier(const struct cg_layout *l, enum cg_ctrl c
     return NULL;
 }
 
+int cg_clone_fd(const struct cg *cg)
+{
+    const struct cg_layout *l = cg_layout();
+    if (l->mode != CG_MODE_UNIFIED || l->unified < 0)
+        return -1;
+    _cleanup_free_ char *dir = cg_dir(&l->hier[l->unified], cg->path);
+    return dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+}
+
 const char *cg_hierarchy(const char *controller)
 {
     const struct cg_layout *l = cg_layout();

@@ -39,6 +39,9 @@ char *cg_resolve_path(const char *cgroups_path, const char *id, struct berr **er
 struct cg *cg_create(const char *path, const struct spec_resources *res, struct berr **err);
 /* Opens an existing container cgroup by path (no checks beyond existence in one hierarchy). */
 struct cg *cg_open(const char *path, struct berr **err);
+/* On a pure v2 host, an O_PATH|O_DIRECTORY fd of the cgroup for clone3's CLONE_INTO_CGROUP
+ * (a child born there costs no migration); -1 elsewhere. */
+int cg_clone_fd(const struct cg *cg);
 /* Moves process `pid` into the cgroup in every hierarchy. */
 int cg_enter(const struct cg *cg, pid_t pid, struct berr **err);
 /* Applies resources to an existing cgroup (used by `update`). */

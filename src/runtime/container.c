@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/sched.h>
+#include <stdint.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -320,7 +321,22 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         .clone_flags = flags,
         .seccomp = filter,
     };
-    child = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+    /* Born in its cgroup where the kernel can do that (pure v2, clone3): moving a process
+     * between cgroups waits for an RCU grace period, milliseconds of a start. */
+    bool entered = false;
+    int cgfd = cg_clone_fd(cg);
+    if (cgfd >= 0) {
+        struct clone_args ca = {
+            .flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgfd};
+        child = syscall(SYS_clone3, &ca, sizeof(ca));
+        entered = child >= 0;
+        if (child < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL))
+            child = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+        if (child != 0)
+            close(cgfd);
+    } else {
+        child = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+    }
     if (child < 0) {
         r = berr_sys(err, errno, "clone");
         goto fail;
@@ -340,7 +356,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         console = -1;
     }
 
-    if ((r = cg_enter(cg, child, err)) < 0)
+    if (!entered && (r = cg_enter(cg, child, err)) < 0)
         goto fail;
     if (!complex && userns && !userns->path && (r = write_maps(child, s, err)) < 0)
         goto fail;
