@@ -50,7 +50,7 @@ build: deps $(BUILD)/build.ninja
 demo: test-deps build
 	@sh tests/demo.sh $(BUILD)/berth
 
-check: test-deps build format-check check-unit check-bats check-v2
+check: test-deps build format-check check-unit check-bats
 
 check-unit: build $(BUILD)-asan/build.ninja
 	meson test -C $(BUILD) --print-errorlogs
@@ -59,7 +59,8 @@ check-unit: build $(BUILD)-asan/build.ninja
 check-bats: build
 	bats --jobs $(BATS_JOBS) tests/
 
-# cgroup v2 for real: a small VM with a pure cgroup2 hierarchy (qemu, software emulation)
+# cgroup v2 for real: a small VM with a pure cgroup2 hierarchy (qemu, software emulation);
+# check-bats runs it too, through tests/06-cgroup-v2.bats
 check-v2: build
 	tests/vm/run-vm.sh $(BUILD)/berth tests/vm/cgroup-v2.sh
 

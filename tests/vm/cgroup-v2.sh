@@ -467,13 +467,16 @@ fi
 check "$ID: refused create leaves no cgroup" "left: $(ls -d $CG/berth/$ID 2>&1)" \
 	wait_gone $CG/berth/$ID 10
 list=$(rt list -q 2>&1)
-check_eq "$ID: refused create leaves no container (list -q empty)" "" "$list"
+check "$ID: refused create leaves no container (not in list -q)" "list -q: $list" \
+	eval '! echo "$list" | grep -qx "$ID"'
+check "$ID: refused create leaves no state dir" "left: $(ls -d $R/$ID 2>&1)" [ ! -e $R/$ID ]
 cleanup $ID
 
 # ---------------------------------------------------------------- 11. nothing left over
 left=
 for d in $CG/berth/*/; do [ -d "$d" ] && left="$left $(basename $d)"; done
 check_eq "no cgroup left under $CG/berth" "" "$left"
+check_eq "no container left (list -q empty)" "" "$(rt list -q 2>&1)"
 
 echo "1..$N"
 echo "# $(($(date +%s) - T0)) s"
