@@ -116,3 +116,19 @@ cg_file() {
 	[ ! -d "$ROOT/$ID" ]
 	for d in /sys/fs/cgroup/*/berth/"$ID"; do [ ! -e "$d" ]; done
 }
+
+@test "cgroups: delete leaves a cgroup that existed before the container" {
+	for h in /sys/fs/cgroup/pids /sys/fs/cgroup/unified /sys/fs/cgroup; do
+		[ -f "$h/cgroup.procs" ] && { mkdir -p "$h/berth/pre-$ID"; break; }
+	done
+	config ".linux.cgroupsPath = \"pre-$ID\""
+	args true
+	run_ctr
+	[ "$status" -eq 0 ]
+	# the one that existed is still there; those create made are gone
+	[ -d "$h/berth/pre-$ID" ]
+	rmdir "$h/berth/pre-$ID"
+	for d in /sys/fs/cgroup/*/berth/pre-"$ID"; do
+		[ ! -e "$d" ]
+	done
+}

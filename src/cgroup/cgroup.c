@@ -984,6 +984,17 @@ struct cg *cg_create(const char *path, const struct spec_resources *res, struct 
         return NULL;
     }
     cg_undo_done(&undo);
+    /* where the leaf itself is among the directories we created */
+    cg->created_in = calloc(l->n_hier + 1, sizeof(char *));
+    size_t nc = 0;
+    for (size_t i = 0; cg->created_in && i < l->n_hier; i++) {
+        _cleanup_free_ char *leaf = cg_dir(&l->hier[i], path);
+        for (size_t k = 0; leaf && k < cr.n; k++)
+            if (strcmp(cr.dirs[k], leaf) == 0) {
+                cg->created_in[nc++] = strdup(l->hier[i].mount);
+                break;
+            }
+    }
     created_done(&cr);
     return cg;
 }
@@ -1011,6 +1022,9 @@ void cg_free(struct cg *cg)
     if (!cg)
         return;
     free(cg->path);
+    for (char **p = cg->created_in; p && *p; p++)
+        free(*p);
+    free(cg->created_in);
     free(cg);
 }
 
@@ -1324,6 +1338,11 @@ int cg_destroy(const struct cg *cg, struct berr **err)
     int first = 0;
     /* every hierarchy, even after a failure in one: leave as little behind as possible */
     for (size_t i = 0; i < l->n_hier; i++) {
+        bool ours = !cg->created_in;
+        for (char **p = cg->created_in; p && *p && !ours; p++)
+            ours = strcmp(*p, l->hier[i].mount) == 0;
+        if (!ours)
+            continue;
         _cleanup_free_ char *dir = cg_dir(&l->hier[i], cg->path);
         if (!dir)
             return berr_sys(err, ENOMEM, "destroy cgroup %s", cg->path);

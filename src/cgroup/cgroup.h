@@ -22,6 +22,10 @@ enum cg_mode cg_mode(void);
  * what `cg_open` takes back. */
 struct cg {
     char *path;
+    /* The hierarchies (mount points, NULL-terminated) where cg_create made the cgroup's own
+     * directory. cg_destroy removes it only there: a cgroup that existed before is someone
+     * else's. NULL: unknown, remove everywhere. */
+    char **created_in;
 };
 
 /* Resolves a spec's cgroupsPath for container `id` to a cgroup path:
@@ -54,8 +58,9 @@ int cg_is_frozen(const struct cg *cg);
 int cg_pids(const struct cg *cg, pid_t **ret, size_t *ret_n, struct berr **err);
 /* Sends sig to every process in the cgroup (freezing first so none escape by forking). */
 int cg_kill_all(const struct cg *cg, int sig, struct berr **err);
-/* Removes the cgroup from every hierarchy (retrying briefly while processes exit). Removes
- * sub-cgroups the container made. Does not remove the "berth" parent. */
+/* Removes the cgroup from every hierarchy in created_in (all if NULL), retrying briefly
+ * while processes exit. Removes sub-cgroups the container made. Does not remove the
+ * "berth" parent. */
 int cg_destroy(const struct cg *cg, struct berr **err);
 /* Number of OOM kills in this cgroup so far (memory.events oom_kill on v2,
  * memory.oom_control oom_kill on v1); 0 if unknown. */

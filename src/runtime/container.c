@@ -412,6 +412,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
                           .bundle = bundle,
                           .rootfs = rootfs,
                           .cgroup = cgpath,
+                          .cgroup_created_in = cg->created_in,
                           .owner = ""};
     char created[64];
     rt_now_rfc3339(created, sizeof(created));
@@ -549,8 +550,18 @@ static struct cg *state_cg(const struct rt_state *st)
     if (!st->cgroup || !st->cgroup[0])
         return NULL;
     struct cg *cg = calloc(1, sizeof(*cg));
-    if (cg)
-        cg->path = strdup(st->cgroup);
+    if (!cg)
+        return NULL;
+    cg->path = strdup(st->cgroup);
+    /* a cgroup that existed before the container is someone else's: delete leaves it */
+    if (st->cgroup_created_in) {
+        size_t n = 0;
+        while (st->cgroup_created_in[n])
+            n++;
+        cg->created_in = calloc(n + 1, sizeof(char *));
+        for (size_t i = 0; cg->created_in && i < n; i++)
+            cg->created_in[i] = strdup(st->cgroup_created_in[i]);
+    }
     return cg;
 }
 

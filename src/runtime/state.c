@@ -42,6 +42,7 @@ void rt_state_free(struct rt_state *st)
     free(st->created);
     free(st->cgroup);
     free(st->owner);
+    strv_free(st->cgroup_created_in);
     free(st);
 }
 
@@ -77,16 +78,28 @@ struct rt_state *rt_state_load(const char *root, const char *id, struct berr **e
     st->created = dup_json_str(o, "created");
     st->cgroup = dup_json_str(o, "cgroup");
     st->owner = dup_json_str(o, "owner");
+    json_t *made = json_object_get(o, "cgroup_created_in");
+    if (json_is_array(made)) {
+        st->cgroup_created_in = calloc(json_array_size(made) + 1, sizeof(char *));
+        size_t i;
+        json_t *v;
+        json_array_foreach(made, i, v) if (st->cgroup_created_in && json_is_string(v))
+            st->cgroup_created_in[i] = strdup(json_string_value(v));
+    }
     json_decref(o);
     return TAKE_PTR(st);
 }
 
 int rt_state_save(const struct rt_state *st, struct berr **err)
 {
-    json_t *o = json_pack("{s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "id", st->id, "pid",
-                          (json_int_t)st->pid, "pid_start", (json_int_t)st->start_time, "bundle",
-                          st->bundle, "rootfs", st->rootfs, "created", st->created, "cgroup",
-                          st->cgroup ? st->cgroup : "", "owner", st->owner ? st->owner : "");
+    json_t *made = json_array();
+    for (char **p = st->cgroup_created_in; p && *p; p++)
+        json_array_append_new(made, json_string(*p));
+    json_t *o =
+        json_pack("{s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:o}", "id", st->id, "pid", (json_int_t)st->pid,
+                  "pid_start", (json_int_t)st->start_time, "bundle", st->bundle, "rootfs",
+                  st->rootfs, "created", st->created, "cgroup", st->cgroup ? st->cgroup : "",
+                  "owner", st->owner ? st->owner : "", "cgroup_created_in", made);
     if (!o)
         return berr_set(err, BERR_INTERNAL, ENOMEM, "state: encode");
     _cleanup_free_ char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);

@@ -15,8 +15,9 @@ struct rt_state {
     uint64_t start_time; /* of pid, to tell it from a reused pid */
     char *bundle;
     char *rootfs;
-    char *created; /* RFC 3339 */
-    char *cgroup;  /* cgroup path */
+    char *created;            /* RFC 3339 */
+    char *cgroup;             /* cgroup path */
+    char **cgroup_created_in; /* hierarchies where create made the cgroup (NULL: unknown) */
     char *owner;
     bool written; /* state.json exists (create finished) */
 };
