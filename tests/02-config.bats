@@ -304,3 +304,24 @@ load helpers
 	rt create --bundle "$BUNDLE" "$ID"
 	[ "$(rt state "$ID" | jq -r '.annotations["org.example.key"]')" = value ]
 }
+
+@test "create --no-pivot: chroot instead of pivot_root, same view inside" {
+	args sh -c 'ls /; test -e /proc/1/root/bin/busybox && echo own-root'
+	run rt run --no-pivot --bundle "$BUNDLE" "$ID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *bin* ]]
+	[[ "$output" == *own-root* ]]
+}
+
+@test "terminal: /dev/console is the container's pty" {
+	config '.process.terminal = true'
+	args sh -c 'stat -c "%t:%T" /dev/console; stat -c "%t:%T" $(tty)'
+	run script -qec "$RUNTIME --root $ROOT run --bundle $BUNDLE $ID" /dev/null
+	[ "$status" -eq 0 ]
+	echo "$output"
+	first=$(echo "${lines[0]}" | tr -cd '[:alnum:]:')
+	second=$(echo "${lines[1]}" | tr -cd '[:alnum:]:')
+	[ "$first" = "$second" ]
+	[[ "$first" == 88:* ]]
+}
