@@ -52,9 +52,20 @@ void log_msg(enum log_level level, const char *fmt, ...)
     if (level > log_level)
         return;
     char msg[4096];
+    size_t off = 0;
+    if (level == LOG_LVL_DEBUG) {
+        /* debug lines carry the time since the first one, to see where time goes */
+        static struct timespec t0;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (!t0.tv_sec)
+            t0 = now;
+        off = snprintf(msg, sizeof(msg), "[%8.3f ms] ",
+                       (now.tv_sec - t0.tv_sec) * 1e3 + (now.tv_nsec - t0.tv_nsec) / 1e6);
+    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(msg + off, sizeof(msg) - off, fmt, ap);
     va_end(ap);
 
     /* errors always reach stderr; other levels go there only when there is no log file */

@@ -143,9 +143,11 @@ static int cmd_create_or_run(int argc, char **argv, bool run)
         rt_delete(root, id, true, NULL);
         return fail(err);
     }
+    log_debug("run %s: started, waiting", id);
     if (detach)
         return 0;
     int code = rt_wait_foreground(pid, pty, &err);
+    log_debug("run %s: exited with %d", id, code);
     if (pty >= 0)
         close(pty);
     if (!keep && rt_delete(root, id, true, &err) < 0)
@@ -844,6 +846,7 @@ int cmd_runtime(int argc, char **argv)
         return 1;
     }
     const char *cmd = argv[optind];
+    log_debug("%s: begin", cmd);
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
     optind = 1;

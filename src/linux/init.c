@@ -342,9 +342,18 @@ static int join_ns(const struct spec_namespace *ns, struct berr **err)
  * the runtime's caller had ignored (a shell's job control, a supervisor's SIGPIPE). */
 static void reset_signals(void)
 {
+    /* execve resets handled signals by itself; only ignored ones survive it. Reset those
+     * (one read of SigIgn instead of a sigaction per signal). */
+    _cleanup_free_ char *status = NULL;
+    uint64_t ign = ~0ULL;
+    if (fs_read_file("/proc/self/status", &status, NULL, NULL) == 0) {
+        char *p = strstr(status, "\nSigIgn:");
+        if (p)
+            ign = strtoull(p + 9, NULL, 16);
+    }
     struct sigaction dfl = {.sa_handler = SIG_DFL};
-    for (int sig = 1; sig < _NSIG; sig++)
-        if (sig != SIGKILL && sig != SIGSTOP)
+    for (int sig = 1; sig < 64 && ign; sig++)
+        if ((ign & (1ULL << (sig - 1))) && sig != SIGKILL && sig != SIGSTOP)
             sigaction(sig, &dfl, NULL);
     sigset_t none;
     sigemptyset(&none);

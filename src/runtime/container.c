@@ -33,6 +33,8 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
+static void config_cache_put(const char *root, const char *id, struct spec *s);
+
 static int connect_console(const char *path, struct berr **err)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -189,6 +191,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         filter = &prog;
     }
     json_decref(cj);
+    log_debug("create %s: config read, seccomp ready", id);
     if (!s->linux_)
         return berr_set(err, BERR_INVALID, EINVAL, "%s: linux: missing", path);
     if (s->root.path[0] == '/')
@@ -264,6 +267,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         r = berr_code(*err);
         goto fail;
     }
+    log_debug("create %s: cgroup %s made", id, cgpath);
     if (o->console_socket && (console = connect_console(o->console_socket, err)) < 0) {
         r = console;
         goto fail;
@@ -356,8 +360,10 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         console = -1;
     }
 
+    log_debug("create %s: cloned init %d", id, child);
     if (!entered && (r = cg_enter(cg, child, err)) < 0)
         goto fail;
+    log_debug("create %s: init in its cgroup", id);
     if (!complex && userns && !userns->path && (r = write_maps(child, s, err)) < 0)
         goto fail;
     if ((r = sync_send(sv[0], SYNC_GO, 0)) < 0) {
@@ -401,6 +407,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
                 close(pty);
             pty = pfd;
         } else if (m.type == SYNC_READY) {
+            log_debug("create %s: init ready", id);
             break;
         }
     }
@@ -424,6 +431,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     close(sv[0]);
     cg_free(cg);
     seccomp_prog_free(filter);
+    config_cache_put(root, id, TAKE_PTR(s));
     *ret_pid = init_pid;
     if (ret_pty)
         *ret_pty = pty;
@@ -446,6 +454,44 @@ fail:
     if (pty >= 0)
         close(pty);
     return r;
+}
+
+/* The config of the container this process last created or read: `run` creates, starts and
+ * deletes one container, and need not parse its config.json three times. */
+static struct {
+    char key[PATH_MAX];
+    struct spec *spec;
+} config_cache;
+
+static void config_cache_put(const char *root, const char *id, struct spec *s)
+{
+    spec_free(config_cache.spec);
+    snprintf(config_cache.key, sizeof(config_cache.key), "%s/%s", root, id);
+    config_cache.spec = s;
+}
+
+static void config_cache_drop(const char *root, const char *id)
+{
+    char key[PATH_MAX];
+    snprintf(key, sizeof(key), "%s/%s", root, id);
+    if (config_cache.spec && strcmp(key, config_cache.key) == 0) {
+        spec_free(config_cache.spec);
+        config_cache.spec = NULL;
+    }
+}
+
+/* The saved config of a container; borrowed (valid until the container is deleted or
+ * another one is read). */
+static const struct spec *config_get(const char *root, const char *id, struct berr **err)
+{
+    char key[PATH_MAX];
+    snprintf(key, sizeof(key), "%s/%s", root, id);
+    if (config_cache.spec && strcmp(key, config_cache.key) == 0)
+        return config_cache.spec;
+    struct spec *s = rt_load_config(root, id, NULL, err);
+    if (s)
+        config_cache_put(root, id, s);
+    return s;
 }
 
 struct spec *rt_load_config(const char *root, const char *id, json_t **ret_json, struct berr **err)
@@ -481,7 +527,7 @@ int rt_start(const char *root, const char *id, struct berr **err)
         return berr_set(err, BERR_CONFLICT, EBUSY,
                         "cannot start container \"%s\": it is %s, not created", id,
                         status_hint(status));
-    _cleanup_spec_ struct spec *s = rt_load_config(root, id, NULL, err);
+    const struct spec *s = config_get(root, id, err);
     if (!s)
         return berr_code(*err);
     if (!s->process)
@@ -507,6 +553,7 @@ int rt_start(const char *root, const char *id, struct berr **err)
         usleep(i < 100 ? 50 : 1000);
     }
     unlink(path);
+    log_debug("start %s: process started", id);
     struct berr *herr = NULL;
     struct hook_state hs = {id, st->bundle, "running", st->pid, s};
     if (hooks_run(s, HOOK_POSTSTART, &hs, &herr) < 0) {
@@ -620,7 +667,7 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err)
     if (cg && (r = cg_destroy(cg, err)) < 0)
         return berr_prefix(err, "delete container \"%s\"", id);
 
-    _cleanup_spec_ struct spec *s = st->written ? rt_load_config(root, id, NULL, NULL) : NULL;
+    const struct spec *s = st->written ? config_get(root, id, NULL) : NULL;
     if (s) {
         struct berr *herr = NULL;
         struct hook_state hs = {id, st->bundle, "stopped", 0, s};
@@ -629,8 +676,10 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err)
             berr_free(herr);
         }
     }
+    config_cache_drop(root, id);
     if ((r = fs_rm_rf(st->dir)) < 0)
         return berr_sys(err, -r, "remove state of container \"%s\"", id);
+    log_debug("delete %s: done", id);
     return 0;
 }
 
