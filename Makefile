@@ -57,7 +57,7 @@ check-unit: build $(BUILD)-asan/build.ninja
 	meson test -C $(BUILD)-asan --print-errorlogs
 
 check-bats: build
-	bats --jobs $(BATS_JOBS) tests/
+	BATS_JOBS=$(BATS_JOBS) tests/run-bats.sh tests/
 
 # cgroup v2 for real: a small VM with a pure cgroup2 hierarchy (qemu, software emulation);
 # check-bats runs it too, through tests/06-cgroup-v2.bats
