@@ -128,8 +128,8 @@ linked_fds() {
 	{"args": ["--log=/tmp/fifo"], "cwd": "/", "env": ["PATH=/bin"], "user": {"uid": 0, "gid": 0}}
 	J
 	# it is fine for this exec to fail; the binary must not change
-	run timeout 20 "$RUNTIME" --root "$ROOT" exec --process "$TESTDIR/p.json" "$ID"
-	echo "exec: $status $output"
+	out=$(timeout 20 "$RUNTIME" --root "$ROOT" exec --process "$TESTDIR/p.json" "$ID" 2>&1) || true
+	echo "exec: $out"
 	# give a writer that got an fd the time to wait for the runtime to exit
 	for i in $(seq 60); do
 		rt exec "$ID" grep -qE 'wrote|gave-up|not-found' /tmp/log 2>/dev/null && break

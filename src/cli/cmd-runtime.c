@@ -5,7 +5,6 @@
 #include "base/log.h"
 #include "cgroup/cgroup.h"
 #include "linux/seccomp.h"
-#include "linux/cloned-binary.h"
 #include "runtime/container.h"
 #include <ctype.h>
 #include <getopt.h>
@@ -776,18 +775,6 @@ static int cmd_features(void)
     return 0;
 }
 
-/* Commands that run code in a container first re-execute from a sealed copy of berth. */
-static int protect_binary(void)
-{
-    int r = cloned_binary_ensure(cli_argv);
-    if (r < 0) {
-        struct berr *e = NULL;
-        berr_sys(&e, -r, "make a sealed copy of the berth binary");
-        return fail(e);
-    }
-    return 0;
-}
-
 int cmd_runtime(int argc, char **argv)
 {
     static const struct option longs[] = {{"root", required_argument, NULL, 'r'},
@@ -850,8 +837,6 @@ int cmd_runtime(int argc, char **argv)
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
     optind = 1;
-    if ((!strcmp(cmd, "create") || !strcmp(cmd, "run") || !strcmp(cmd, "exec")) && protect_binary())
-        return 1;
     if (strcmp(cmd, "create") == 0)
         return cmd_create_or_run(sub_argc, sub_argv, false);
     if (strcmp(cmd, "run") == 0)

@@ -5,6 +5,7 @@
 #include "init.h"
 #include "seccomp.h"
 #include "lsm.h"
+#include "execer.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -613,8 +614,7 @@ static int init_setup(struct init_config *c, struct berr **err)
         dprintf(STDERR_FILENO, "%s: %s\n", log_program(), (*err)->msg);
         _exit(1);
     }
-    execve(exe, p->args, p->env ? p->env : (char *[]){NULL});
-    int e = errno;
+    int e = -execer_exec(c->execer_fd, exe, p->args, p->env ? p->env : (char *[]){NULL});
     dprintf(STDERR_FILENO, "%s: exec \"%s\": %s\n", log_program(), p->args[0], strerror(e));
     _exit(e == ENOENT ? 127 : 126);
 }
@@ -717,9 +717,9 @@ static int exec_setup(struct exec_config *c, struct berr **err)
     syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
     reset_signals();
     /* the sync socket is close-on-exec: EOF tells the runtime the exec happened */
-    execve(exe, p->args, p->env ? p->env : (char *[]){NULL});
-    return berr_set(err, errno == ENOENT ? BERR_NOT_FOUND : BERR_INVALID, errno, "exec \"%s\": %s",
-                    p->args[0], strerror(errno));
+    int e = -execer_exec(c->execer_fd, exe, p->args, p->env ? p->env : (char *[]){NULL});
+    return berr_set(err, e == ENOENT ? BERR_NOT_FOUND : BERR_INVALID, e, "exec \"%s\": %s",
+                    p->args[0], strerror(e));
 }
 
 int init_exec(struct exec_config *c)

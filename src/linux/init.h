@@ -51,6 +51,7 @@ struct init_config {
     bool complex;                 /* namespaces are set up by the child (paths, time ns) */
     unsigned long clone_flags;    /* namespaces clone() already made */
     struct seccomp_prog *seccomp; /* compiled filter or NULL */
+    int execer_fd;                /* the sealed exec trampoline (linux/execer.h) */
 };
 
 /* Runs in the cloned child: sets up the container and execs its process. Returns only on
@@ -65,6 +66,7 @@ struct exec_config {
     int console_fd; /* connected console socket, or -1 */
     int preserve_fds;
     struct seccomp_prog *seccomp;
+    int execer_fd; /* the sealed exec trampoline (linux/execer.h) */
 };
 /* Runs in the forked child of `exec`, already in the target's pid (and time) namespace. */
 int init_exec(struct exec_config *c);

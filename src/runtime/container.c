@@ -7,6 +7,7 @@
 #include "cgroup/cgroup.h"
 #include "linux/hooks.h"
 #include "linux/init.h"
+#include "linux/execer.h"
 #include "linux/seccomp-cache.h"
 #include <dirent.h>
 #include <fcntl.h>
@@ -240,7 +241,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
 
     pid_t child = -1, init_pid = -1;
     struct cg *cg = NULL;
-    int sv[2] = {-1, -1}, fifo = -1, console = -1, pty = -1;
+    int sv[2] = {-1, -1}, fifo = -1, console = -1, pty = -1, execer = -1;
     _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) {
         r = berr_sys(err, errno, "open state dir");
@@ -274,6 +275,10 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         r = berr_sys(err, errno, "socketpair");
+        goto fail;
+    }
+    if ((execer = execer_memfd()) < 0) {
+        r = berr_sys(err, -execer, "make the exec trampoline");
         goto fail;
     }
     int one = 1;
@@ -324,6 +329,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         .complex = complex,
         .clone_flags = flags,
         .seccomp = filter,
+        .execer_fd = execer,
     };
     /* Born in its cgroup where the kernel can do that (pure v2, clone3): moving a process
      * between cgroups waits for an RCU grace period, milliseconds of a start. */
@@ -353,6 +359,8 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     init_pid = child;
     close(sv[1]);
     sv[1] = -1;
+    close(execer);
+    execer = -1;
     close(fifo);
     fifo = -1;
     if (console >= 0) {
@@ -453,6 +461,8 @@ fail:
         close(console);
     if (pty >= 0)
         close(pty);
+    if (execer >= 0)
+        close(execer);
     return r;
 }
 
@@ -592,6 +602,14 @@ json_t *rt_list(const char *root, struct berr **err)
     return a;
 }
 
+/* Freezing a cgroup to kill what is in it costs milliseconds: only when something is. */
+static bool cg_has_processes(const struct cg *cg)
+{
+    _cleanup_free_ pid_t *pids = NULL;
+    size_t n = 0;
+    return cg_pids(cg, &pids, &n, NULL) < 0 || n > 0;
+}
+
 static struct cg *state_cg(const struct rt_state *st)
 {
     if (!st->cgroup || !st->cgroup[0])
@@ -657,7 +675,7 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err)
     _cleanup_cg_ struct cg *cg = state_cg(st);
     /* whatever still runs in the container's cgroup goes with it (created init, or
      * processes left when the container shared the host's pid namespace) */
-    if (cg)
+    if (cg && cg_has_processes(cg))
         cg_kill_all(cg, SIGKILL, NULL);
     if (status != RT_STOPPED && st->written && proc_alive(st->pid, st->start_time))
         kill(st->pid, SIGKILL);
@@ -787,7 +805,7 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
     }
     json_decref(cj);
     _cleanup_cg_ struct cg *cg = state_cg(st);
-    int sv[2] = {-1, -1}, console = -1, pty = -1;
+    int sv[2] = {-1, -1}, console = -1, pty = -1, execer = -1;
     pid_t child = -1;
     if (o->console_socket && (console = connect_console(o->console_socket, err)) < 0) {
         r = console;
@@ -795,6 +813,10 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
     }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         r = berr_sys(err, errno, "socketpair");
+        goto out;
+    }
+    if ((execer = execer_memfd()) < 0) {
+        r = berr_sys(err, -execer, "make the exec trampoline");
         goto out;
     }
     /* pid and time namespaces apply to children: join them here, the rest in the child */
@@ -821,7 +843,8 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
                              .sync_fd = sv[1],
                              .console_fd = console,
                              .seccomp = filter,
-                             .preserve_fds = o->preserve_fds};
+                             .preserve_fds = o->preserve_fds,
+                             .execer_fd = execer};
     child = fork();
     if (child < 0) {
         r = berr_sys(err, errno, "fork");
@@ -885,6 +908,8 @@ out:
         close(console);
     if (pty >= 0)
         close(pty);
+    if (execer >= 0)
+        close(execer);
     return r;
 }
 
