@@ -332,10 +332,12 @@ char *ref_familiar(const struct ref *r)
 {
     if (strcmp(r->domain, DEFAULT_DOMAIN) != 0)
         return ref_name(r);
-    const char *p = r->path;
+    char *s = strdup(r->path);
+    if (!s)
+        return NULL;
+    size_t pl = strlen(OFFICIAL_PREFIX);
     /* only "library/x" shortens: a nested "library/a/b" would not parse back the same */
-    if (strncmp(p, OFFICIAL_PREFIX, strlen(OFFICIAL_PREFIX)) == 0 &&
-        !strchr(p + strlen(OFFICIAL_PREFIX), '/'))
-        p += strlen(OFFICIAL_PREFIX);
-    return strdup(p);
+    if (strncmp(s, OFFICIAL_PREFIX, pl) == 0 && !strchr(s + pl, '/'))
+        memmove(s, s + pl, strlen(s + pl) + 1);
+    return s;
 }

@@ -1,8 +1,8 @@
 #!/bin/bash
-# tests/vm/run-vm.sh - boot a throw-away VM with a PURE cgroup v2 hierarchy
+# tests/vm/run-vm.sh - boot a throw-away VM with a PURE cgroup v2 (or v1) hierarchy
 # (Debian kernel + busybox initramfs, qemu) and run a test script inside it.
 #
-# usage: tests/vm/run-vm.sh [--keep] BERTH_BINARY TEST_SCRIPT [EXTRA_FILE...]
+# usage: tests/vm/run-vm.sh [--keep] [--cgroup v1|v2] BERTH_BINARY TEST_SCRIPT [EXTRA_FILE...]
 #
 # Inside the VM:
 #   /usr/bin/berth            BERTH_BINARY (+ its shared libraries, paths kept)
@@ -11,8 +11,12 @@
 #   /test.sh                  TEST_SCRIPT, run as `sh /test.sh` from /, as root,
 #                             in the root cgroup, stdin /dev/null
 #   /extra/<basename>         each EXTRA_FILE (directories are copied whole)
-#   /sys/fs/cgroup            cgroup2 only (cgroup_no_v1=all), nsdelegate,
-#                             controllers +cpu +cpuset +memory +pids +io enabled
+#   /sys/fs/cgroup            --cgroup v2 (the default): cgroup2 only (cgroup_no_v1=all),
+#                             nsdelegate, controllers +cpu +cpuset +memory +pids +io enabled
+#                             --cgroup v1: no cgroup2 anywhere; a tmpfs with one v1
+#                             hierarchy per controller in /proc/cgroups (cpu,cpuacct and
+#                             net_cls,net_prio co-mounted, with symlinks) and name=systemd,
+#                             the layout of systemd's legacy mode
 #   env BERTH_VM=1
 # The VM has no network device (loopback only) and a tmpfs root (so that
 # pivot_root works, unlike on the initramfs rootfs).
@@ -44,15 +48,20 @@ T_START=$(date +%s.%N)
 say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { say "error: $*"; exit 2; }
 usage() {
-	echo "usage: $0 [--keep] BERTH_BINARY TEST_SCRIPT [EXTRA_FILE...]" >&2
+	echo "usage: $0 [--keep] [--cgroup v1|v2] BERTH_BINARY TEST_SCRIPT [EXTRA_FILE...]" >&2
 	exit 2
 }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
 KEEP=0
+CGROUP=v2
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--keep) KEEP=1; shift ;;
+	--cgroup)
+		[[ ${2:-} = v1 || ${2:-} = v2 ]] || { say "--cgroup takes v1 or v2"; usage; }
+		CGROUP=$2; shift 2 ;;
+	--cgroup=v1 | --cgroup=v2) CGROUP=${1#--cgroup=}; shift ;;
 	-h | --help) usage ;;
 	--) shift; break ;;
 	-*) say "unknown option $1"; usage ;;
@@ -249,9 +258,31 @@ mount -t mqueue mqueue /dev/mqueue 2>/dev/null
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
 mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run
 mkdir -p /run/lock
+if [ "$(cat /etc/berth-vm/cgroup 2>/dev/null)" = v1 ]; then
+	# pure cgroup v1, laid out as systemd's legacy mode does it: a tmpfs, one hierarchy
+	# per controller the kernel has (cpu,cpuacct and net_cls,net_prio co-mounted, with a
+	# symlink for each name), and the named hierarchy name=systemd. No cgroup2 at all.
+	mount -t tmpfs -o nosuid,nodev,noexec,mode=755 tmpfs /sys/fs/cgroup
+	have() { awk -v c="$1" '$1 == c && $4 == 1 {f = 1} END {exit !f}' /proc/cgroups; }
+	for g in cpu,cpuacct net_cls,net_prio $(awk '!/^#/ && $4 == 1 &&
+		$1 !~ /^(cpu|cpuacct|net_cls|net_prio)$/ {print $1}' /proc/cgroups); do
+		h= # the controllers of group g the kernel has
+		for c in $(echo $g | tr , ' '); do have $c && h=$h${h:+,}$c; done
+		[ -n "$h" ] || continue
+		mkdir /sys/fs/cgroup/$h
+		mount -t cgroup -o nosuid,nodev,noexec,$h cgroup /sys/fs/cgroup/$h ||
+			echo "init: warning: cannot mount cgroup v1 hierarchy $h"
+		case $h in *,*) for c in $(echo $h | tr , ' '); do ln -s $h /sys/fs/cgroup/$c; done ;; esac
+	done
+	mkdir -p /sys/fs/cgroup/systemd
+	mount -t cgroup -o nosuid,nodev,noexec,none,name=systemd cgroup /sys/fs/cgroup/systemd ||
+		echo "init: warning: cannot mount cgroup v1 hierarchy name=systemd"
+	mount -o remount,ro /sys/fs/cgroup # the tmpfs, as systemd leaves it
+else
 # pure cgroup v2, mounted as systemd does it
 mount -t cgroup2 -o nosuid,nodev,noexec,nsdelegate,memory_recursiveprot cgroup2 /sys/fs/cgroup ||
 	mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 /sys/fs/cgroup
+fi
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
@@ -387,6 +418,7 @@ trap 'exit 143' TERM
 R=$WORK/run
 mkdir -p "$R"/{usr/bin,extra,etc/berth-vm}
 echo "$VERBOSE" >"$R/etc/berth-vm/verbose"
+echo "$CGROUP" >"$R/etc/berth-vm/cgroup"
 cp "$BERTH_BIN" "$R/usr/bin/berth"
 chmod 755 "$R/usr/bin/berth"
 ln -s berth "$R/usr/bin/berth-runtime"
@@ -436,13 +468,20 @@ kvm) accel=(-accel kvm -cpu host) ;;
 *) die "BERTH_VM_ACCEL must be tcg or kvm" ;;
 esac
 
-APPEND="console=ttyS0 panic=-1 oops=panic cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
+if [[ $CGROUP = v1 ]]; then
+	# cgroup_no_v1= with nothing: every controller stays available to v1
+	APPEND="console=ttyS0 panic=-1 oops=panic systemd.unified_cgroup_hierarchy=0 cgroup_no_v1="
+else
+	APPEND="console=ttyS0 panic=-1 oops=panic cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1"
+fi
 APPEND+=" rdinit=/init tsc=reliable no_timer_check"
 [[ $VERBOSE = 1 ]] || APPEND+=" quiet loglevel=3"
 APPEND+=" ${BERTH_VM_APPEND:-}"
 
 LOG=$WORK/console.log
-say "booting $KVER ($ACCEL, ${SMP} cpus, ${MEM} MiB, timeout ${TIMEOUT}s)"
+cg_note= # v2 is the default: not mentioned
+[[ $CGROUP = v1 ]] && cg_note="cgroup v1, "
+say "booting $KVER (${cg_note}$ACCEL, ${SMP} cpus, ${MEM} MiB, timeout ${TIMEOUT}s)"
 T_BOOT=$(date +%s.%N)
 set +e
 # in the background + wait, so that INT/TERM traps run (and kill qemu) at once
