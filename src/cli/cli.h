@@ -8,3 +8,5 @@ int cli_fail(struct berr *err, int code);
 int cmd_runtime(int argc, char **argv);
 /* main()'s argv, for re-executing ourselves */
 extern char **cli_argv;
+/* Image verbs (import, images, tag, rmi, inspect, history) against the store in root. */
+int cmd_image(const char *root, const char *verb, int argc, char **argv);

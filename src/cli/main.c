@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "base/log.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,13 +17,26 @@ int cli_fail(struct berr *err, int code)
 
 static void usage(FILE *f)
 {
-    fputs("Usage: berth COMMAND [OPTIONS]\n"
+    fputs("Usage: berth [OPTIONS] COMMAND\n"
           "\n"
           "A container engine built directly on the kernel's primitives.\n"
           "\n"
-          "Commands:\n"
+          "Image commands:\n"
+          "  images      list images\n"
+          "  import      make an image from a root filesystem tarball\n"
+          "  tag         give an image another name\n"
+          "  rmi         remove images\n"
+          "  history     show the history of an image\n"
+          "  image       image commands: ls, import, tag, rm, inspect, history\n"
+          "\n"
+          "Other commands:\n"
           "  runtime     the OCI runtime (runc-compatible; also installed as berth-runtime)\n"
           "  version     show the version\n"
+          "\n"
+          "Options:\n"
+          "  --root DIR      state root (default /var/lib/berth, or $BERTH_ROOT)\n"
+          "  --runroot DIR   run root (default /run/berth, or $BERTH_RUNROOT)\n"
+          "  --debug         debug logging\n"
           "\n"
           "Run 'berth runtime --help' for the runtime's commands.\n",
           f);
@@ -38,22 +52,62 @@ int main(int argc, char **argv)
         return cmd_runtime(argc, argv);
     }
     log_set_program("berth");
-    if (argc < 2) {
+    const char *root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth";
+    int i = 1;
+    /* global options before the command, docker-style */
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--root") && i + 1 < argc)
+            root = argv[++i];
+        else if (!strncmp(a, "--root=", 7))
+            root = a + 7;
+        else if (!strcmp(a, "--runroot") && i + 1 < argc)
+            setenv("BERTH_RUNROOT", argv[++i], 1);
+        else if (!strncmp(a, "--runroot=", 10))
+            setenv("BERTH_RUNROOT", a + 10, 1);
+        else if (!strcmp(a, "--debug") || !strcmp(a, "-D"))
+            log_setup(NULL, false, LOG_LVL_DEBUG);
+        else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
+            printf("berth version %s\n", BERTH_VERSION);
+            return 0;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "berth: unknown option %s: see 'berth --help'\n", a);
+            return 125;
+        }
+    }
+    if (i >= argc) {
         usage(stderr);
         return 125;
     }
-    const char *cmd = argv[1];
+    const char *cmd = argv[i];
+    int sub_argc = argc - i;
+    char **sub_argv = argv + i;
     if (strcmp(cmd, "runtime") == 0) {
         log_set_program("berth runtime");
-        return cmd_runtime(argc - 1, argv + 1);
+        return cmd_runtime(sub_argc, sub_argv);
     }
-    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0 || strcmp(cmd, "-v") == 0) {
+    if (strcmp(cmd, "version") == 0) {
         printf("berth version %s\n", BERTH_VERSION);
         return 0;
     }
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;
+    }
+    static const char *image_verbs[] = {"import", "images", "tag", "rmi", "history"};
+    for (size_t k = 0; k < sizeof(image_verbs) / sizeof(*image_verbs); k++)
+        if (strcmp(cmd, image_verbs[k]) == 0)
+            return cmd_image(root, cmd, sub_argc, sub_argv);
+    if (strcmp(cmd, "image") == 0) {
+        if (sub_argc < 2) {
+            fprintf(stderr,
+                    "berth: image: give a command (ls, import, tag, rm, inspect, history)\n");
+            return 125;
+        }
+        return cmd_image(root, sub_argv[1], sub_argc - 1, sub_argv + 1);
     }
     fprintf(stderr, "berth: '%s' is not a berth command: see 'berth --help'\n", cmd);
     return 125;

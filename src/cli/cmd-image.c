@@ -1,0 +1,690 @@
+/* cmd-image.c - berth import, images, tag, rmi, image inspect, history */
+#include "cli.h"
+#include "table.h"
+#include "base/cleanup.h"
+#include "base/digest.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "image/reference.h"
+#include "image/store.h"
+#include <ctype.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static int fail(struct berr *e)
+{
+    return cli_fail(e, 125);
+}
+
+static int fail_msg(const char *fmt, const char *a)
+{
+    struct berr *e = NULL;
+    berr_set(&e, BERR_INVALID, EINVAL, fmt, a);
+    return fail(e);
+}
+
+static void now_rfc3339(char *buf, size_t len)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+}
+
+/* "3 minutes ago", as docker prints CREATED */
+static void human_since(const char *rfc3339, char *buf, size_t len)
+{
+    struct tm tm = {0};
+    if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm)) {
+        snprintf(buf, len, "N/A");
+        return;
+    }
+    time_t t = timegm(&tm);
+    long d = (long)(time(NULL) - t);
+    if (d < 1)
+        snprintf(buf, len, "Less than a second ago");
+    else if (d < 60)
+        snprintf(buf, len, "%ld second%s ago", d, d == 1 ? "" : "s");
+    else if (d < 3600)
+        snprintf(buf, len, "%ld minute%s ago", d / 60, d / 60 == 1 ? "" : "s");
+    else if (d < 86400 * 2)
+        snprintf(buf, len, "%ld hour%s ago", d / 3600, d / 3600 == 1 ? "" : "s");
+    else if (d < 86400 * 14)
+        snprintf(buf, len, "%ld days ago", d / 86400);
+    else if (d < 86400 * 60)
+        snprintf(buf, len, "%ld weeks ago", d / (86400 * 7));
+    else if (d < 86400 * 365 * 2)
+        snprintf(buf, len, "%ld months ago", d / (86400 * 30));
+    else
+        snprintf(buf, len, "%ld years ago", d / (86400 * 365));
+}
+
+/* docker's units: 1000-based, 3 significant digits ("4.26MB", "1.2GB", "12.5kB", "0B") */
+static void human_size(uint64_t n, char *buf, size_t len)
+{
+    static const char *u[] = {"B", "kB", "MB", "GB", "TB"};
+    double v = (double)n;
+    int i = 0;
+    while (v >= 1000 && i < 4) {
+        v /= 1000;
+        i++;
+    }
+    if (i == 0)
+        snprintf(buf, len, "%lluB", (unsigned long long)n);
+    else
+        snprintf(buf, len, "%.3g%s", v, u[i]);
+}
+
+/* ---- import ---- */
+
+/* A --change instruction applied to the image config's "config" object. */
+static int apply_change(json_t *cfg, const char *change, struct berr **err)
+{
+    while (isspace((unsigned char)*change))
+        change++;
+    char kw[16] = "";
+    size_t k = 0;
+    while (change[k] && !isspace((unsigned char)change[k]) && k < sizeof(kw) - 1) {
+        kw[k] = toupper((unsigned char)change[k]);
+        k++;
+    }
+    const char *arg = change + k;
+    while (isspace((unsigned char)*arg))
+        arg++;
+    json_error_t je;
+    if (!strcmp(kw, "CMD") || !strcmp(kw, "ENTRYPOINT")) {
+        json_t *v =
+            arg[0] == '[' ? json_loads(arg, 0, &je) : json_pack("[s,s,s]", "/bin/sh", "-c", arg);
+        if (!v || !json_is_array(v))
+            return berr_set(err, BERR_INVALID, EINVAL, "--change \"%s\": not a JSON array", change);
+        json_object_set_new(cfg, !strcmp(kw, "CMD") ? "Cmd" : "Entrypoint", v);
+    } else if (!strcmp(kw, "ENV")) {
+        json_t *env = json_object_get(cfg, "Env");
+        if (!env)
+            json_object_set_new(cfg, "Env", env = json_array());
+        char kv[4096];
+        snprintf(kv, sizeof(kv), "%s", arg);
+        char *eq = strchr(kv, '='), *sp = strchr(kv, ' ');
+        if (!eq && sp) /* "ENV KEY value" form */
+            *sp = '=';
+        else if (!eq)
+            return berr_set(err, BERR_INVALID, EINVAL, "--change \"%s\": ENV needs KEY=VALUE",
+                            change);
+        json_array_append_new(env, json_string(kv));
+    } else if (!strcmp(kw, "WORKDIR")) {
+        json_object_set_new(cfg, "WorkingDir", json_string(arg));
+    } else if (!strcmp(kw, "USER")) {
+        json_object_set_new(cfg, "User", json_string(arg));
+    } else if (!strcmp(kw, "STOPSIGNAL")) {
+        json_object_set_new(cfg, "StopSignal", json_string(arg));
+    } else if (!strcmp(kw, "EXPOSE") || !strcmp(kw, "VOLUME")) {
+        const char *key = !strcmp(kw, "EXPOSE") ? "ExposedPorts" : "Volumes";
+        json_t *o = json_object_get(cfg, key);
+        if (!o)
+            json_object_set_new(cfg, key, o = json_object());
+        char port[256];
+        snprintf(port, sizeof(port), "%s%s", arg,
+                 !strcmp(kw, "EXPOSE") && !strchr(arg, '/') ? "/tcp" : "");
+        json_object_set_new(o, port, json_object());
+    } else if (!strcmp(kw, "LABEL")) {
+        json_t *o = json_object_get(cfg, "Labels");
+        if (!o)
+            json_object_set_new(cfg, "Labels", o = json_object());
+        char kv[4096];
+        snprintf(kv, sizeof(kv), "%s", arg);
+        char *eq = strchr(kv, '=');
+        if (!eq)
+            return berr_set(err, BERR_INVALID, EINVAL, "--change \"%s\": LABEL needs KEY=VALUE",
+                            change);
+        *eq = 0;
+        json_object_set_new(o, kv, json_string(eq + 1));
+    } else {
+        return berr_set(
+            err, BERR_INVALID, EINVAL,
+            "--change \"%s\": %s is not supported (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, "
+            "STOPSIGNAL, USER, VOLUME, WORKDIR are)",
+            change, kw[0] ? kw : "an empty instruction");
+    }
+    return 0;
+}
+
+static const char *layer_media_type(const unsigned char *head, size_t n)
+{
+    if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)
+        return "application/vnd.oci.image.layer.v1.tar+gzip";
+    if (n >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd)
+        return "application/vnd.oci.image.layer.v1.tar+zstd";
+    return "application/vnd.oci.image.layer.v1.tar";
+}
+
+static int cmd_import(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {{"change", required_argument, NULL, 'c'},
+                                          {"message", required_argument, NULL, 'm'},
+                                          {"platform", required_argument, NULL, 'p'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    _cleanup_(json_decrefp) json_t *cfg = json_object();
+    const char *message = NULL;
+    struct berr *err = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "+c:m:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            if (apply_change(cfg, optarg, &err) < 0)
+                return fail(err);
+            break;
+        case 'm': message = optarg; break;
+        case 'p':
+            if (strcmp(optarg, "linux/amd64") != 0 && strcmp(optarg, "linux") != 0)
+                return fail_msg(
+                    "import: --platform %s: only the host's platform (linux/amd64) is supported",
+                    optarg);
+            break;
+        case 'h':
+            printf(
+                "Usage: berth import [-c CHANGE] [-m MESSAGE] FILE|- [REPOSITORY[:TAG]]\n\n"
+                "Make a one-layer image from a root filesystem tarball (plain, gzip or zstd).\n");
+            return 0;
+        default: return 125;
+        }
+    }
+    if (optind >= argc)
+        return fail_msg("import: %s",
+                        "give a tarball (or - for standard input): see 'berth import --help'");
+    const char *src = argv[optind];
+    const char *name = optind + 1 < argc ? argv[optind + 1] : NULL;
+    if (strstr(src, "://"))
+        return fail_msg(
+            "import %s: importing from a URL is not supported: download it and import the file",
+            src);
+    if (name) {
+        struct ref *r = ref_parse(name, &err);
+        if (!r)
+            return fail(err);
+        ref_free(r);
+    }
+    _cleanup_store_ struct store *st = store_open(root, &err);
+    if (!st)
+        return fail(err);
+    /* One writer at a time: a concurrent rmi's garbage collection must never see the blob
+     * or layer of this import before the image that uses them is recorded. */
+    if (store_lock(st, &err) < 0)
+        return fail(err);
+
+    /* the tarball becomes the layer blob as it is, hashed while it is copied in */
+    _cleanup_close_ int in =
+        strcmp(src, "-") == 0 ? dup(STDIN_FILENO) : open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        berr_sys(&err, errno, "import %s", src);
+        return fail(err);
+    }
+    _cleanup_free_ char *tmp = NULL;
+    if (store_mktemp(st, false, &tmp, &err) < 0)
+        return fail(err);
+    _cleanup_close_ int out = openat(st->dirfd, tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
+    struct sha256 h;
+    sha256_init(&h);
+    unsigned char head[8] = {0};
+    size_t headn = 0;
+    uint64_t total = 0;
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n < 0) {
+                berr_sys(&err, errno, "import %s: read", src);
+                unlinkat(st->dirfd, tmp, 0);
+                return fail(err);
+            }
+            break;
+        }
+        if (headn < sizeof(head)) {
+            size_t t = (size_t)n < sizeof(head) - headn ? (size_t)n : sizeof(head) - headn;
+            memcpy(head + headn, buf, t);
+            headn += t;
+        }
+        sha256_update(&h, buf, n);
+        if (write(out, buf, n) != n) {
+            berr_sys(&err, errno, "import %s: write", src);
+            unlinkat(st->dirfd, tmp, 0);
+            return fail(err);
+        }
+        total += n;
+    }
+    if (total == 0) {
+        unlinkat(st->dirfd, tmp, 0);
+        return fail_msg("import %s: the tarball is empty", src);
+    }
+    uint8_t d[32];
+    char hex[65], blob[72];
+    sha256_final(&h, d);
+    sha256_hex(d, hex);
+    snprintf(blob, sizeof(blob), "sha256:%s", hex);
+    if (store_adopt_blob(st, tmp, blob, &err) < 0)
+        return fail(err);
+
+    /* unpack it now: a tarball that is not a valid layer is refused before any image exists */
+    char chain[72], diff_id[72];
+    uint64_t size = 0;
+    if (store_add_layer(st, NULL, blob, chain, diff_id, &size, &err) < 0) {
+        store_gc(st, NULL);
+        berr_prefix(&err, "import %s", src);
+        return fail(err);
+    }
+
+    char created[64];
+    now_rfc3339(created, sizeof(created));
+    char by[512];
+    snprintf(by, sizeof(by), "berth import %s", strcmp(src, "-") == 0 ? "-" : src);
+    json_t *history = json_pack("[{s:s,s:s}]", "created", created, "created_by", by);
+    if (message)
+        json_object_set_new(json_array_get(history, 0), "comment", json_string(message));
+    if (!json_object_get(cfg, "Env"))
+        json_object_set_new(
+            cfg, "Env",
+            json_pack("[s]", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+    json_t *config = json_pack("{s:s,s:s,s:s,s:O,s:{s:s,s:[s]},s:o}", "architecture", "amd64", "os",
+                               "linux", "created", created, "config", cfg, "rootfs", "type",
+                               "layers", "diff_ids", diff_id, "history", history);
+    _cleanup_free_ char *ctext = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(config);
+    char cdigest[72], mdigest[72], id[72];
+    if (store_put_blob(st, ctext, strlen(ctext), cdigest, &err) < 0)
+        return fail(err);
+    struct stat sb;
+    _cleanup_close_ int bfd = store_open_blob(st, blob, &err);
+    if (bfd < 0 || fstat(bfd, &sb) < 0)
+        return fail(err);
+    json_t *manifest =
+        json_pack("{s:i,s:s,s:{s:s,s:s,s:I},s:[{s:s,s:s,s:I}]}", "schemaVersion", 2, "mediaType",
+                  "application/vnd.oci.image.manifest.v1+json", "config", "mediaType",
+                  "application/vnd.oci.image.config.v1+json", "digest", cdigest, "size",
+                  (json_int_t)strlen(ctext), "layers", "mediaType", layer_media_type(head, headn),
+                  "digest", blob, "size", (json_int_t)sb.st_size);
+    _cleanup_free_ char *mtext = json_dumps(manifest, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(manifest);
+    if (store_put_blob(st, mtext, strlen(mtext), mdigest, &err) < 0 ||
+        store_add_image(st, mdigest, id, &err) < 0)
+        return fail(err);
+    if (name && store_tag(st, id, name, &err) < 0)
+        return fail(err);
+    printf("%s\n", id);
+    return 0;
+}
+
+/* ---- images ---- */
+
+static int cmd_images(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {{"all", no_argument, NULL, 'a'},
+                                          {"quiet", no_argument, NULL, 'q'},
+                                          {"digests", no_argument, NULL, 'd'},
+                                          {"no-trunc", no_argument, NULL, 'n'},
+                                          {"format", required_argument, NULL, 'f'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    bool quiet = false, digests = false, notrunc = false;
+    const char *format = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "aqh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'a': break; /* no intermediate images exist without builds: -a shows the same */
+        case 'q': quiet = true; break;
+        case 'd': digests = true; break;
+        case 'n': notrunc = true; break;
+        case 'f': format = optarg; break;
+        case 'h':
+            printf("Usage: berth images [-a] [-q] [--digests] [--no-trunc] [--format json]\n");
+            return 0;
+        default: return 125;
+        }
+    }
+    if (format && strcmp(format, "json") != 0 && strcmp(format, "table") != 0)
+        return fail_msg("images: --format %s: use json or table", format);
+    struct berr *err = NULL;
+    _cleanup_store_ struct store *st = store_open(root, &err);
+    if (!st)
+        return fail(err);
+    json_t *ids = store_image_ids(st);
+    json_t *names = store_names(st);
+    json_t *rows = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        const char *id = json_string_value(v);
+        struct berr *e = NULL;
+        struct image *im = store_get_image(st, id, &e);
+        berr_free(e);
+        if (!im)
+            continue;
+        const char *created = json_string_value(json_object_get(im->config, "created"));
+        bool any = false;
+        const char *k;
+        json_t *nv;
+        json_object_foreach(names, k, nv)
+        {
+            if (strcmp(json_string_value(nv), id) != 0)
+                continue;
+            struct ref *r = ref_parse(k, NULL);
+            if (!r)
+                continue;
+            _cleanup_free_ char *repo = ref_familiar(r);
+            json_array_append_new(
+                rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "Repository", repo, "Tag",
+                                r->tag ? r->tag : "<none>", "ID", id, "Digest", im->manifest,
+                                "CreatedAt", created ? created : "", "Size", (json_int_t)im->size));
+            ref_free(r);
+            any = true;
+        }
+        if (!any)
+            json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "Repository",
+                                                  "<none>", "Tag", "<none>", "ID", id, "Digest",
+                                                  im->manifest, "CreatedAt", created ? created : "",
+                                                  "Size", (json_int_t)im->size));
+        image_free(im);
+    }
+    json_decref(ids);
+    json_decref(names);
+    /* newest first, as docker lists them */
+    size_t n = json_array_size(rows);
+    for (size_t a = 1; a < n; a++)
+        for (size_t b = a; b > 0; b--) {
+            const char *x =
+                json_string_value(json_object_get(json_array_get(rows, b - 1), "CreatedAt"));
+            const char *y =
+                json_string_value(json_object_get(json_array_get(rows, b), "CreatedAt"));
+            if (strcmp(x, y) >= 0)
+                break;
+            json_t *tmp = json_incref(json_array_get(rows, b));
+            json_array_set(rows, b, json_array_get(rows, b - 1));
+            json_array_set_new(rows, b - 1, tmp);
+        }
+    json_t *row;
+    if (format && !strcmp(format, "json")) {
+        json_array_foreach(rows, i, row)
+        {
+            char *s = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
+            printf("%s\n", s);
+            free(s);
+        }
+    } else if (quiet) {
+        json_t *seen = json_object();
+        json_array_foreach(rows, i, row)
+        {
+            const char *id = json_string_value(json_object_get(row, "ID"));
+            if (json_object_get(seen, id))
+                continue;
+            json_object_set_new(seen, id, json_true());
+            printf("%.*s\n", notrunc ? 71 : 12, notrunc ? id : id + 7);
+        }
+        json_decref(seen);
+    } else {
+        struct table *t = table_new(digests ? 6 : 5);
+        json_array_foreach(rows, i, row)
+        {
+            char since[64], size[32], idbuf[80];
+            human_since(json_string_value(json_object_get(row, "CreatedAt")), since, sizeof(since));
+            human_size(json_integer_value(json_object_get(row, "Size")), size, sizeof(size));
+            const char *id = json_string_value(json_object_get(row, "ID"));
+            snprintf(idbuf, sizeof(idbuf), "%.*s", notrunc ? 71 : 12, notrunc ? id : id + 7);
+            const char *repo = json_string_value(json_object_get(row, "Repository"));
+            const char *tag = json_string_value(json_object_get(row, "Tag"));
+            const char *dg = json_string_value(json_object_get(row, "Digest"));
+            if (digests)
+                table_add(t, (const char *[]){repo, tag, dg, idbuf, since, size});
+            else
+                table_add(t, (const char *[]){repo, tag, idbuf, since, size});
+        }
+        if (digests)
+            table_print(
+                t, stdout,
+                (const char *[]){"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"});
+        else
+            table_print(t, stdout,
+                        (const char *[]){"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
+    }
+    json_decref(rows);
+    return 0;
+}
+
+/* ---- tag, rmi ---- */
+
+static int cmd_tag(const char *root, int argc, char **argv)
+{
+    if (argc != 3)
+        return fail_msg("tag: %s", "usage: berth tag SOURCE_IMAGE TARGET_IMAGE[:TAG]");
+    struct berr *err = NULL;
+    _cleanup_store_ struct store *st = store_open(root, &err);
+    if (!st)
+        return fail(err);
+    _cleanup_image_ struct image *im = store_find_image(st, argv[1], &err);
+    if (!im || store_tag(st, im->id, argv[2], &err) < 0)
+        return fail(err);
+    return 0;
+}
+
+static int cmd_rmi(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {{"force", no_argument, NULL, 'f'},
+                                          {"no-prune", no_argument, NULL, 'n'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    bool force = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "fh", longs, NULL)) != -1) {
+        if (c == 'f')
+            force = true;
+        else if (c == 'n')
+            return fail_msg("rmi: %s", "--no-prune is not supported");
+        else if (c == 'h') {
+            printf("Usage: berth rmi [-f] IMAGE...\n");
+            return 0;
+        } else
+            return 125;
+    }
+    if (optind >= argc)
+        return fail_msg("rmi: %s", "give at least one image");
+    struct berr *err = NULL;
+    _cleanup_store_ struct store *st = store_open(root, &err);
+    if (!st || store_lock(st, &err) < 0)
+        return fail(err);
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        const char *what = argv[i];
+        struct image *im = store_find_image(st, what, &err);
+        if (!im) {
+            rc = cli_fail(err, 1);
+            err = NULL;
+            continue;
+        }
+        json_t *names = store_image_names(st, im->id);
+        /* given by name: that name goes, and the image only with its last name */
+        struct ref *r = ref_parse(what, NULL);
+        _cleanup_free_ char *full = r ? ref_string(r) : NULL;
+        ref_free(r);
+        bool by_name = false;
+        size_t k;
+        json_t *nv;
+        json_array_foreach(names, k, nv) if (full && !strcmp(json_string_value(nv), full)) by_name =
+            true;
+        if (by_name) {
+            store_untag(st, full, NULL);
+            struct ref *fr = ref_parse(full, NULL);
+            _cleanup_free_ char *fam = fr ? ref_familiar(fr) : NULL;
+            printf("Untagged: %s:%s\n", fam ? fam : full, fr && fr->tag ? fr->tag : "");
+            ref_free(fr);
+            if (json_array_size(names) > 1) {
+                json_decref(names);
+                image_free(im);
+                continue;
+            }
+        } else if (json_array_size(names) > 1 && !force) {
+            berr_set(&err, BERR_CONFLICT, EBUSY,
+                     "conflict: unable to delete %.12s (must be forced) - image is referenced in "
+                     "multiple repositories",
+                     im->id + 7);
+            rc = cli_fail(err, 1);
+            err = NULL;
+            json_decref(names);
+            image_free(im);
+            continue;
+        } else {
+            json_array_foreach(names, k, nv)
+            {
+                store_untag(st, json_string_value(nv), NULL);
+                struct ref *fr = ref_parse(json_string_value(nv), NULL);
+                _cleanup_free_ char *fam = fr ? ref_familiar(fr) : NULL;
+                printf("Untagged: %s:%s\n", fam ? fam : "", fr && fr->tag ? fr->tag : "");
+                ref_free(fr);
+            }
+        }
+        json_decref(names);
+        if (store_remove_image(st, im->id, &err) < 0) {
+            rc = cli_fail(err, 1);
+            err = NULL;
+        } else {
+            printf("Deleted: %s\n", im->id);
+        }
+        image_free(im);
+    }
+    return rc;
+}
+
+/* ---- inspect, history ---- */
+
+static json_t *inspect_one(struct store *st, struct image *im)
+{
+    json_t *tags = json_array(), *digests = json_array();
+    json_t *names = store_image_names(st, im->id);
+    size_t i;
+    json_t *v;
+    json_array_foreach(names, i, v)
+    {
+        struct ref *r = ref_parse(json_string_value(v), NULL);
+        if (!r)
+            continue;
+        _cleanup_free_ char *fam = ref_familiar(r);
+        json_array_append_new(tags, json_sprintf("%s:%s", fam, r->tag ? r->tag : "latest"));
+        json_array_append_new(digests, json_sprintf("%s@%s", fam, im->manifest));
+        ref_free(r);
+    }
+    json_decref(names);
+    json_t *c = im->config;
+    json_t *layers = json_array();
+    json_array_foreach(json_object_get(json_object_get(c, "rootfs"), "diff_ids"), i, v)
+        json_array_append(layers, v);
+    json_t *o = json_pack(
+        "{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:I,s:O,s:{s:s,s:o},s:{s:s}}", "Id", im->id, "RepoTags", tags,
+        "RepoDigests", digests, "Created", json_string_value(json_object_get(c, "created")) ?: "",
+        "Author", json_string_value(json_object_get(c, "author")) ?: "", "Architecture",
+        json_string_value(json_object_get(c, "architecture")) ?: "", "Os",
+        json_string_value(json_object_get(c, "os")) ?: "", "Size", (json_int_t)im->size, "Config",
+        json_object_get(c, "config") ?: json_object(), "RootFS", "Type", "layers", "Layers", layers,
+        "Metadata", "LastTagTime", "");
+    return o;
+}
+
+static int cmd_inspect(const char *root, int argc, char **argv)
+{
+    if (argc < 2)
+        return fail_msg("image inspect: %s", "give at least one image");
+    struct berr *err = NULL;
+    _cleanup_store_ struct store *st = store_open(root, &err);
+    if (!st)
+        return fail(err);
+    json_t *out = json_array();
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        struct image *im = store_find_image(st, argv[i], &err);
+        if (!im) {
+            rc = cli_fail(err, 1);
+            err = NULL;
+            continue;
+        }
+        json_array_append_new(out, inspect_one(st, im));
+        image_free(im);
+    }
+    char *s = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+    printf("%s\n", s);
+    free(s);
+    json_decref(out);
+    return rc;
+}
+
+static int cmd_history(const char *root, int argc, char **argv)
+{
+    bool notrunc = argc > 2 && !strcmp(argv[1], "--no-trunc");
+    if (argc < 2 || (notrunc && argc < 3))
+        return fail_msg("history: %s", "usage: berth history [--no-trunc] IMAGE");
+    struct berr *err = NULL;
+    _cleanup_store_ struct store *st = store_open(root, &err);
+    if (!st)
+        return fail(err);
+    _cleanup_image_ struct image *im = store_find_image(st, argv[notrunc ? 2 : 1], &err);
+    if (!im)
+        return fail(err);
+    struct table *t = table_new(5);
+    json_t *h = json_object_get(im->config, "history");
+    /* newest first; the image ID goes on the newest entry, <missing> on the others */
+    size_t n = json_array_size(h), layer = 0;
+    for (size_t i = 0; i < n; i++)
+        layer += !json_is_true(json_object_get(json_array_get(h, i), "empty_layer"));
+    for (size_t i = n; i-- > 0;) {
+        json_t *e = json_array_get(h, i);
+        bool empty = json_is_true(json_object_get(e, "empty_layer"));
+        char since[64], size[32] = "0B";
+        human_since(json_string_value(json_object_get(e, "created")), since, sizeof(since));
+        if (!empty && layer > 0) {
+            layer--;
+            char lj[4200];
+            snprintf(lj, sizeof(lj), "layers/%s/layer.json", im->layers[layer] + 7);
+            _cleanup_free_ char *text = NULL;
+            json_t *meta = fs_read_fileat(st->dirfd, lj, &text, NULL, NULL) == 0
+                               ? json_loads(text, 0, NULL)
+                               : NULL;
+            human_size(json_integer_value(json_object_get(meta, "size")), size, sizeof(size));
+            json_decref(meta);
+        }
+        const char *by = json_string_value(json_object_get(e, "created_by")) ?: "";
+        char idbuf[16], bybuf[4200];
+        snprintf(idbuf, sizeof(idbuf), "%.12s", i == n - 1 ? im->id + 7 : "<missing>");
+        if (!notrunc && strlen(by) > 45)
+            snprintf(bybuf, sizeof(bybuf), "%.44s…", by);
+        else
+            snprintf(bybuf, sizeof(bybuf), "%s", by);
+        table_add(t, (const char *[]){idbuf, since, bybuf, size,
+                                      json_string_value(json_object_get(e, "comment")) ?: ""});
+    }
+    table_print(t, stdout, (const char *[]){"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"});
+    return 0;
+}
+
+int cmd_image(const char *root, const char *verb, int argc, char **argv)
+{
+    optind = 1;
+    if (!strcmp(verb, "import"))
+        return cmd_import(root, argc, argv);
+    if (!strcmp(verb, "images") || !strcmp(verb, "ls") || !strcmp(verb, "list"))
+        return cmd_images(root, argc, argv);
+    if (!strcmp(verb, "tag"))
+        return cmd_tag(root, argc, argv);
+    if (!strcmp(verb, "rmi") || !strcmp(verb, "rm") || !strcmp(verb, "remove"))
+        return cmd_rmi(root, argc, argv);
+    if (!strcmp(verb, "inspect"))
+        return cmd_inspect(root, argc, argv);
+    if (!strcmp(verb, "history"))
+        return cmd_history(root, argc, argv);
+    fprintf(stderr, "berth: '%s' is not an image command: see 'berth --help'\n", verb);
+    return 125;
+}
