@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "image/reference.h"
 #include "image/store.h"
+#include "image/archive.h"
 #include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -670,8 +671,169 @@ static int cmd_history(const char *root, int argc, char **argv)
     return 0;
 }
 
+/* ---- save, load ---- */
+
+static int cmd_save(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
+                                          {"format", required_argument, NULL, 'f'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    const char *out = NULL, *format = "docker-archive";
+    int c;
+    while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
+        if (c == 'o')
+            out = optarg;
+        else if (c == 'f')
+            format = optarg;
+        else if (c == 'h') {
+            printf("Usage: berth save [-o FILE] [--format docker-archive|oci-archive] IMAGE...\n");
+            return 0;
+        } else
+            return 125;
+    }
+    enum archive_format fmt;
+    if (!strcmp(format, "docker-archive") || !strcmp(format, "docker"))
+        fmt = ARCHIVE_DOCKER;
+    else if (!strcmp(format, "oci-archive") || !strcmp(format, "oci"))
+        fmt = ARCHIVE_OCI;
+    else
+        return fail_msg("save: --format %s: use docker-archive or oci-archive", format);
+    if (optind >= argc)
+        return fail_msg("save: %s", "give at least one image");
+    if (!out && isatty(STDOUT_FILENO))
+        return fail_msg("save: %s",
+                        "refusing to write an archive to a terminal: use -o FILE or redirect");
+    struct berr *err = NULL;
+    _cleanup_store_ struct store *st = store_open(root, &err);
+    if (!st)
+        return fail(err);
+    size_t n = argc - optind;
+    struct image **ims = calloc(n, sizeof(*ims));
+    char ***names = calloc(n, sizeof(*names));
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *what = argv[optind + i];
+        if (!(ims[i] = store_find_image(st, what, &err))) {
+            rc = fail(err);
+            goto out;
+        }
+        names[i] = calloc(2, sizeof(char *));
+        /* saved by name: that name goes with it; by ID: no name, as docker does */
+        struct ref *r = ref_parse(what, NULL);
+        json_t *known = store_image_names(st, ims[i]->id);
+        _cleanup_free_ char *full = r ? ref_string(r) : NULL;
+        size_t k;
+        json_t *v;
+        json_array_foreach(known, k, v) if (full && !strcmp(json_string_value(v), full))
+            names[i][0] = strdup(full);
+        json_decref(known);
+        ref_free(r);
+    }
+    /* written next to the target and renamed: an interrupted save leaves no half archive */
+    _cleanup_free_ char *tmp = NULL;
+    int fd = STDOUT_FILENO;
+    if (out) {
+        if (asprintf(&tmp, "%s.berth-tmp-%d", out, getpid()) < 0 ||
+            (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+            berr_sys(&err, errno, "save: create %s", out);
+            rc = fail(err);
+            goto out;
+        }
+    }
+    if (archive_save(st, ims, names, n, fmt, fd, &err) < 0) {
+        if (out) {
+            close(fd);
+            unlink(tmp);
+        }
+        rc = fail(err);
+        goto out;
+    }
+    if (out) {
+        if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, out) < 0) {
+            berr_sys(&err, errno, "save: write %s", out);
+            unlink(tmp);
+            rc = fail(err);
+        }
+    }
+out:
+    for (size_t i = 0; i < n; i++) {
+        image_free(ims[i]);
+        if (names[i])
+            free(names[i][0]);
+        free(names[i]);
+    }
+    free(ims);
+    free(names);
+    return rc;
+}
+
+static int cmd_load(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {{"input", required_argument, NULL, 'i'},
+                                          {"quiet", no_argument, NULL, 'q'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    const char *in = NULL;
+    bool quiet = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "i:qh", longs, NULL)) != -1) {
+        if (c == 'i')
+            in = optarg;
+        else if (c == 'q')
+            quiet = true;
+        else if (c == 'h') {
+            printf("Usage: berth load [-i FILE] [-q]\n\nLoads images from a docker save or OCI "
+                   "archive (plain, gzip or zstd), from FILE or standard input.\n");
+            return 0;
+        } else
+            return 125;
+    }
+    if (!in && isatty(STDIN_FILENO))
+        return fail_msg("load: %s", "requested load from stdin, but stdin is empty: use -i FILE");
+    struct berr *err = NULL;
+    _cleanup_close_ int fd = in ? open(in, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
+    if (fd < 0) {
+        berr_sys(&err, errno, "load %s", in ? in : "-");
+        return fail(err);
+    }
+    _cleanup_store_ struct store *st = store_open(root, &err);
+    if (!st)
+        return fail(err);
+    json_t *loaded = archive_load(st, fd, &err);
+    if (!loaded) {
+        berr_prefix(&err, "load %s", in ? in : "-");
+        return fail(err);
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(loaded, i, v)
+    {
+        json_t *names = json_object_get(v, "names");
+        if (quiet)
+            continue;
+        if (!json_array_size(names))
+            printf("Loaded image ID: %s\n", json_string_value(json_object_get(v, "id")));
+        size_t k;
+        json_t *nm;
+        json_array_foreach(names, k, nm)
+        {
+            struct ref *r = ref_parse(json_string_value(nm), NULL);
+            _cleanup_free_ char *fam = r ? ref_familiar(r) : NULL;
+            printf("Loaded image: %s:%s\n", fam ? fam : "?", r && r->tag ? r->tag : "latest");
+            ref_free(r);
+        }
+    }
+    json_decref(loaded);
+    return 0;
+}
+
 int cmd_image(const char *root, const char *verb, int argc, char **argv)
 {
+    if (!strcmp(verb, "save"))
+        return optind = 1, cmd_save(root, argc, argv);
+    if (!strcmp(verb, "load"))
+        return optind = 1, cmd_load(root, argc, argv);
     optind = 1;
     if (!strcmp(verb, "import"))
         return cmd_import(root, argc, argv);

@@ -27,6 +27,8 @@ static void usage(FILE *f)
           "  tag         give an image another name\n"
           "  rmi         remove images\n"
           "  history     show the history of an image\n"
+          "  save        write images to an archive (docker save or OCI layout)\n"
+          "  load        load images from an archive\n"
           "  image       image commands: ls, import, tag, rm, inspect, history\n"
           "\n"
           "Other commands:\n"
@@ -97,7 +99,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    static const char *image_verbs[] = {"import", "images", "tag", "rmi", "history"};
+    static const char *image_verbs[] = {"import",  "images", "tag", "rmi",
+                                        "history", "save",   "load"};
     for (size_t k = 0; k < sizeof(image_verbs) / sizeof(*image_verbs); k++)
         if (strcmp(cmd, image_verbs[k]) == 0)
             return cmd_image(root, cmd, sub_argc, sub_argv);

@@ -294,8 +294,9 @@ int store_add_layer(struct store *st, const char *parent_chain, const char *blob
     char diff_id[72];
     snprintf(diff_id, sizeof(diff_id), "sha256:%s", stats.diff_id);
     chain_of(parent_chain, diff_id, ret_chain);
-    json_t *meta = json_pack("{s:s,s:s,s:s,s:I}", "chain_id", ret_chain, "diff_id", diff_id, "blob",
-                             blob_digest, "size", (json_int_t)stats.size);
+    json_t *meta = json_pack("{s:s,s:s,s:s,s:I,s:I}", "chain_id", ret_chain, "diff_id", diff_id,
+                             "blob", blob_digest, "size", (json_int_t)stats.size, "tar_size",
+                             (json_int_t)stats.tar_size);
     if (parent_chain)
         json_object_set_new(meta, "parent", json_string(parent_chain));
     mtext = json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS);
