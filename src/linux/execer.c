@@ -36,16 +36,20 @@ int execer_memfd(void)
     return TAKE_FD(fd);
 }
 
-int execer_exec(int memfd, const char *path, char *const argv[], char *const envp[])
+int execer_exec(int memfd, int first_cloexec, const char *path, char *const argv[],
+                char *const envp[])
 {
     size_t n = 0;
     while (argv[n])
         n++;
-    char **nargv = calloc(n + 2, sizeof(char *));
+    char **nargv = calloc(n + 3, sizeof(char *));
+    char fdnum[16];
     if (!nargv)
         return -ENOMEM;
-    nargv[0] = (char *)path;
-    memcpy(nargv + 1, argv, n * sizeof(char *));
+    snprintf(fdnum, sizeof(fdnum), "%d", first_cloexec < 3 ? 3 : first_cloexec);
+    nargv[0] = fdnum;
+    nargv[1] = (char *)path;
+    memcpy(nargv + 2, argv, n * sizeof(char *));
     syscall(SYS_execveat, memfd, "", nargv, envp, AT_EMPTY_PATH);
     int e = errno;
     /* a seccomp profile that allows execve but not execveat: the same memfd by its path */

@@ -614,7 +614,11 @@ static int init_setup(struct init_config *c, struct berr **err)
         dprintf(STDERR_FILENO, "%s: %s\n", log_program(), (*err)->msg);
         _exit(1);
     }
-    int e = -execer_exec(c->execer_fd, exe, p->args, p->env ? p->env : (char *[]){NULL});
+    /* exec.fifo closes at the program's exec: `start` returns when the program runs */
+    if (c->fifo_fd >= 0)
+        fcntl(c->fifo_fd, F_SETFD, 0);
+    int e = -execer_exec(c->execer_fd, 3 + c->preserve_fds, exe, p->args,
+                         p->env ? p->env : (char *[]){NULL});
     dprintf(STDERR_FILENO, "%s: exec \"%s\": %s\n", log_program(), p->args[0], strerror(e));
     _exit(e == ENOENT ? 127 : 126);
 }
@@ -717,7 +721,11 @@ static int exec_setup(struct exec_config *c, struct berr **err)
     syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
     reset_signals();
     /* the sync socket is close-on-exec: EOF tells the runtime the exec happened */
-    int e = -execer_exec(c->execer_fd, exe, p->args, p->env ? p->env : (char *[]){NULL});
+    /* the sync socket closes at the program's exec: the runtime's EOF means it runs */
+    fcntl(c->sync_fd, F_SETFD, 0);
+    int e = -execer_exec(c->execer_fd, 3 + c->preserve_fds, exe, p->args,
+                         p->env ? p->env : (char *[]){NULL});
+    fcntl(c->sync_fd, F_SETFD, FD_CLOEXEC);
     return berr_set(err, e == ENOENT ? BERR_NOT_FOUND : BERR_INVALID, e, "exec \"%s\": %s",
                     p->args[0], strerror(e));
 }

@@ -2,7 +2,11 @@
  *
  * Built freestanding (no libc: it starts in microseconds) and embedded in berth, which
  * runs it from a sealed memfd as the last step of setting up a container's process:
- *     argv = { TARGET, ARG0, ARG1, ... }  ->  execve(TARGET, { ARG0, ARG1, ... }, envp)
+ *     argv = { FD, TARGET, ARG0, ARG1, ... }
+ *       -> close_range(FD, ~0, CLOSE_RANGE_CLOEXEC); execve(TARGET, { ARG0, ARG1, ... }, envp)
+ * FD (decimal) is the first descriptor that must not reach the program. berth leaves the
+ * descriptors that tell it the program started (exec.fifo, the sync socket) open across the
+ * exec of this trampoline, so that they close at the program's own exec.
  * Why: if the container's program is a script whose interpreter is /proc/self/exe (the
  * CVE-2019-5736 attack), the kernel runs whatever image the exec'ing process has. That is
  * this sealed copy, never the host's berth binary, so nothing in the container can get a
@@ -12,6 +16,7 @@
 #define SYS_EXECVE 59
 #define SYS_EXIT 60
 #define SYS_WRITE 1
+#define SYS_CLOSE_RANGE 436
 static long sys3(long n, long a, long b, long c)
 {
     long r;
@@ -30,6 +35,7 @@ __asm__(".text\n"
 #define SYS_EXECVE 221
 #define SYS_EXIT 93
 #define SYS_WRITE 64
+#define SYS_CLOSE_RANGE 436
 static long sys3(long n, long a, long b, long c)
 {
     register long x8 __asm__("x8") = n;
@@ -62,13 +68,22 @@ __attribute__((noreturn, used)) void execer_main(long *sp)
     long argc = sp[0];
     char **argv = (char **)(sp + 1);
     char **envp = argv + argc + 1;
-    if (argc >= 2) {
-        long r = sys3(SYS_EXECVE, (long)argv[0], (long)(argv + 1), (long)envp);
-        /* the same message and codes as berth's own exec failure: 127 not found, 126 else */
+    /* argv[0] must be the descriptor number berth passes: anything else (this image run as
+     * a script's interpreter, say) is refused */
+    long fd = 0;
+    const char *p = argc >= 3 ? argv[0] : "";
+    if (!*p)
+        fd = -1;
+    for (; *p && fd >= 0; p++)
+        fd = (*p >= '0' && *p <= '9') ? fd * 10 + (*p - '0') : -1;
+    if (fd >= 3) {
+        sys3(SYS_CLOSE_RANGE, fd, ~0UL, 4 /* CLOSE_RANGE_CLOEXEC */);
+        long r = sys3(SYS_EXECVE, (long)argv[1], (long)(argv + 2), (long)envp);
+        /* the same codes as berth's own exec failure: 127 not found, 126 else */
         static const char pre[] = "berth: exec \"";
         static const char post[] = "\": failed\n";
         sys3(SYS_WRITE, 2, (long)pre, sizeof(pre) - 1);
-        sys3(SYS_WRITE, 2, (long)argv[1], (long)len(argv[1]));
+        sys3(SYS_WRITE, 2, (long)argv[2], (long)len(argv[2]));
         sys3(SYS_WRITE, 2, (long)post, sizeof(post) - 1);
         sys3(SYS_EXIT, r == -2 ? 127 : 126, 0, 0);
     }
