@@ -10,6 +10,11 @@ setup() {
 }
 
 teardown() {
+	# image mounts a failed test left (never follow rm -rf into one)
+	local m
+	for m in $(awk -v d="$TESTDIR" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$m" || true
+	done
 	rm -rf "$TESTDIR"
 }
 
@@ -131,4 +136,99 @@ b() {
 	[ "$(b images --format json | wc -l)" -eq 4 ]
 	[ "$(ls "$STORE/image/layers" | wc -l)" -eq 1 ]
 	[ -z "$(ls "$STORE/image/tmp")" ]
+}
+
+# a 2-layer docker save archive: layer 2 deletes /etc/passwd (whiteout), replaces /opt
+# with an opaque directory and adds /new
+make_two_layer_archive() {
+	python3 - "$TESTDIR" "$ROOTFS" <<-'PY'
+	import hashlib, io, json, os, sys, tarfile
+	d, rootfs = sys.argv[1], sys.argv[2]
+	def tar_of(add):
+	    buf = io.BytesIO()
+	    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+	        add(t)
+	    return buf.getvalue()
+	def file(t, name, data=b"x\n", mode=0o644):
+	    i = tarfile.TarInfo(name); i.size = len(data); i.mode = mode; t.addfile(i, io.BytesIO(data))
+	def dir_(t, name):
+	    i = tarfile.TarInfo(name); i.type = tarfile.DIRTYPE; i.mode = 0o755; t.addfile(i)
+	def l1(t):
+	    t.add(rootfs, arcname=".")
+	    dir_(t, "opt"); file(t, "opt/old")
+	def l2(t):
+	    file(t, "etc/.wh.passwd", b"")
+	    dir_(t, "opt"); file(t, "opt/.wh..wh..opq", b""); file(t, "opt/fresh")
+	    file(t, "new", b"from layer 2\n")
+	layers = [tar_of(l1), tar_of(l2)]
+	ids = ["sha256:" + hashlib.sha256(l).hexdigest() for l in layers]
+	cfg = json.dumps({"architecture": "amd64", "os": "linux", "created": "2024-01-01T00:00:00Z",
+	    "config": {"Cmd": ["sh"]}, "rootfs": {"type": "layers", "diff_ids": ids},
+	    "history": [{"created_by": "layer one"}, {"created_by": "layer two"}]}).encode()
+	cid = hashlib.sha256(cfg).hexdigest()
+	mf = json.dumps([{"Config": cid + ".json", "RepoTags": ["two:layers"],
+	    "Layers": [i[7:] + "/layer.tar" for i in ids]}]).encode()
+	with tarfile.open(os.path.join(d, "two.tar"), "w") as t:
+	    def add(name, data):
+	        i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+	    add(cid + ".json", cfg)
+	    for i, l in zip(ids, layers):
+	        add(i[7:] + "/layer.tar", l)
+	    add("manifest.json", mf)
+	PY
+}
+
+@test "load: a multi-layer docker save archive; the layers stack with whiteouts and opaque dirs" {
+	make_two_layer_archive
+	run b load -i "$TESTDIR/two.tar"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Loaded image: two:layers" ]
+	[ "$(ls "$STORE/image/layers" | wc -l)" -eq 2 ]
+	run b history two:layers
+	[[ "${lines[1]}" == *"layer two"* ]]
+	[[ "${lines[2]}" == *"layer one"* ]]
+	m=$(b image mount two:layers)
+	[ -x "$m/bin/busybox" ]
+	[ "$(cat "$m/new")" = "from layer 2" ]
+	[ ! -e "$m/etc/passwd" ]
+	[ -e "$m/etc/group" ]
+	[ -e "$m/opt/fresh" ]
+	[ ! -e "$m/opt/old" ]
+	run b rmi two:layers
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is mounted"* ]]
+	b image unmount two:layers
+	[ ! -d "$m" ]
+	b rmi two:layers
+	[ -z "$(ls "$STORE/image/layers")" ]
+	[ -z "$(ls "$STORE/image/l")" ]
+}
+
+@test "save: the same image twice is byte-identical; load brings it back with its name" {
+	b import "$TESTDIR/rootfs.tar" me/app:1 > /dev/null
+	b save -o "$TESTDIR/a.tar" me/app:1
+	b save -o "$TESTDIR/b.tar" me/app:1
+	cmp "$TESTDIR/a.tar" "$TESTDIR/b.tar"
+	b save --format oci-archive -o "$TESTDIR/o.tar" me/app:1
+	id=$(b images -q --no-trunc)
+	STORE="$TESTDIR/other"
+	run b load -i "$TESTDIR/a.tar"
+	[ "$output" = "Loaded image: me/app:1" ]
+	[ "$(b images -q --no-trunc)" = "$id" ]
+	b rmi me/app:1
+	run b load < "$TESTDIR/o.tar"
+	[ "$output" = "Loaded image: me/app:1" ]
+	[ "$(b images -q --no-trunc)" = "$id" ]
+}
+
+@test "image prune removes dangling images, -a every image" {
+	b import "$TESTDIR/rootfs.tar" > /dev/null
+	b import -c 'CMD ["true"]' "$TESTDIR/rootfs.tar" keep > /dev/null
+	run b image prune -f
+	[[ "$output" == *"deleted: sha256:"* ]]
+	[ "$(b images -q | wc -l)" -eq 1 ]
+	run b image prune -a -f
+	[[ "$output" == *"untagged: keep:latest"* ]]
+	[ -z "$(b images -q)" ]
+	[ -z "$(ls "$STORE/image/blobs/sha256")" ]
 }

@@ -345,7 +345,7 @@ failed_cleanly() {
 		# contained: the entry was an archive file like any other, and it is not kept
 		[ "$output" = "Loaded image: hostile:latest" ]
 		[ -z "$(ls "$STORE/image/tmp")" ]
-		! grep -rq pwned "$STORE/image"
+		run ! grep -rq pwned "$STORE/image"
 	else
 		failed_cleanly
 	fi
@@ -582,7 +582,7 @@ failed_cleanly() {
 	PY
 	run b load -i "$TESTDIR/link-cfg.tar"
 	failed_cleanly
-	! grep -rqs "root:x:0:0" "$STORE/image"
+	run ! grep -rqs "root:x:0:0" "$STORE/image"
 }
 
 @test "links inside the archive resolve inside it" {

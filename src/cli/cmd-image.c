@@ -8,6 +8,8 @@
 #include "image/reference.h"
 #include "image/store.h"
 #include "image/archive.h"
+#include "image/overlay.h"
+#include <sys/mount.h>
 #include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -21,6 +23,8 @@ static int fail(struct berr *e)
 {
     return cli_fail(e, 125);
 }
+
+static bool image_mounted(struct store *st, const char *id);
 
 static int fail_msg(const char *fmt, const char *a)
 {
@@ -519,6 +523,17 @@ static int cmd_rmi(const char *root, int argc, char **argv)
         json_t *nv;
         json_array_foreach(names, k, nv) if (full && !strcmp(json_string_value(nv), full)) by_name =
             true;
+        /* a mounted image cannot go: refuse before any of its names is removed */
+        bool deleting = !(by_name && json_array_size(names) > 1);
+        if (deleting && image_mounted(st, im->id)) {
+            berr_set(&err, BERR_CONFLICT, EBUSY,
+                     "image %.12s is mounted: 'berth image unmount' it first", im->id + 7);
+            rc = cli_fail(err, 1);
+            err = NULL;
+            json_decref(names);
+            image_free(im);
+            continue;
+        }
         if (by_name) {
             store_untag(st, full, NULL);
             struct ref *fr = ref_parse(full, NULL);
@@ -828,8 +843,150 @@ static int cmd_load(const char *root, int argc, char **argv)
     return 0;
 }
 
+/* ---- mount, unmount, prune ---- */
+
+static bool image_mounted(struct store *st, const char *id)
+{
+    char rel[128];
+    snprintf(rel, sizeof(rel), "mounts/%s", id + 7);
+    return faccessat(st->dirfd, rel, F_OK, 0) == 0;
+}
+
+static int cmd_mount(const char *root, int argc, char **argv, bool mount_it)
+{
+    if (argc < 2)
+        return fail_msg("image %s: give an image", mount_it ? "mount" : "unmount");
+    struct berr *err = NULL;
+    _cleanup_store_ struct store *st = store_open(root, &err);
+    if (!st || store_lock(st, &err) < 0)
+        return fail(err);
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        _cleanup_image_ struct image *im = store_find_image(st, argv[i], &err);
+        if (!im) {
+            rc = cli_fail(err, 125);
+            err = NULL;
+            continue;
+        }
+        char path[4200];
+        snprintf(path, sizeof(path), "%s/mounts/%s", st->dir, im->id + 7);
+        if (mount_it) {
+            if (!image_mounted(st, im->id)) {
+                if (mkdir(path, 0700) < 0 || overlay_mount(st, im, NULL, NULL, path, &err) < 0) {
+                    if (!err)
+                        berr_sys(&err, errno, "mkdir %s", path);
+                    rmdir(path);
+                    rc = cli_fail(err, 125);
+                    err = NULL;
+                    continue;
+                }
+            }
+            printf("%s\n", path);
+        } else {
+            if (!image_mounted(st, im->id)) {
+                rc = fail_msg("image unmount %s: not mounted", argv[i]);
+                continue;
+            }
+            if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL) {
+                berr_sys(&err, errno, "unmount %s", path);
+                rc = cli_fail(err, 125);
+                err = NULL;
+                continue;
+            }
+            rmdir(path);
+            printf("%s\n", im->id);
+        }
+    }
+    return rc;
+}
+
+static int cmd_prune(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {{"all", no_argument, NULL, 'a'},
+                                          {"force", no_argument, NULL, 'f'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    bool all = false, force = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "afh", longs, NULL)) != -1) {
+        if (c == 'a')
+            all = true;
+        else if (c == 'f')
+            force = true;
+        else if (c == 'h') {
+            printf("Usage: berth image prune [-a] [-f]\n\nRemoves dangling (untagged) images; "
+                   "with -a, every image no container uses.\n");
+            return 0;
+        } else
+            return 125;
+    }
+    if (!force) {
+        printf("WARNING! This will remove all %s.\nAre you sure you want to continue? [y/N] ",
+               all ? "images without at least one container associated to them"
+                   : "dangling images");
+        fflush(stdout);
+        char answer[16] = "";
+        if (!fgets(answer, sizeof(answer), stdin) || (answer[0] != 'y' && answer[0] != 'Y')) {
+            printf("\nTotal reclaimed space: 0B\n");
+            return 0;
+        }
+    }
+    struct berr *err = NULL;
+    _cleanup_store_ struct store *st = store_open(root, &err);
+    if (!st || store_lock(st, &err) < 0)
+        return fail(err);
+    json_t *ids = store_image_ids(st);
+    uint64_t reclaimed = 0;
+    bool header = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        const char *id = json_string_value(v);
+        json_t *names = store_image_names(st, id);
+        bool dangling = json_array_size(names) == 0;
+        if ((dangling || all) && !image_mounted(st, id)) {
+            struct image *im = store_get_image(st, id, NULL);
+            uint64_t size = im ? im->size : 0;
+            image_free(im);
+            size_t k;
+            json_t *nm;
+            if (!header)
+                printf("Deleted Images:\n");
+            header = true;
+            json_array_foreach(names, k, nm)
+            {
+                store_untag(st, json_string_value(nm), NULL);
+                struct ref *r = ref_parse(json_string_value(nm), NULL);
+                _cleanup_free_ char *fam = r ? ref_familiar(r) : NULL;
+                printf("untagged: %s:%s\n", fam ? fam : "?", r && r->tag ? r->tag : "latest");
+                ref_free(r);
+            }
+            if (store_remove_image(st, id, &err) < 0) {
+                json_decref(names);
+                json_decref(ids);
+                return fail(err);
+            }
+            printf("deleted: %s\n", id);
+            reclaimed += size;
+        }
+        json_decref(names);
+    }
+    json_decref(ids);
+    char size[32];
+    human_size(reclaimed, size, sizeof(size));
+    printf("%sTotal reclaimed space: %s\n", header ? "\n" : "", size);
+    return 0;
+}
+
 int cmd_image(const char *root, const char *verb, int argc, char **argv)
 {
+    if (!strcmp(verb, "mount"))
+        return cmd_mount(root, argc, argv, true);
+    if (!strcmp(verb, "unmount") || !strcmp(verb, "umount"))
+        return cmd_mount(root, argc, argv, false);
+    if (!strcmp(verb, "prune"))
+        return optind = 1, cmd_prune(root, argc, argv);
     if (!strcmp(verb, "save"))
         return optind = 1, cmd_save(root, argc, argv);
     if (!strcmp(verb, "load"))

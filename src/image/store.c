@@ -24,7 +24,8 @@ struct store *store_open(const char *root, struct berr **err)
     _cleanup_free_ char *dir = NULL;
     if (asprintf(&dir, "%s/image", root) < 0)
         return NULL;
-    static const char *subdirs[] = {"blobs/sha256", "layers", "images", "tmp", "diffids"};
+    static const char *subdirs[] = {"blobs/sha256", "layers", "images", "tmp",
+                                    "diffids",      "l",      "mounts"};
     for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
         char p[PATH_MAX];
         snprintf(p, sizeof(p), "%s/%s", dir, subdirs[i]);
@@ -235,6 +236,24 @@ static void chain_of(const char *parent, const char *diff_id, char out[72])
     snprintf(out, 72, "sha256:%s", hex);
 }
 
+/* l/<first 26 hex of the chain ID> -> ../layers/<chain>/diff: overlay's mount options hold
+ * a page at most, and short relative names fit more than 128 layers in it */
+static int layer_link(struct store *st, const char *chain, struct berr **err)
+{
+    char name[64], target[128];
+    snprintf(name, sizeof(name), "l/%.26s", chain + 7);
+    snprintf(target, sizeof(target), "../layers/%s/diff", chain + 7);
+    mkdirat(st->dirfd, "l", 0700);
+    if (symlinkat(target, st->dirfd, name) < 0 && errno != EEXIST)
+        return berr_sys(err, errno, "link layer %s", chain);
+    return 0;
+}
+
+void store_layer_short(const char *chain_id, char out[32])
+{
+    snprintf(out, 32, "l/%.26s", chain_id + 7);
+}
+
 char *store_layer_path(struct store *st, const char *chain_id)
 {
     char *p = NULL;
@@ -261,7 +280,7 @@ int store_add_layer(struct store *st, const char *parent_chain, const char *blob
             snprintf(ret_diff_id, 72, "%s", known);
             *ret_size = json_integer_value(json_object_get(meta, "size"));
             json_decref(meta);
-            return 0;
+            return layer_link(st, ret_chain, err);
         }
     }
 
@@ -320,6 +339,8 @@ int store_add_layer(struct store *st, const char *parent_chain, const char *blob
         snprintf(abs, sizeof(abs), "%s/%s", st->dir, tmp);
         fs_rm_rf(abs);
     }
+    if ((r = layer_link(st, ret_chain, err)) < 0)
+        goto fail;
     idfd = openat(st->dirfd, "diffids", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (idfd >= 0)
         fs_write_atomic(idfd, blob_digest + 7, diff_id, strlen(diff_id), 0600, NULL);
@@ -667,6 +688,9 @@ int store_gc(struct store *st, struct berr **err)
         if (renameat(st->dirfd, from, st->dirfd, tmp) == 0) {
             snprintf(abs, sizeof(abs), "%s/%s", st->dir, tmp);
             fs_rm_rf(abs);
+            char link[64];
+            snprintf(link, sizeof(link), "l/%.26s", de->d_name);
+            unlinkat(st->dirfd, link, 0);
         }
     }
     if (d)

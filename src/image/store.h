@@ -55,6 +55,8 @@ int store_add_layer(struct store *st, const char *parent_chain, const char *blob
                     struct berr **err);
 /* The directory of a layer's tree (for overlay lowerdir), malloc'd. */
 char *store_layer_path(struct store *st, const char *chain_id);
+/* Its short name relative to the store dir ("l/<26 hex>"), for overlay's lowerdir option. */
+void store_layer_short(const char *chain_id, char out[32]);
 
 struct image {
     char id[72];           /* "sha256:<hex>": the digest of the config */
