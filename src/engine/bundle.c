@@ -1,0 +1,335 @@
+/* bundle.c - a container's runtime spec from an image config and `run` options */
+#include "bundle.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "linux/seccomp.h"
+#include "oci/runtime-spec.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Docker's default capabilities */
+static const char *const docker_caps[] = {
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+    NULL,
+};
+
+static const char *const docker_masked[] = {
+    "/proc/asound",
+    "/proc/acpi",
+    "/proc/interrupts",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+    NULL,
+};
+
+static const char *const docker_readonly[] = {
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL};
+
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* Reads /etc/passwd or /etc/group of the root filesystem; NULL if there is none. */
+static char *read_db(int rootfd, const char *path)
+{
+    int fd = fs_openat_in_root(rootfd, path, O_RDONLY, 0);
+    if (fd < 0)
+        return NULL;
+    _cleanup_close_ int f = fd;
+    char *buf = NULL;
+    size_t len = 0;
+    /* fs_read_fileat wants a dirfd and a name: read through /proc/self/fd */
+    char p[32];
+    if (fs_read_file(fs_fd_path(f, p), &buf, &len, NULL) < 0)
+        return NULL;
+    return buf;
+}
+
+/* Finds a line of a colon-separated database whose field 0 (name) or field 2 (id) matches. */
+static bool db_find(char *db, const char *name, long id, char **fields, int nfields)
+{
+    char *save = NULL;
+    for (char *line = db ? strtok_r(db, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save)) {
+        int n = 0;
+        char *p = line;
+        while (n < nfields) {
+            fields[n++] = p;
+            char *c = strchr(p, ':');
+            if (!c)
+                break;
+            *c = 0;
+            p = c + 1;
+        }
+        if (n < 3)
+            continue;
+        if ((name && strcmp(fields[0], name) == 0) || (!name && atol(fields[2]) == id))
+            return true;
+    }
+    return false;
+}
+
+int bundle_resolve_user(int rootfd, const char *spec, uint32_t *ret_uid, uint32_t *ret_gid,
+                        uint32_t **ret_groups, size_t *ret_ngroups, struct berr **err)
+{
+    _cleanup_free_ char *copy = strdup(spec && *spec ? spec : "0");
+    char *group = strchr(copy, ':');
+    if (group)
+        *group++ = 0;
+    const char *user = copy;
+    uint32_t uid = 0, gid = 0;
+    bool have_gid = false;
+    _cleanup_free_ char *passwd = read_db(rootfd, "/etc/passwd");
+    _cleanup_free_ char *username = NULL;
+    char *f[7];
+    if (all_digits(user)) {
+        uid = strtoul(user, NULL, 10);
+        /* a uid need not be in /etc/passwd; if it is, its group is the default */
+        _cleanup_free_ char *copydb = passwd ? strdup(passwd) : NULL;
+        if (copydb && db_find(copydb, NULL, uid, f, 7)) {
+            gid = strtoul(f[3], NULL, 10);
+            have_gid = true;
+            username = strdup(f[0]);
+        }
+    } else {
+        _cleanup_free_ char *copydb = passwd ? strdup(passwd) : NULL;
+        if (!copydb || !db_find(copydb, user, 0, f, 7))
+            return berr_set(err, BERR_INVALID, ENOENT,
+                            "unable to find user %s: no matching entries in passwd file", user);
+        uid = strtoul(f[2], NULL, 10);
+        gid = strtoul(f[3], NULL, 10);
+        have_gid = true;
+        username = strdup(f[0]);
+    }
+    _cleanup_free_ char *groupdb = read_db(rootfd, "/etc/group");
+    if (group) {
+        if (all_digits(group)) {
+            gid = strtoul(group, NULL, 10);
+        } else {
+            _cleanup_free_ char *copydb = groupdb ? strdup(groupdb) : NULL;
+            if (!copydb || !db_find(copydb, group, 0, f, 4))
+                return berr_set(err, BERR_INVALID, ENOENT,
+                                "unable to find group %s: no matching entries in group file",
+                                group);
+            gid = strtoul(f[2], NULL, 10);
+        }
+        have_gid = true;
+    }
+    if (!have_gid)
+        gid = 0;
+    /* supplementary groups: those that list the user by name */
+    uint32_t *groups = NULL;
+    size_t ng = 0;
+    if (username && groupdb) {
+        char *save = NULL;
+        for (char *line = strtok_r(groupdb, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+            char *g[4] = {0};
+            int n = 0;
+            char *p = line;
+            while (n < 4) {
+                g[n++] = p;
+                char *c = strchr(p, ':');
+                if (!c)
+                    break;
+                *c = 0;
+                p = c + 1;
+            }
+            if (n < 4 || !g[3][0])
+                continue;
+            char *s2 = NULL;
+            for (char *m = strtok_r(g[3], ",", &s2); m; m = strtok_r(NULL, ",", &s2)) {
+                if (strcmp(m, username) != 0)
+                    continue;
+                uint32_t *ng2 = realloc(groups, (ng + 1) * sizeof(uint32_t));
+                if (ng2) {
+                    groups = ng2;
+                    groups[ng++] = strtoul(g[2], NULL, 10);
+                }
+            }
+        }
+    }
+    *ret_uid = uid;
+    *ret_gid = gid;
+    *ret_groups = groups;
+    *ret_ngroups = ng;
+    return 0;
+}
+
+static size_t strv_len(char **v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    return n;
+}
+
+char **bundle_args(json_t *cfg, const struct bundle_opts *o, struct berr **err)
+{
+    json_t *c = json_object_get(cfg, "config");
+    json_t *ep = json_object_get(c, "Entrypoint"), *cmd = json_object_get(c, "Cmd");
+    size_t nep = o->entrypoint ? (o->entrypoint[0] ? 1 : 0) : json_array_size(ep);
+    size_t ncmd = o->cmd ? strv_len(o->cmd) : (o->entrypoint ? 0 : json_array_size(cmd));
+    if (nep + ncmd == 0) {
+        berr_set(err, BERR_INVALID, EINVAL, "no command specified");
+        return NULL;
+    }
+    char **args = calloc(nep + ncmd + 1, sizeof(char *));
+    size_t k = 0;
+    for (size_t i = 0; i < nep; i++)
+        args[k++] =
+            strdup(o->entrypoint ? o->entrypoint : json_string_value(json_array_get(ep, i)));
+    for (size_t i = 0; i < ncmd; i++)
+        args[k++] = strdup(o->cmd ? o->cmd[i] : json_string_value(json_array_get(cmd, i)));
+    return args;
+}
+
+static json_t *strs(const char *const *v)
+{
+    json_t *a = json_array();
+    for (; v && *v; v++)
+        json_array_append_new(a, json_string(*v));
+    return a;
+}
+
+static void env_set(json_t *env, const char *kv)
+{
+    size_t kl = strchr(kv, '=') ? (size_t)(strchr(kv, '=') - kv) : strlen(kv);
+    size_t i;
+    json_t *v;
+    json_array_foreach(env, i, v)
+    {
+        const char *e = json_string_value(v);
+        if (strncmp(e, kv, kl) == 0 && e[kl] == '=') {
+            json_array_set_new(env, i, json_string(kv));
+            return;
+        }
+    }
+    json_array_append_new(env, json_string(kv));
+}
+
+json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o, struct berr **err)
+{
+    json_t *c = json_object_get(cfg, "config");
+    _cleanup_close_ int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) {
+        berr_sys(err, errno, "root filesystem %s", rootfs);
+        return NULL;
+    }
+    _cleanup_strv_ char **args = bundle_args(cfg, o, err);
+    if (!args)
+        return NULL;
+    const char *userspec = o->user ? o->user : json_string_value(json_object_get(c, "User"));
+    uint32_t uid, gid;
+    _cleanup_free_ uint32_t *groups = NULL;
+    size_t ngroups = 0;
+    if (bundle_resolve_user(rootfd, userspec, &uid, &gid, &groups, &ngroups, err) < 0)
+        return NULL;
+
+    /* Env: PATH by default, the image's, then -e; HOSTNAME; TERM with a tty */
+    json_t *env = json_array();
+    env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(c, "Env"), i, v) if (json_is_string(v))
+        env_set(env, json_string_value(v));
+    if (o->hostname) {
+        char h[300];
+        snprintf(h, sizeof(h), "HOSTNAME=%s", o->hostname);
+        env_set(env, h);
+    }
+    if (o->tty)
+        env_set(env, "TERM=xterm");
+    for (char **e = o->env; e && *e; e++)
+        env_set(env, *e);
+
+    uint64_t capmask = 0;
+    for (const char *const *cp = docker_caps; *cp; cp++)
+        capmask |= 1ULL << spec_cap_from_name(*cp);
+    json_t *caps = json_pack("{s:o,s:o,s:o}", "bounding", strs(docker_caps), "effective",
+                             strs(docker_caps), "permitted", strs(docker_caps));
+
+    json_t *argv = json_array();
+    for (char **a = args; *a; a++)
+        json_array_append_new(argv, json_string(*a));
+    json_t *gids = json_array();
+    for (size_t g = 0; g < ngroups; g++)
+        json_array_append_new(gids, json_integer(groups[g]));
+    const char *wd = o->workdir ? o->workdir : json_string_value(json_object_get(c, "WorkingDir"));
+    json_t *process =
+        json_pack("{s:b,s:{s:i,s:i,s:o},s:o,s:o,s:s,s:o}", "terminal", o->tty, "user", "uid",
+                  (json_int_t)uid, "gid", (json_int_t)gid, "additionalGids", gids, "args", argv,
+                  "env", env, "cwd", wd && *wd ? wd : "/", "capabilities", caps);
+
+    json_t *mounts = json_pack(
+        "[{s:s,s:s,s:s,s:[s,s,s]},"
+        "{s:s,s:s,s:s,s:[s,s,s]},"
+        "{s:s,s:s,s:s,s:[s,s,s,s,s,s]},"
+        "{s:s,s:s,s:s,s:[s,s,s]},"
+        "{s:s,s:s,s:s,s:[s,s,s,s,s]},"
+        "{s:s,s:s,s:s,s:[s,s,s,s]},"
+        "{s:s,s:s,s:s,s:[s,s,s,s,s]}]",
+        "destination", "/proc", "type", "proc", "source", "proc", "options", "nosuid", "noexec",
+        "nodev", "destination", "/dev", "type", "tmpfs", "source", "tmpfs", "options", "nosuid",
+        "strictatime", "mode=755", "destination", "/dev/pts", "type", "devpts", "source", "devpts",
+        "options", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5",
+        "destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue", "options", "nosuid",
+        "noexec", "nodev", "destination", "/dev/shm", "type", "tmpfs", "source", "shm", "options",
+        "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", "destination", "/sys", "type",
+        "sysfs", "source", "sysfs", "options", "nosuid", "noexec", "nodev", "ro", "destination",
+        "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup", "options", "ro", "nosuid", "noexec",
+        "nodev", "relatime");
+
+    json_t *lx = json_pack(
+        "{s:[{s:s},{s:s},{s:s},{s:s},{s:s},{s:s}],s:o,s:o,s:o,s:{s:[{s:b,s:s}]}}", "namespaces",
+        "type", "pid", "type", "ipc", "type", "uts", "type", "mount", "type", "network", "type",
+        "cgroup", "maskedPaths", strs(docker_masked), "readonlyPaths", strs(docker_readonly),
+        "seccomp", seccomp_default_profile(capmask), "resources", "devices", "allow", 0, "access",
+        "rwm");
+    json_t *spec =
+        json_pack("{s:s,s:o,s:{s:s,s:b},s:o,s:o}", "ociVersion", "1.2.0", "process", process,
+                  "root", "path", rootfs, "readonly", 0, "mounts", mounts, "linux", lx);
+    if (o->hostname)
+        json_object_set_new(spec, "hostname", json_string(o->hostname));
+    /* the image's labels and stop signal travel as annotations, as containerd does */
+    json_t *ann = json_object();
+    const char *k;
+    json_object_foreach(json_object_get(c, "Labels"), k, v) if (json_is_string(v))
+        json_object_set(ann, k, v);
+    const char *stop = json_string_value(json_object_get(c, "StopSignal"));
+    if (stop)
+        json_object_set_new(ann, "org.opencontainers.image.stopSignal", json_string(stop));
+    if (json_object_size(ann))
+        json_object_set_new(spec, "annotations", ann);
+    else
+        json_decref(ann);
+    return spec;
+}

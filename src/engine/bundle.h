@@ -1,0 +1,35 @@
+/* bundle.h - a container's runtime spec from an image config and `run` options, as Docker
+ * makes it: the default capability set, seccomp profile, masked and read-only paths, mounts,
+ * and the image's Env, Cmd, Entrypoint, WorkingDir, User (names looked up in the image's
+ * /etc/passwd and /etc/group), StopSignal. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "base/error.h"
+
+struct bundle_opts {
+    const char *hostname;   /* NULL: none set */
+    char **cmd;             /* the command given to run, NULL-terminated; NULL: the image's */
+    const char *entrypoint; /* --entrypoint (NULL: the image's; "": none) */
+    char **env;             /* -e KEY=VALUE..., added over the image's */
+    const char *workdir;    /* -w */
+    const char *user;       /* -u user[:group] or uid[:gid] */
+    bool tty;               /* -t */
+};
+
+/* The user spec "name", "uid", "name:group", "uid:gid" resolved in the root filesystem
+ * (rootfd, read with RESOLVE_IN_ROOT: the image cannot point the lookup outside).
+ * A name missing from /etc/passwd is an error; a number need not exist. The user's primary
+ * group and the supplementary groups it is listed in are returned. */
+int bundle_resolve_user(int rootfd, const char *spec, uint32_t *ret_uid, uint32_t *ret_gid,
+                        uint32_t **ret_groups, size_t *ret_ngroups, struct berr **err);
+
+/* process.args: the entrypoint followed by the command, Docker's rules: a command given to
+ * run replaces the image's Cmd; --entrypoint replaces the image's Entrypoint and drops its
+ * Cmd. Error "no command specified" when both are empty. NULL-terminated, malloc'd. */
+char **bundle_args(json_t *image_config, const struct bundle_opts *o, struct berr **err);
+
+/* The whole config.json for a container whose root filesystem is rootfs (absolute path). */
+json_t *bundle_spec(json_t *image_config, const char *rootfs, const struct bundle_opts *o,
+                    struct berr **err);

@@ -1,0 +1,205 @@
+/* test-bundle.c - run options and image config -> runtime spec */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "engine/bundle.h"
+#include "oci/runtime-spec.h"
+
+static char root[256];
+
+static void put(const char *rel, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", root, rel);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    snprintf(root, sizeof(root), "/tmp/berth-bundle-test.XXXXXX");
+    assert_non_null(mkdtemp(root));
+    char p[512];
+    snprintf(p, sizeof(p), "%s/etc", root);
+    mkdir(p, 0755);
+    put("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
+                      "app:x:1000:1001:app:/home/app:/bin/sh\n"
+                      "nobody:x:65534:65534:nobody:/:/bin/false\n");
+    put("etc/group", "root:x:0:\nstaff:x:50:app,other\nappgrp:x:1001:\nwheel:x:10:app\n");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void resolve(const char *spec, int want_r, uint32_t want_uid, uint32_t want_gid,
+                    size_t want_ng)
+{
+    int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    uint32_t uid = 99, gid = 99, *groups = NULL;
+    size_t ng = 0;
+    struct berr *err = NULL;
+    int r = bundle_resolve_user(fd, spec, &uid, &gid, &groups, &ng, &err);
+    close(fd);
+    if (want_r < 0) {
+        assert_true(r < 0);
+        assert_non_null(err);
+        berr_free(err);
+        return;
+    }
+    if (r < 0)
+        fail_msg("%s: %s", spec, err->msg);
+    assert_int_equal(uid, want_uid);
+    assert_int_equal(gid, want_gid);
+    assert_int_equal(ng, want_ng);
+    free(groups);
+}
+
+static void test_users(void **state)
+{
+    resolve(NULL, 0, 0, 0, 0);
+    resolve("", 0, 0, 0, 0);
+    resolve("root", 0, 0, 0, 0);
+    resolve("app", 0, 1000, 1001, 2);  /* staff and wheel list it */
+    resolve("1000", 0, 1000, 1001, 2); /* a known uid brings its group */
+    resolve("4242", 0, 4242, 0, 0);    /* an unknown uid is fine, group 0 */
+    resolve("4242:77", 0, 4242, 77, 0);
+    resolve("app:staff", 0, 1000, 50, 2);
+    resolve("nobody:appgrp", 0, 65534, 1001, 0);
+    resolve("ghost", -1, 0, 0, 0);
+    resolve("app:ghosts", -1, 0, 0, 0);
+}
+
+static void test_passwd_symlink_stays_inside(void **state)
+{
+    /* an image whose /etc/passwd points at the host's: it resolves inside the image */
+    char p[512];
+    snprintf(p, sizeof(p), "%s/etc/passwd", root);
+    unlink(p);
+    assert_int_equal(symlink("/../../../../../etc/passwd", p), 0);
+    resolve("root", -1, 0, 0, 0); /* no passwd inside: the host's is never read */
+    resolve("0", 0, 0, 0, 0);
+    unlink(p);
+    put("etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001:app:/home/app:/bin/sh\n");
+}
+
+static char **strv(const char *a, const char *b)
+{
+    char **v = calloc(3, sizeof(char *));
+    v[0] = a ? strdup(a) : NULL;
+    v[1] = b ? strdup(b) : NULL;
+    return v;
+}
+
+static void check_args(json_t *cfg, struct bundle_opts *o, const char *want)
+{
+    struct berr *err = NULL;
+    char **a = bundle_args(cfg, o, &err);
+    char got[512] = "";
+    if (!a) {
+        snprintf(got, sizeof(got), "error: %s", err->msg);
+        berr_free(err);
+    } else {
+        for (char **p = a; *p; p++) {
+            strcat(got, *p);
+            strcat(got, p[1] ? " " : "");
+            free(*p);
+        }
+        free(a);
+    }
+    assert_string_equal(got, want);
+}
+
+static void test_args(void **state)
+{
+    json_t *both =
+        json_loads("{\"config\":{\"Entrypoint\":[\"/ep\",\"-x\"],\"Cmd\":[\"def\"]}}", 0, NULL);
+    json_t *cmdonly = json_loads("{\"config\":{\"Cmd\":[\"sh\"]}}", 0, NULL);
+    json_t *none = json_loads("{\"config\":{}}", 0, NULL);
+    struct bundle_opts o = {0};
+    check_args(both, &o, "/ep -x def");
+    char **c = strv("mine", "arg");
+    o.cmd = c;
+    check_args(both, &o, "/ep -x mine arg");
+    o.cmd = NULL;
+    o.entrypoint = "/other";
+    check_args(both, &o, "/other"); /* a new entrypoint drops the image's Cmd */
+    o.cmd = c;
+    check_args(both, &o, "/other mine arg");
+    o.entrypoint = "";
+    check_args(both, &o, "mine arg");
+    o.entrypoint = NULL;
+    o.cmd = NULL;
+    check_args(cmdonly, &o, "sh");
+    check_args(none, &o, "error: no command specified");
+    free(c[0]);
+    free(c[1]);
+    free(c);
+    json_decref(both);
+    json_decref(cmdonly);
+    json_decref(none);
+}
+
+static void test_spec(void **state)
+{
+    json_t *cfg = json_loads("{\"config\":{\"Cmd\":[\"sh\"],\"Env\":[\"A=1\",\"PATH=/bin\"],"
+                             "\"User\":\"app\",\"WorkingDir\":\"/w\",\"Labels\":{\"l\":\"v\"},"
+                             "\"StopSignal\":\"SIGQUIT\"}}",
+                             0, NULL);
+    char **env = strv("A=2", "B=3");
+    struct bundle_opts o = {.hostname = "abc123", .env = env, .tty = true};
+    struct berr *err = NULL;
+    json_t *j = bundle_spec(cfg, root, &o, &err);
+    if (!j)
+        fail_msg("%s", err->msg);
+    /* it is a spec berth's own parser accepts */
+    struct spec *s = spec_from_json(j, &err);
+    if (!s)
+        fail_msg("%s", err->msg);
+    assert_int_equal(s->process->user.uid, 1000);
+    assert_int_equal(s->process->user.gid, 1001);
+    assert_string_equal(s->process->cwd, "/w");
+    assert_true(s->process->terminal);
+    assert_string_equal(s->hostname, "abc123");
+    char *joined = json_dumps(json_object_get(json_object_get(j, "process"), "env"), JSON_COMPACT);
+    assert_string_equal(joined,
+                        "[\"PATH=/bin\",\"A=2\",\"HOSTNAME=abc123\",\"TERM=xterm\",\"B=3\"]");
+    free(joined);
+    /* docker's 14 default capabilities, seccomp, masked paths */
+    assert_int_equal(__builtin_popcountll(s->process->caps.bounding), 14);
+    assert_non_null(s->linux_->seccomp);
+    assert_non_null(s->linux_->masked_paths);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "annotations"),
+                                                          "org.opencontainers.image.stopSignal")),
+                        "SIGQUIT");
+    spec_free(s);
+    json_decref(j);
+    json_decref(cfg);
+    for (char **e = env; *e; e++)
+        free(*e);
+    free(env);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_users),
+        cmocka_unit_test(test_passwd_symlink_stays_inside),
+        cmocka_unit_test(test_args),
+        cmocka_unit_test(test_spec),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
