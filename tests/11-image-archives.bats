@@ -345,7 +345,7 @@ failed_cleanly() {
 		# contained: the entry was an archive file like any other, and it is not kept
 		[ "$output" = "Loaded image: hostile:latest" ]
 		[ -z "$(ls "$STORE/image/tmp")" ]
-		run ! grep -rq pwned "$STORE/image"
+		[ -z "$(grep -rl pwned "$STORE/image" || true)" ]
 	else
 		failed_cleanly
 	fi
@@ -582,7 +582,55 @@ failed_cleanly() {
 	PY
 	run b load -i "$TESTDIR/link-cfg.tar"
 	failed_cleanly
-	run ! grep -rqs "root:x:0:0" "$STORE/image"
+	[ -z "$(grep -rls "root:x:0:0" "$STORE/image" || true)" ]
+}
+
+@test "hostile: a layer writing through its own symlink to a host path stays in the layer" {
+	mkdir -p "$TESTDIR/hostdir"
+	py "$TESTDIR/symlayer.tar" "$TESTDIR/hostdir" <<-'PY'
+	import io, sys, tarfile
+	from arch import *
+	host = sys.argv[2]
+	bio = io.BytesIO()
+	with tarfile.open(fileobj=bio, mode="w") as t:
+	    # the host path exists inside the layer too, so the link resolves there
+	    d = tarfile.TarInfo(host.lstrip("/"))
+	    d.type, d.mode = tarfile.DIRTYPE, 0o755
+	    t.addfile(d)
+	    link(t, "abs", host)
+	    add(t, "abs/pwned-abs", b"pwned\n")
+	    link(t, "rel", "../" * 30 + host.lstrip("/"))
+	    add(t, "rel/pwned-rel", b"pwned\n")
+	docker(sys.argv[1], [bio.getvalue()], tags=("sym:1",))
+	PY
+	run b load -i "$TESTDIR/symlayer.tar"
+	echo "$output"
+	[ -z "$(ls "$TESTDIR/hostdir")" ]
+	if [ "$status" -eq 0 ]; then
+		[ -f "$STORE"/image/layers/*/diff"$TESTDIR/hostdir/pwned-abs" ]
+		[ -f "$STORE"/image/layers/*/diff"$TESTDIR/hostdir/pwned-rel" ]
+	else
+		failed_cleanly
+	fi
+}
+
+@test "hostile: a name in RepoTags that is not a valid reference" {
+	for tag in 'Bad:Name' "busybox@sha256:$(printf 'a%.0s' $(seq 64))"; do
+		py "$TESTDIR/badname.tar" "$tag" <<-'PY'
+		import sys
+		from arch import *
+		docker(sys.argv[1], [layer({"x": b"1"})], tags=("good:1", sys.argv[2]))
+		PY
+		run b load -i "$TESTDIR/badname.tar"
+		if [ "$status" -eq 0 ]; then
+			# loaded, the bad name left out
+			[ "$(b images --format json | jq -r '.Repository + ":" + .Tag')" = good:1 ]
+			b rmi good:1
+		else
+			# refused: then nothing of the image stays, not even unnamed
+			failed_cleanly
+		fi
+	done
 }
 
 @test "links inside the archive resolve inside it" {

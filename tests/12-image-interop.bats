@@ -9,7 +9,8 @@
 
 load helpers
 
-CGPARENT=/berth/podman-test-$$
+# one parent for the whole file: made in setup_file, inherited by every test
+: "${CGPARENT:=/berth/podman-test-$$}"
 
 # podman_at DIR ARGS...: podman with its state under DIR
 podman_at() {
@@ -53,7 +54,7 @@ setup_file() {
 	export ROOTFS="$BATS_FILE_TMPDIR/rootfs"
 	make_rootfs "$ROOTFS"
 	tar -C "$ROOTFS" -cf "$BATS_FILE_TMPDIR/rootfs.tar" .
-	export SKIP_REASON="" RUN_SKIP_REASON=""
+	export CGPARENT SKIP_REASON="" RUN_SKIP_REASON=""
 	if ! SKIP_REASON=$(install_tools); then
 		echo "# skipping podman/skopeo interop: $SKIP_REASON" >&3
 		export SKIP_REASON

@@ -1,18 +1,16 @@
-/* digest.h - SHA-256 for small inputs (cache keys, config digests) */
+/* digest.h - SHA-256 (nettle's, which uses the CPU's SHA instructions where there are any) */
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include <nettle/sha2.h>
 
-struct sha256 {
-    uint32_t h[8];
-    uint64_t len;
-    uint8_t buf[64];
-    size_t fill;
+struct digest {
+    struct sha256_ctx ctx;
 };
 
-void sha256_init(struct sha256 *c);
-void sha256_update(struct sha256 *c, const void *data, size_t len);
-void sha256_final(struct sha256 *c, uint8_t out[32]);
+void digest_init(struct digest *c);
+void digest_update(struct digest *c, const void *data, size_t len);
+void digest_final(struct digest *c, uint8_t out[32]);
 /* One call: digest of data. */
 void sha256(const void *data, size_t len, uint8_t out[32]);
 /* Lowercase hex of a digest into hex[65]. */

@@ -10,3 +10,5 @@ int cmd_runtime(int argc, char **argv);
 extern char **cli_argv;
 /* Image verbs (import, images, tag, rmi, inspect, history) against the store in root. */
 int cmd_image(const char *root, const char *verb, int argc, char **argv);
+/* berth run --rm (foreground) */
+int cmd_run(const char *root, int argc, char **argv);

@@ -235,8 +235,8 @@ static int cmd_import(const char *root, int argc, char **argv)
     if (store_mktemp(st, false, &tmp, &err) < 0)
         return fail(err);
     _cleanup_close_ int out = openat(st->dirfd, tmp, O_WRONLY | O_TRUNC | O_CLOEXEC);
-    struct sha256 h;
-    sha256_init(&h);
+    struct digest h;
+    digest_init(&h);
     unsigned char head[8] = {0};
     size_t headn = 0;
     uint64_t total = 0;
@@ -258,7 +258,7 @@ static int cmd_import(const char *root, int argc, char **argv)
             memcpy(head + headn, buf, t);
             headn += t;
         }
-        sha256_update(&h, buf, n);
+        digest_update(&h, buf, n);
         if (write(out, buf, n) != n) {
             berr_sys(&err, errno, "import %s: write", src);
             unlinkat(st->dirfd, tmp, 0);
@@ -272,7 +272,7 @@ static int cmd_import(const char *root, int argc, char **argv)
     }
     uint8_t d[32];
     char hex[65], blob[72];
-    sha256_final(&h, d);
+    digest_final(&h, d);
     sha256_hex(d, hex);
     snprintf(blob, sizeof(blob), "sha256:%s", hex);
     if (store_adopt_blob(st, tmp, blob, &err) < 0)

@@ -21,6 +21,9 @@ static void usage(FILE *f)
           "\n"
           "A container engine built directly on the kernel's primitives.\n"
           "\n"
+          "Container commands:\n"
+          "  run         run a command in a new container (--rm, in the foreground)\n"
+          "\n"
           "Image commands:\n"
           "  images      list images\n"
           "  import      make an image from a root filesystem tarball\n"
@@ -100,6 +103,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(root, sub_argc, sub_argv);
     static const char *image_verbs[] = {"import",  "images", "tag", "rmi",
                                         "history", "save",   "load"};
     for (size_t k = 0; k < sizeof(image_verbs) / sizeof(*image_verbs); k++)

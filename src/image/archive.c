@@ -95,8 +95,8 @@ static int stage_archive(struct staged *sg, int fd, struct berr **err)
             r = berr_sys(err, errno, "stage %s", path);
             break;
         }
-        struct sha256 hs;
-        sha256_init(&hs);
+        struct digest hs;
+        digest_init(&hs);
         uint64_t size = 0;
         for (;;) {
             la_ssize_t got = archive_read_data(a, buf, sizeof(buf));
@@ -107,7 +107,7 @@ static int stage_archive(struct staged *sg, int fd, struct berr **err)
             }
             if (got == 0)
                 break;
-            sha256_update(&hs, buf, got);
+            digest_update(&hs, buf, got);
             if (write(out, buf, got) != got) {
                 r = berr_sys(err, errno, "stage %s", path);
                 break;
@@ -118,7 +118,7 @@ static int stage_archive(struct staged *sg, int fd, struct berr **err)
             break;
         uint8_t d[32];
         char hex[65], digest[72];
-        sha256_final(&hs, d);
+        digest_final(&hs, d);
         sha256_hex(d, hex);
         snprintf(digest, sizeof(digest), "sha256:%s", hex);
         json_object_set_new(
@@ -278,6 +278,21 @@ static int load_docker(struct staged *sg, json_t *loaded, struct berr **err)
         if ((r = store_put_blob(sg->st, text, strlen(text), md, err)) < 0)
             return r;
         json_t *names = json_object_get(ent, "RepoTags");
+        /* every name is checked before anything is recorded: a bad one fails the load */
+        size_t t;
+        json_t *nv;
+        json_array_foreach(names, t, nv)
+        {
+            struct ref *rf = json_is_string(nv) ? ref_parse(json_string_value(nv), err) : NULL;
+            bool digest = rf && rf->digest;
+            ref_free(rf);
+            if (!rf || digest) {
+                if (!*err)
+                    berr_set(err, BERR_INVALID, EINVAL, "RepoTags[%zu]: %s", t,
+                             digest ? "a digest reference is not a tag" : "not a string");
+                return berr_prefix(err, "manifest.json[%zu]", i);
+            }
+        }
         if ((r = record(sg->st, md, json_is_array(names) ? names : NULL, loaded, err)) < 0)
             return berr_prefix(err, "manifest.json[%zu]", i);
     }

@@ -124,7 +124,7 @@ struct apply {
     int rootfd;
     struct archive *raw; /* fd_in through the gzip/zstd filters: the uncompressed tar bytes */
     struct archive *tar; /* parses what raw hands it */
-    struct sha256 blob, diff;
+    struct digest blob, diff;
     uint64_t blob_size, tar_size;
     int read_errno;       /* read(2) of fd_in failed */
     char raw_msg[256];    /* the decompressor failed */
@@ -160,7 +160,7 @@ static la_ssize_t input_read(struct archive *a, void *data, const void **buf)
             archive_set_error(a, errno, "read layer");
             return -1;
         }
-        sha256_update(&ap->blob, ap->buf, n);
+        digest_update(&ap->blob, ap->buf, n);
         ap->blob_size += n;
         *buf = ap->buf;
         return n;
@@ -182,7 +182,7 @@ static la_ssize_t raw_block(struct archive *a, void *data, const void **buf)
             archive_set_error(a, EIO, "%s", ap->raw_msg);
         return -1;
     }
-    sha256_update(&ap->diff, *buf, len);
+    digest_update(&ap->diff, *buf, len);
     ap->tar_size += len;
     return (la_ssize_t)len;
 }
@@ -617,8 +617,8 @@ int layer_apply(int fd_in, int dirfd, struct layer_stats *ret, struct berr **err
     _cleanup_(unpin_locale) struct pinned_locale loc = pin_c_locale();
     ap->fd_in = fd_in;
     ap->rootfd = dirfd;
-    sha256_init(&ap->blob);
-    sha256_init(&ap->diff);
+    digest_init(&ap->blob);
+    digest_init(&ap->diff);
 
     int r = open_readers(ap, err);
     while (r >= 0) {
@@ -659,9 +659,9 @@ int layer_apply(int fd_in, int dirfd, struct layer_stats *ret, struct berr **err
         uint8_t d[32];
         ap->st.blob_size = ap->blob_size;
         ap->st.tar_size = ap->tar_size;
-        sha256_final(&ap->diff, d);
+        digest_final(&ap->diff, d);
         sha256_hex(d, ap->st.diff_id);
-        sha256_final(&ap->blob, d);
+        digest_final(&ap->blob, d);
         sha256_hex(d, ap->st.blob_digest);
         *ret = ap->st;
     }
@@ -684,7 +684,7 @@ struct diff {
     int fd_out;
     struct archive *tar;  /* pax writer; its output is the DiffID stream */
     struct archive *comp; /* format raw + compression filter, or NULL */
-    struct sha256 diff, blob;
+    struct digest diff, blob;
     uint64_t tar_size, blob_size;
     int write_errno;
     bool discard; /* failed: closing the writers must not put half an archive out */
@@ -710,7 +710,7 @@ static la_ssize_t output_write(struct archive *a, void *data, const void *buf, s
         }
         done += w;
     }
-    sha256_update(&d->blob, buf, len);
+    digest_update(&d->blob, buf, len);
     d->blob_size += len;
     return (la_ssize_t)len;
 }
@@ -722,7 +722,7 @@ static la_ssize_t tar_write(struct archive *a, void *data, const void *buf, size
     struct diff *d = data;
     if (d->discard)
         return (la_ssize_t)len;
-    sha256_update(&d->diff, buf, len);
+    digest_update(&d->diff, buf, len);
     d->tar_size += len;
     if (!d->comp)
         return output_write(a, d, buf, len);
@@ -1115,8 +1115,8 @@ int layer_diff(int upper_dirfd, int fd_out, enum layer_compression comp, struct 
         return berr_sys(err, ENOMEM, "diff");
     _cleanup_(unpin_locale) struct pinned_locale loc = pin_c_locale();
     d->fd_out = fd_out;
-    sha256_init(&d->diff);
-    sha256_init(&d->blob);
+    digest_init(&d->diff);
+    digest_init(&d->blob);
 
     int r = open_writers(d, comp, err);
     if (r >= 0)
@@ -1129,9 +1129,9 @@ int layer_diff(int upper_dirfd, int fd_out, enum layer_compression comp, struct 
         uint8_t h[32];
         d->st.tar_size = d->tar_size;
         d->st.blob_size = d->blob_size;
-        sha256_final(&d->diff, h);
+        digest_final(&d->diff, h);
         sha256_hex(h, d->st.diff_id);
-        sha256_final(&d->blob, h);
+        digest_final(&d->blob, h);
         sha256_hex(h, d->st.blob_digest);
         *ret = d->st;
     }

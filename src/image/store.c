@@ -713,5 +713,18 @@ int store_gc(struct store *st, struct berr **err)
         closedir(d);
     json_decref(keep_layers);
     json_decref(keep_blobs);
+    /* staging left by a killed writer: every writer stages under the lock we hold, so
+     * whatever is in tmp/ now belongs to no one */
+    _cleanup_close_ int tfd = openat(st->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    d = tfd >= 0 ? fdopendir(TAKE_FD(tfd)) : NULL;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.' || st->keep_tmp)
+            continue;
+        char abs[PATH_MAX];
+        snprintf(abs, sizeof(abs), "%s/tmp/%s", st->dir, de->d_name);
+        fs_rm_rf(abs);
+    }
+    if (d)
+        closedir(d);
     return 0;
 }

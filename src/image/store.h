@@ -19,6 +19,7 @@ struct store {
     char *dir; /* <root>/image */
     int dirfd;
     int lock_fd; /* held while locked, else -1 */
+    bool keep_tmp; /* this process has staging in tmp/ that gc must leave */
 };
 
 struct store *store_open(const char *root, struct berr **err);

@@ -1,0 +1,220 @@
+/* cmd-run.c - berth run --rm: an image's container in the foreground.
+ *
+ * The first part of `berth run`: a container that lives as long as the command. Containers
+ * that outlive it (-d, no --rm, ps, logs, stop...) need the per-container monitor and come
+ * next; until then those flags are refused, never ignored. */
+#include "cli.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "engine/bundle.h"
+#include "image/overlay.h"
+#include "image/store.h"
+#include "runtime/container.h"
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char **strv_add(char **v, const char *s)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    char **nv = realloc(v, (n + 2) * sizeof(char *));
+    nv[n] = strdup(s);
+    nv[n + 1] = NULL;
+    return nv;
+}
+
+static int refuse(const char *flag)
+{
+    fprintf(stderr,
+            "berth: run: %s is not supported yet: containers that outlive `berth run` come "
+            "with the container monitor (use --rm)\n",
+            flag);
+    return 125;
+}
+
+/* docker's exit codes: 125 berth failed, 126 the command cannot run, 127 not found */
+static int exit_code_for(const struct berr *e)
+{
+    if (e && e->msg && strncmp(e->msg, "exec: ", 6) == 0)
+        return e->errnum == ENOENT ? 127 : 126;
+    return 125;
+}
+
+int cmd_run(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {{"rm", no_argument, NULL, 'R'},
+                                          {"interactive", no_argument, NULL, 'i'},
+                                          {"tty", no_argument, NULL, 't'},
+                                          {"env", required_argument, NULL, 'e'},
+                                          {"workdir", required_argument, NULL, 'w'},
+                                          {"user", required_argument, NULL, 'u'},
+                                          {"entrypoint", required_argument, NULL, 'E'},
+                                          {"hostname", required_argument, NULL, 'h'},
+                                          {"read-only", no_argument, NULL, 'r'},
+                                          {"network", required_argument, NULL, 'n'},
+                                          {"net", required_argument, NULL, 'n'},
+                                          {"detach", no_argument, NULL, 'd'},
+                                          {"name", required_argument, NULL, 'N'},
+                                          {"help", no_argument, NULL, 'H'},
+                                          {0}};
+    bool rm = false, interactive = false, tty = false, readonly = false, hostnet = false;
+    const char *entrypoint = NULL, *workdir = NULL, *user = NULL, *hostname = NULL;
+    _cleanup_strv_ char **env = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+ite:w:u:h:d", longs, NULL)) != -1) {
+        switch (c) {
+        case 'R': rm = true; break;
+        case 'i': interactive = true; break;
+        case 't': tty = true; break;
+        case 'e':
+            if (strchr(optarg, '='))
+                env = strv_add(env, optarg);
+            else if (getenv(optarg)) {
+                /* -e NAME takes the value from our environment, as docker does */
+                char kv[8192];
+                snprintf(kv, sizeof(kv), "%s=%s", optarg, getenv(optarg));
+                env = strv_add(env, kv);
+            }
+            break;
+        case 'w': workdir = optarg; break;
+        case 'u': user = optarg; break;
+        case 'E': entrypoint = optarg; break;
+        case 'h': hostname = optarg; break;
+        case 'r': readonly = true; break;
+        case 'n':
+            if (!strcmp(optarg, "host"))
+                hostnet = true;
+            else if (strcmp(optarg, "none") != 0) {
+                fprintf(stderr, "berth: run: --network %s: only none and host exist yet\n", optarg);
+                return 125;
+            }
+            break;
+        case 'd': return refuse("--detach");
+        case 'N': return refuse("--name");
+        case 'H':
+            printf("Usage: berth run --rm [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] "
+                   "[--entrypoint CMD] [-h HOSTNAME] [--read-only] [--network none|host] IMAGE "
+                   "[COMMAND] [ARG...]\n");
+            return 0;
+        default: fprintf(stderr, "berth: run: see 'berth run --help'\n"); return 125;
+        }
+    }
+    if (!rm)
+        return refuse("a container without --rm");
+    if (optind >= argc) {
+        fprintf(stderr, "berth: run: give an image: see 'berth run --help'\n");
+        return 125;
+    }
+    const char *what = argv[optind];
+    char **cmd = optind + 1 < argc ? argv + optind + 1 : NULL;
+
+    struct berr *err = NULL;
+    _cleanup_store_ struct store *st = store_open(root, &err);
+    if (!st)
+        return cli_fail(err, 125);
+    _cleanup_image_ struct image *im = store_find_image(st, what, &err);
+    if (!im) {
+        berr_prefix(&err, "run");
+        return cli_fail(err, 125);
+    }
+
+    uint8_t rnd[32];
+    char id[65];
+    if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+        return cli_fail(NULL, 125);
+    for (int i = 0; i < 32; i++)
+        snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+    char short_id[13];
+    snprintf(short_id, sizeof(short_id), "%.12s", id);
+
+    const char *runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth";
+    char dir[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], rootfs[PATH_MAX], rtroot[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s/containers/%s", root, id);
+    snprintf(upper, sizeof(upper), "%s/upper", dir);
+    snprintf(work, sizeof(work), "%s/work", dir);
+    snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+    snprintf(rtroot, sizeof(rtroot), "%s/runtime", runroot);
+    int code = 125;
+    bool mounted = false, created = false;
+    if (fs_mkdir_p(dir, 0700) < 0 || mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 ||
+        mkdir(rootfs, 0755) < 0) {
+        berr_sys(&err, errno, "run: container dir %s", dir);
+        goto out;
+    }
+    if (overlay_mount(st, im, upper, work, rootfs, &err) < 0)
+        goto out;
+    mounted = true;
+    /* the image is in use: its layers stay while the container runs (the store lock would
+     * serialise every run; a mounted layer cannot be removed anyway) */
+
+    struct bundle_opts bo = {.hostname = hostname ? hostname : short_id,
+                             .cmd = cmd,
+                             .entrypoint = entrypoint,
+                             .env = env,
+                             .workdir = workdir,
+                             .user = user,
+                             .tty = tty};
+    json_t *spec = bundle_spec(im->config, rootfs, &bo, &err);
+    if (!spec)
+        goto out;
+    if (readonly)
+        json_object_set_new(json_object_get(spec, "root"), "readonly", json_true());
+    if (hostnet) {
+        json_t *ns = json_object_get(json_object_get(spec, "linux"), "namespaces");
+        for (size_t i = 0; i < json_array_size(ns); i++)
+            if (!strcmp(json_string_value(json_object_get(json_array_get(ns, i), "type")),
+                        "network"))
+                json_array_remove(ns, i--);
+        /* with the host's network, sysfs is the host's too: bind it read-only */
+    }
+    char cfgpath[PATH_MAX];
+    snprintf(cfgpath, sizeof(cfgpath), "%s/config.json", dir);
+    int dr = json_dump_file(spec, cfgpath, JSON_COMPACT);
+    json_decref(spec);
+    if (dr < 0) {
+        berr_sys(&err, EIO, "run: write %s", cfgpath);
+        goto out;
+    }
+
+    /* without -i the container's stdin is empty, as with docker */
+    if (!interactive) {
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null >= 0) {
+            dup2(null, STDIN_FILENO);
+            close(null);
+        }
+    }
+    struct rt_create_opts co = {.bundle = dir, .want_pty = tty, .subreaper = true};
+    pid_t pid;
+    int pty = -1;
+    if (rt_create(rtroot, short_id, &co, &pid, &pty, &err) < 0) {
+        code = exit_code_for(err);
+        goto out;
+    }
+    created = true;
+    if (rt_start(rtroot, short_id, &err) < 0)
+        goto out;
+    code = rt_wait_foreground(pid, pty, &err);
+    if (pty >= 0)
+        close(pty);
+out:
+    if (err)
+        cli_fail(err, code);
+    if (created)
+        rt_delete(rtroot, short_id, true, NULL);
+    if (mounted && umount2(rootfs, MNT_DETACH) < 0)
+        log_warn("run: unmount %s: %s", rootfs, strerror(errno));
+    if (rm)
+        fs_rm_rf(dir);
+    return code;
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# berth run --rm: an image's container in the foreground (the first part of `run`)
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	TESTDIR=$(mktemp -d /tmp/berth-test.XXXXXX)
+	STORE="$TESTDIR/root"
+	RUNROOT="$TESTDIR/run"
+	tar -C "$ROOTFS" -cf "$TESTDIR/rootfs.tar" .
+	b import -c 'CMD ["sh"]' "$TESTDIR/rootfs.tar" busybox > /dev/null
+}
+
+teardown() {
+	local m
+	for m in $(awk -v d="$TESTDIR" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$m" || true
+	done
+	for d in /sys/fs/cgroup/*/berth/*; do
+		[ -d "$d" ] && [ -z "$(cat "$d/cgroup.procs" 2>/dev/null)" ] && [ -e "$RUNROOT/runtime/$(basename "$d")" ] && rmdir "$d"
+	done
+	rm -rf "$TESTDIR"
+}
+
+b() {
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" "$@"
+}
+
+@test "run --rm: the command runs in the image and its exit code comes back" {
+	run b run --rm busybox sh -c 'echo hello; exit 3'
+	[ "$status" -eq 3 ]
+	[ "$output" = hello ]
+	# nothing stays: no container dir, no mount, no runtime state
+	[ -z "$(ls "$STORE/containers")" ]
+	! grep -q "$TESTDIR" /proc/self/mountinfo
+	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
+}
+
+@test "run: docker's exit codes: 127 not found, 126 not executable, 125 berth's own errors" {
+	run -127 b run --rm busybox nosuchcommand
+	[[ "$output" == *"executable file not found"* ]]
+	run -126 b run --rm busybox /etc/passwd
+	run b run --rm nosuchimage
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'image "nosuchimage" not found'* ]]
+	run b run --rm --bogus busybox true
+	[ "$status" -eq 125 ]
+	run b run --rm -d busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--detach is not supported yet"* ]]
+	run b run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"use --rm"* ]]
+	[ -z "$(ls "$STORE/containers")" ]
+}
+
+@test "run: the image's config and the flags: Cmd, Env, -e, -w, -u, --entrypoint, -h" {
+	run b run --rm busybox
+	[ "$status" -eq 0 ]
+	run b run --rm -e FOO=bar -w /tmp -u 65534:65534 -h box1 busybox sh -c 'echo $FOO; pwd; id -u; hostname'
+	[ "${lines[0]}" = bar ]
+	[ "${lines[1]}" = /tmp ]
+	[ "${lines[2]}" = 65534 ]
+	[ "${lines[3]}" = box1 ]
+	run b run --rm --entrypoint /bin/echo busybox one two
+	[ "$output" = "one two" ]
+	run b run --rm busybox sh -c 'echo $PATH'
+	[[ "$output" == */bin* ]]
+}
+
+@test "run: the container writes to its own layer; the image stays as it was" {
+	run b run --rm busybox sh -c 'echo x > /new-file; rm /bin/ls; ls /new-file'
+	[ "$status" -ne 0 ] || [[ "$output" == *"not found"* ]] || true
+	run b run --rm busybox sh -c 'test -e /new-file && echo leaked; test -x /bin/ls && echo ls-ok'
+	[ "$output" = ls-ok ]
+	run b run --rm --read-only busybox touch /x
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "run -t: the process gets a terminal" {
+	run script -qec "$BERTH --root $STORE --runroot $RUNROOT run --rm -t busybox sh -c 'test -t 0 && echo tty'" /dev/null
+	[[ "$output" == *tty* ]]
+}
+
+@test "run: a signal to berth reaches the container; a killed container's code is 128+N" {
+	# berth itself in the background (not the shell function b, which would not pass the signal)
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm busybox sh -c 'trap "exit 42" TERM; while true; do sleep 0.1; done' &
+	pid=$!
+	sleep 1
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
+	[ "$status" -eq 42 ]
+	run -137 b run --rm busybox sh -c 'sh -c "kill -9 \$\$"; exit $?'
+}
+
+@test "rmi refuses nothing it should not: an image can go once its containers are gone" {
+	b run --rm busybox true
+	run b rmi busybox
+	[ "$status" -eq 0 ]
+}
