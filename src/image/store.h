@@ -18,7 +18,7 @@
 struct store {
     char *dir; /* <root>/image */
     int dirfd;
-    int lock_fd; /* held while locked, else -1 */
+    int lock_fd;   /* held while locked, else -1 */
     bool keep_tmp; /* this process has staging in tmp/ that gc must leave */
 };
 
