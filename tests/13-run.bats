@@ -100,3 +100,17 @@ b() {
 	run b rmi busybox
 	[ "$status" -eq 0 ]
 }
+
+@test "rmi and prune leave an image while a container uses it" {
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm busybox sleep 3 &
+	pid=$!
+	for i in $(seq 50); do [ -n "$(ls "$STORE/containers" 2>/dev/null)" ] && break; sleep 0.05; done
+	sleep 0.3
+	run b rmi busybox
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is using it"* ]]
+	run b image prune -a -f
+	[[ "$output" != *deleted* ]]
+	wait "$pid"
+	b rmi busybox
+}

@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <ctype.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,25 @@ static int fail(struct berr *e)
 }
 
 static bool image_mounted(struct store *st, const char *id);
+
+/* The short ID of a container that uses image id (<root>/containers/<cid>/image), or NULL. */
+static char *image_user(const char *root, const char *id)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/containers", root);
+    _cleanup_closedir_ DIR *d = opendir(path);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char f[4600];
+        snprintf(f, sizeof(f), "%s/%s/image", path, de->d_name);
+        _cleanup_free_ char *text = NULL;
+        if (fs_read_file(f, &text, NULL, NULL) == 0 && strcmp(text, id) == 0)
+            return strndup(de->d_name, 12);
+    }
+    return NULL;
+}
 
 static int fail_msg(const char *fmt, const char *a)
 {
@@ -523,8 +543,19 @@ static int cmd_rmi(const char *root, int argc, char **argv)
         json_t *nv;
         json_array_foreach(names, k, nv) if (full && !strcmp(json_string_value(nv), full)) by_name =
             true;
-        /* a mounted image cannot go: refuse before any of its names is removed */
+        /* a mounted image, or one a container uses, cannot go: refuse before any of its
+         * names is removed */
         bool deleting = !(by_name && json_array_size(names) > 1);
+        _cleanup_free_ char *user = deleting ? image_user(root, im->id) : NULL;
+        if (user) {
+            berr_set(&err, BERR_CONFLICT, EBUSY,
+                     "conflict: unable to remove image %s - container %s is using it", what, user);
+            rc = cli_fail(err, 1);
+            err = NULL;
+            json_decref(names);
+            image_free(im);
+            continue;
+        }
         if (deleting && image_mounted(st, im->id)) {
             berr_set(&err, BERR_CONFLICT, EBUSY,
                      "image %.12s is mounted: 'berth image unmount' it first", im->id + 7);
@@ -945,7 +976,8 @@ static int cmd_prune(const char *root, int argc, char **argv)
         const char *id = json_string_value(v);
         json_t *names = store_image_names(st, id);
         bool dangling = json_array_size(names) == 0;
-        if ((dangling || all) && !image_mounted(st, id)) {
+        _cleanup_free_ char *user = image_user(root, id);
+        if ((dangling || all) && !image_mounted(st, id) && !user) {
             struct image *im = store_get_image(st, id, NULL);
             uint64_t size = im ? im->size : 0;
             image_free(im);

@@ -146,9 +146,19 @@ int cmd_run(const char *root, int argc, char **argv)
     snprintf(rtroot, sizeof(rtroot), "%s/runtime", runroot);
     int code = 125;
     bool mounted = false, created = false;
+    _cleanup_close_ int dfd = -1;
     if (fs_mkdir_p(dir, 0700) < 0 || mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 ||
         mkdir(rootfs, 0755) < 0) {
         berr_sys(&err, errno, "run: container dir %s", dir);
+        goto out;
+    }
+    /* the image this container uses: rmi and prune leave it while the container exists */
+    char imgfile[PATH_MAX];
+    snprintf(imgfile, sizeof(imgfile), "%s/image", dir);
+    dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fs_write_atomic(dfd, "image", im->id, strlen(im->id), 0600, &err) < 0) {
+        if (!err)
+            berr_sys(&err, errno, "run: %s", imgfile);
         goto out;
     }
     if (overlay_mount(st, im, upper, work, rootfs, &err) < 0)
