@@ -437,11 +437,24 @@ static int cmd_images(const char *root, int argc, char **argv)
         }
     json_t *row;
     if (format && !strcmp(format, "json")) {
+        /* one object a line, with docker's keys and value shapes */
         json_array_foreach(rows, i, row)
         {
-            char *s = json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            printf("%s\n", s);
-            free(s);
+            char since[64], size[32], idbuf[80];
+            const char *id = json_string_value(json_object_get(row, "ID"));
+            const char *created = json_string_value(json_object_get(row, "CreatedAt"));
+            human_since(created, since, sizeof(since));
+            human_size(json_integer_value(json_object_get(row, "Size")), size, sizeof(size));
+            snprintf(idbuf, sizeof(idbuf), "%.*s", notrunc ? 71 : 12, notrunc ? id : id + 7);
+            json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:s,s:s}", "Containers", "N/A",
+                                  "CreatedAt", created, "CreatedSince", since, "Digest",
+                                  json_string_value(json_object_get(row, "Digest")), "ID", idbuf,
+                                  "Repository", json_object_get(row, "Repository"), "Tag",
+                                  json_object_get(row, "Tag"), "Size", size, "VirtualSize", size);
+            char *txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+            printf("%s\n", txt);
+            free(txt);
+            json_decref(o);
         }
     } else if (quiet) {
         json_t *seen = json_object();
