@@ -14,7 +14,7 @@ TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux cont
 BENCH_DEPS = hyperfine crun runc
 
 .PHONY: all build deps test-deps bench-deps demo check check-unit check-bats check-v2 \
-        install bench format format-check clean
+        install bench fuzz format format-check clean
 
 all: build
 
@@ -71,6 +71,10 @@ install: build
 
 bench: bench-deps build
 	bench/start.sh $(BUILD)/berth-runtime
+
+# libFuzzer targets for the parsers of untrusted input (config.json, references, layers)
+fuzz: deps
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
