@@ -114,3 +114,15 @@ b() {
 	wait "$pid"
 	b rmi busybox
 }
+
+@test "run: the container's root file system is never mounted on the host, even if berth is killed" {
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm busybox sleep 1 &
+	pid=$!
+	for i in $(seq 50); do [ -n "$(ls "$STORE/containers" 2>/dev/null)" ] && break; sleep 0.05; done
+	sleep 0.3
+	! grep -q "$STORE/containers" /proc/self/mountinfo
+	kill -9 "$pid"
+	wait "$pid" || true
+	sleep 1.5
+	! grep -q "$STORE/containers" /proc/self/mountinfo
+}

@@ -12,6 +12,7 @@
 #include "image/store.h"
 #include "runtime/container.h"
 #include <fcntl.h>
+#include <sched.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -161,6 +162,23 @@ int cmd_run(const char *root, int argc, char **argv)
             berr_sys(&err, errno, "run: %s", imgfile);
         goto out;
     }
+    /* The container's root file system is mounted in a mount namespace of our own: the host
+     * never sees it, and if berth is killed it goes away with the container instead of
+     * staying mounted. */
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        berr_sys(&err, errno, "run: private mount namespace");
+        goto out;
+    }
+    /* the store's fd still points into the old namespace's mounts: overlay wants its layers
+     * (named relative to the store) in ours */
+    int nfd = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (nfd < 0 || dup3(nfd, st->dirfd, O_CLOEXEC) < 0) {
+        berr_sys(&err, errno, "run: reopen %s", st->dir);
+        if (nfd >= 0)
+            close(nfd);
+        goto out;
+    }
+    close(nfd);
     if (overlay_mount(st, im, upper, work, rootfs, &err) < 0)
         goto out;
     mounted = true;
