@@ -126,3 +126,56 @@ b() {
 	sleep 1.5
 	! grep -q "$STORE/containers" /proc/self/mountinfo
 }
+
+@test "security: a working directory of /proc/self/fd/N cannot reach a host directory (CVE-2024-21626)" {
+	b import -c 'WORKDIR /proc/self/fd/3' "$TESTDIR/rootfs.tar" evilwd > /dev/null
+	for n in 3 4 5 6 7; do
+		run b run --rm -w "/proc/self/fd/$n" busybox sh -c "echo pwned > ../../../../../../tmp/escaped-$$-$n; pwd"
+		[ "$status" -ne 0 ]
+		[ ! -e "/tmp/escaped-$$-$n" ]
+	done
+	run b run --rm evilwd true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"process.cwd"* ]]
+	# the runtime too: process.cwd from config.json
+	mkdir -p "$TESTDIR/bundle"
+	"$RUNTIME" spec --bundle "$TESTDIR/bundle"
+	jq --arg r "$ROOTFS" '.root.path = $r | .process.terminal = false | .process.cwd = "/proc/self/fd/3" |
+		.process.args = ["sh", "-c", "echo pwned > ../../../../../../tmp/escaped-rt-'$$'"]' \
+		"$TESTDIR/bundle/config.json" > "$TESTDIR/bundle/c" && mv "$TESTDIR/bundle/c" "$TESTDIR/bundle/config.json"
+	run "$RUNTIME" --root "$TESTDIR/rtstate" run --bundle "$TESTDIR/bundle" "cwd-$$"
+	[ "$status" -ne 0 ]
+	[ ! -e "/tmp/escaped-rt-$$" ]
+}
+
+@test "security: an image's /etc/passwd that is a fifo or a device is not read" {
+	mkdir -p "$TESTDIR/fifo"
+	cp -a "$ROOTFS/." "$TESTDIR/fifo/"
+	rm "$TESTDIR/fifo/etc/passwd"
+	mkfifo "$TESTDIR/fifo/etc/passwd"
+	tar -C "$TESTDIR/fifo" -cf "$TESTDIR/fifo.tar" .
+	b import "$TESTDIR/fifo.tar" fifopw > /dev/null
+	run timeout 20 "$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm -u root fifopw true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unable to find user root"* ]]
+	run timeout 20 "$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm -u 0 fifopw true
+	[ "$status" -eq 0 ]
+}
+
+@test "security: a hostile image config (non-string Entrypoint) is refused, nothing left" {
+	b import -c 'ENTRYPOINT [1,2]' "$TESTDIR/rootfs.tar" badep > /dev/null
+	run b run --rm badep
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"Entrypoint[0] is not a string"* ]]
+	[ -z "$(ls "$STORE/containers")" ]
+	b rmi badep
+}
+
+@test "run: a relative --root works" {
+	cd "$TESTDIR"
+	run "$BERTH" --root root --runroot "$RUNROOT" run --rm busybox echo hi
+	[ "$status" -eq 0 ]
+	[ "$output" = hi ]
+	run "$BERTH" --root "/tmp/a,b" images
+	[ "$status" -eq 125 ]
+}

@@ -88,6 +88,21 @@ int main(int argc, char **argv)
         usage(stderr);
         return 125;
     }
+    /* the root, absolute and free of the characters that separate mount options */
+    static char absroot[4096];
+    if (root[0] != '/') {
+        if (!getcwd(absroot, sizeof(absroot) - 1 - strlen(root))) {
+            fprintf(stderr, "berth: --root %s: cannot resolve it\n", root);
+            return 125;
+        }
+        strcat(absroot, "/");
+        strcat(absroot, root);
+        root = absroot;
+    }
+    if (strpbrk(root, ",:")) {
+        fprintf(stderr, "berth: --root %s: a root path must not contain ',' or ':'\n", root);
+        return 125;
+    }
     const char *cmd = argv[i];
     int sub_argc = argc - i;
     char **sub_argv = argv + i;

@@ -5,6 +5,7 @@
 #include "linux/seccomp.h"
 #include "oci/runtime-spec.h"
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,19 +58,27 @@ static bool all_digits(const char *s)
     return true;
 }
 
-/* Reads /etc/passwd or /etc/group of the root filesystem; NULL if there is none. */
+/* Reads /etc/passwd or /etc/group of the root filesystem; NULL if there is none. Only a
+ * regular file of sane size counts: an image's /etc/passwd may be a fifo or a device node,
+ * which must not block, or be opened for real, on the host. */
 static char *read_db(int rootfd, const char *path)
 {
-    int fd = fs_openat_in_root(rootfd, path, O_RDONLY, 0);
+    int fd = fs_openat_in_root(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
     if (fd < 0)
         return NULL;
     _cleanup_close_ int f = fd;
-    char *buf = NULL;
-    size_t len = 0;
-    /* fs_read_fileat wants a dirfd and a name: read through /proc/self/fd */
-    char p[32];
-    if (fs_read_file(fs_fd_path(f, p), &buf, &len, NULL) < 0)
+    struct stat sb;
+    if (fstat(f, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > (16 << 20))
         return NULL;
+    char *buf = calloc(1, sb.st_size + 1);
+    if (!buf)
+        return NULL;
+    ssize_t n = pread(f, buf, sb.st_size, 0);
+    if (n < 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
     return buf;
 }
 
@@ -89,8 +98,8 @@ static bool db_find(char *db, const char *name, long id, char **fields, int nfie
             *c = 0;
             p = c + 1;
         }
-        if (n < 3)
-            continue;
+        if (n < nfields && n < 4)
+            continue; /* passwd needs name, password, uid, gid; group name, password, gid */
         if ((name && strcmp(fields[0], name) == 0) || (!name && atol(fields[2]) == id))
             return true;
     }
@@ -109,7 +118,7 @@ int bundle_resolve_user(int rootfd, const char *spec, uint32_t *ret_uid, uint32_
     bool have_gid = false;
     _cleanup_free_ char *passwd = read_db(rootfd, "/etc/passwd");
     _cleanup_free_ char *username = NULL;
-    char *f[7];
+    char *f[7] = {0};
     if (all_digits(user)) {
         uid = strtoul(user, NULL, 10);
         /* a uid need not be in /etc/passwd; if it is, its group is the default */
@@ -196,6 +205,23 @@ char **bundle_args(json_t *cfg, const struct bundle_opts *o, struct berr **err)
 {
     json_t *c = json_object_get(cfg, "config");
     json_t *ep = json_object_get(c, "Entrypoint"), *cmd = json_object_get(c, "Cmd");
+    /* the image config comes from strangers: every element must be a string */
+    static const char *names[] = {"Entrypoint", "Cmd"};
+    json_t *lists[] = {ep, cmd};
+    for (int l = 0; l < 2; l++) {
+        if (lists[l] && !json_is_array(lists[l]) && !json_is_null(lists[l])) {
+            berr_set(err, BERR_INVALID, EINVAL, "image config: %s is not a list", names[l]);
+            return NULL;
+        }
+        size_t i;
+        json_t *v;
+        json_array_foreach(lists[l], i, v) if (!json_is_string(v))
+        {
+            berr_set(err, BERR_INVALID, EINVAL, "image config: %s[%zu] is not a string", names[l],
+                     i);
+            return NULL;
+        }
+    }
     size_t nep = o->entrypoint ? (o->entrypoint[0] ? 1 : 0) : json_array_size(ep);
     size_t ncmd = o->cmd ? strv_len(o->cmd) : (o->entrypoint ? 0 : json_array_size(cmd));
     if (nep + ncmd == 0) {

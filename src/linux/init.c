@@ -361,6 +361,46 @@ static void reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* Closes every descriptor the runtime's process had, except stdio, the preserved ones
+ * (3..3+preserve-1) and those in keep. They are all close-on-exec, but that acts only at the
+ * exec: until then a host directory fd is a way out of the container for anything that
+ * resolves a path through /proc/self/fd (runc's CVE-2024-21626: a working directory of
+ * /proc/self/fd/N). So they go right after clone. */
+static void close_host_fds(int preserve, const int *keep, size_t nkeep)
+{
+    int sorted[8];
+    size_t n = 0;
+    for (size_t i = 0; i < nkeep && n < 8; i++)
+        if (keep[i] >= 3 + preserve)
+            sorted[n++] = keep[i];
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+            int t = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = t;
+        }
+    unsigned first = 3 + preserve;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned)sorted[i] > first)
+            syscall(SYS_close_range, first, sorted[i] - 1, 0);
+        first = sorted[i] + 1;
+    }
+    syscall(SYS_close_range, first, ~0U, 0);
+}
+
+/* Opens the working directory inside the current root: no symlink leads out of it and no
+ * /proc magic link is followed. */
+static int open_cwd(const char *cwd, bool create, struct berr **err)
+{
+    _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return berr_sys(err, errno, "process.cwd: open /");
+    int fd = fs_open_in_root(rootfd, cwd, O_PATH | O_DIRECTORY, create ? FS_CREATE_DIR : 0, err);
+    if (fd < 0)
+        return berr_prefix(err, "process.cwd");
+    return fd;
+}
+
 /* ---- the container's init ---- */
 
 static int init_setup(struct init_config *c, struct berr **err)
@@ -369,6 +409,8 @@ static int init_setup(struct init_config *c, struct berr **err)
     const struct spec_process *p = s->process;
     int r;
 
+    int keep[] = {c->sync_fd, c->fifo_fd, c->console_fd, c->execer_fd};
+    close_host_fds(c->preserve_fds, keep, ARRAY_SIZE(keep));
     /* If the runtime dies before we are set up, die with it: no half-made container. */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     /* Not dumpable until execve: nothing in the container can open /proc/<us>/exe (the
@@ -553,13 +595,11 @@ static int init_setup(struct init_config *c, struct berr **err)
     if ((r = set_rlimits(p, err)) < 0 || (r = set_oom_score_adj(p, err)) < 0)
         return r;
 
-    /* cwd: made if missing (as runc does), entered after the user switch below so that the
-     * user's own permissions apply */
-    struct stat st;
-    if (stat(p->cwd, &st) < 0) {
-        if (fs_mkdir_p(p->cwd, 0755) < 0)
-            return berr_sys(err, errno, "process.cwd: create %s", p->cwd);
-    }
+    /* cwd: made if missing (as runc does), resolved inside the root now, entered after the
+     * user switch below so that the user's own permissions apply */
+    _cleanup_close_ int cwdfd = open_cwd(p->cwd, true, err);
+    if (cwdfd < 0)
+        return cwdfd;
     char exe[PATH_MAX];
     if ((r = find_executable(p->args, p->env, exe, sizeof(exe), err)) < 0)
         return r;
@@ -574,7 +614,7 @@ static int init_setup(struct init_config *c, struct berr **err)
         return r;
     if (p->caps.set && (r = caps_apply(&p->caps, err)) < 0)
         return r;
-    if (chdir(p->cwd) < 0)
+    if (fchdir(cwdfd) < 0)
         return berr_sys(err, errno, "process.cwd: chdir %s", p->cwd);
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return berr_sys(err, errno, "process.noNewPrivileges");
@@ -639,6 +679,8 @@ static int exec_setup(struct exec_config *c, struct berr **err)
 {
     const struct spec_process *p = c->process;
     int r;
+    int keep[] = {c->sync_fd, c->console_fd, c->execer_fd};
+    close_host_fds(c->preserve_fds, keep, ARRAY_SIZE(keep));
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if ((r = expect(c->sync_fd, SYNC_GO, err)) < 0)
@@ -699,6 +741,9 @@ static int exec_setup(struct exec_config *c, struct berr **err)
         return r;
     if ((r = set_rlimits(p, err)) < 0 || (r = set_oom_score_adj(p, err)) < 0)
         return r;
+    _cleanup_close_ int cwdfd = open_cwd(p->cwd, false, err);
+    if (cwdfd < 0)
+        return cwdfd;
     char exe[PATH_MAX];
     if ((r = find_executable(p->args, p->env, exe, sizeof(exe), err)) < 0)
         return r;
@@ -711,7 +756,7 @@ static int exec_setup(struct exec_config *c, struct berr **err)
         return r;
     if (p->caps.set && (r = caps_apply(&p->caps, err)) < 0)
         return r;
-    if (chdir(p->cwd) < 0)
+    if (fchdir(cwdfd) < 0)
         return berr_sys(err, errno, "process.cwd: chdir %s", p->cwd);
     if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return berr_sys(err, errno, "process.noNewPrivileges");

@@ -138,7 +138,7 @@ static int setup_dev(const struct mount_ctx *m, int rootfd, bool dev_is_tmpfs, s
         };
         _cleanup_close_ int dev = fs_open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY, 0, err);
         if (dev < 0)
-            return r;
+            return dev;
         for (size_t i = 0; i < ARRAY_SIZE(links); i++)
             if (symlinkat(links[i][0], dev, links[i][1]) < 0 && errno != EEXIST)
                 return berr_sys(err, errno, "symlink /dev/%s", links[i][1]);
