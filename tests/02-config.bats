@@ -325,3 +325,16 @@ load helpers
 	[ "$first" = "$second" ]
 	[[ "$first" == 88:* ]]
 }
+
+@test "seccomp: a profile without close_range (written for older kernels) still starts promptly" {
+	config '.linux.seccomp = {"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["close_range"],"action":"SCMP_ACT_ERRNO"}]}'
+	args sleep 3
+	rt create --bundle "$BUNDLE" "$ID"
+	SECONDS=0
+	rt start "$ID"
+	[ "$SECONDS" -lt 2 ]
+	[ "$(rt state "$ID" | jq -r .status)" = running ]
+	# the program does not hold exec.fifo or any other runtime descriptor
+	pid=$(rt state "$ID" | jq -r .pid)
+	[ "$(ls /proc/$pid/fd | sort -n | tr '\n' ' ')" = "0 1 2 " ]
+}

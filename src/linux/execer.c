@@ -36,8 +36,7 @@ int execer_memfd(void)
     return TAKE_FD(fd);
 }
 
-int execer_exec(int memfd, int first_cloexec, const char *path, char *const argv[],
-                char *const envp[])
+int execer_exec(int memfd, int started_fd, const char *path, char *const argv[], char *const envp[])
 {
     size_t n = 0;
     while (argv[n])
@@ -46,7 +45,7 @@ int execer_exec(int memfd, int first_cloexec, const char *path, char *const argv
     char fdnum[16];
     if (!nargv)
         return -ENOMEM;
-    snprintf(fdnum, sizeof(fdnum), "%d", first_cloexec < 3 ? 3 : first_cloexec);
+    snprintf(fdnum, sizeof(fdnum), "%d", started_fd >= 3 ? started_fd : 0);
     nargv[0] = fdnum;
     nargv[1] = (char *)path;
     memcpy(nargv + 2, argv, n * sizeof(char *));

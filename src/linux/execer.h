@@ -11,8 +11,9 @@
 /* A sealed, close-on-exec memfd holding the trampoline; negative errno on failure. Make it
  * before seccomp is loaded: only the exec itself needs to be allowed then. */
 int execer_memfd(void);
-/* execve(path, argv, envp) through the trampoline in memfd. Descriptors from first_cloexec
- * up are closed at the program's exec (not the trampoline's): leave the ones that must
- * close exactly when the program starts without FD_CLOEXEC. Returns only on failure. */
-int execer_exec(int memfd, int first_cloexec, const char *path, char *const argv[],
+/* execve(path, argv, envp) through the trampoline in memfd. started_fd (or -1), left
+ * without FD_CLOEXEC by the caller, closes at the program's own exec rather than the
+ * trampoline's: the runtime watches it to know the program runs. Every other descriptor
+ * must be close-on-exec already. Returns only on failure (negative errno). */
+int execer_exec(int memfd, int started_fd, const char *path, char *const argv[],
                 char *const envp[]);

@@ -657,8 +657,8 @@ static int init_setup(struct init_config *c, struct berr **err)
     /* exec.fifo closes at the program's exec: `start` returns when the program runs */
     if (c->fifo_fd >= 0)
         fcntl(c->fifo_fd, F_SETFD, 0);
-    int e = -execer_exec(c->execer_fd, 3 + c->preserve_fds, exe, p->args,
-                         p->env ? p->env : (char *[]){NULL});
+    int e =
+        -execer_exec(c->execer_fd, c->fifo_fd, exe, p->args, p->env ? p->env : (char *[]){NULL});
     dprintf(STDERR_FILENO, "%s: exec \"%s\": %s\n", log_program(), p->args[0], strerror(e));
     _exit(e == ENOENT ? 127 : 126);
 }
@@ -768,8 +768,8 @@ static int exec_setup(struct exec_config *c, struct berr **err)
     /* the sync socket is close-on-exec: EOF tells the runtime the exec happened */
     /* the sync socket closes at the program's exec: the runtime's EOF means it runs */
     fcntl(c->sync_fd, F_SETFD, 0);
-    int e = -execer_exec(c->execer_fd, 3 + c->preserve_fds, exe, p->args,
-                         p->env ? p->env : (char *[]){NULL});
+    int e =
+        -execer_exec(c->execer_fd, c->sync_fd, exe, p->args, p->env ? p->env : (char *[]){NULL});
     fcntl(c->sync_fd, F_SETFD, FD_CLOEXEC);
     return berr_set(err, e == ENOENT ? BERR_NOT_FOUND : BERR_INVALID, e, "exec \"%s\": %s",
                     p->args[0], strerror(e));

@@ -3,10 +3,11 @@
  * Built freestanding (no libc: it starts in microseconds) and embedded in berth, which
  * runs it from a sealed memfd as the last step of setting up a container's process:
  *     argv = { FD, TARGET, ARG0, ARG1, ... }
- *       -> close_range(FD, ~0, CLOSE_RANGE_CLOEXEC); execve(TARGET, { ARG0, ARG1, ... }, envp)
- * FD (decimal) is the first descriptor that must not reach the program. berth leaves the
- * descriptors that tell it the program started (exec.fifo, the sync socket) open across the
- * exec of this trampoline, so that they close at the program's own exec.
+ *       -> fcntl(FD, F_SETFD, FD_CLOEXEC); execve(TARGET, { ARG0, ARG1, ... }, envp)
+ * FD (decimal, 0 for none) is the descriptor that tells berth the program started (exec.fifo,
+ * the sync socket): it is left open across the exec of this trampoline and closes at the
+ * program's own exec. fcntl, not close_range: seccomp profiles written for older kernels
+ * (the OCI test suite's, for one) do not allow close_range.
  * Why: if the container's program is a script whose interpreter is /proc/self/exe (the
  * CVE-2019-5736 attack), the kernel runs whatever image the exec'ing process has. That is
  * this sealed copy, never the host's berth binary, so nothing in the container can get a
@@ -16,7 +17,7 @@
 #define SYS_EXECVE 59
 #define SYS_EXIT 60
 #define SYS_WRITE 1
-#define SYS_CLOSE_RANGE 436
+#define SYS_FCNTL 72
 static long sys3(long n, long a, long b, long c)
 {
     long r;
@@ -35,7 +36,7 @@ __asm__(".text\n"
 #define SYS_EXECVE 221
 #define SYS_EXIT 93
 #define SYS_WRITE 64
-#define SYS_CLOSE_RANGE 436
+#define SYS_FCNTL 25
 static long sys3(long n, long a, long b, long c)
 {
     register long x8 __asm__("x8") = n;
@@ -76,8 +77,9 @@ __attribute__((noreturn, used)) void execer_main(long *sp)
         fd = -1;
     for (; *p && fd >= 0; p++)
         fd = (*p >= '0' && *p <= '9') ? fd * 10 + (*p - '0') : -1;
-    if (fd >= 3) {
-        sys3(SYS_CLOSE_RANGE, fd, ~0UL, 4 /* CLOSE_RANGE_CLOEXEC */);
+    if (fd >= 0) {
+        if (fd >= 3)
+            sys3(SYS_FCNTL, fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
         long r = sys3(SYS_EXECVE, (long)argv[1], (long)(argv + 2), (long)envp);
         /* the same codes as berth's own exec failure: 127 not found, 126 else */
         static const char pre[] = "berth: exec \"";
