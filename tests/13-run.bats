@@ -179,3 +179,23 @@ b() {
 	run "$BERTH" --root "/tmp/a,b" images
 	[ "$status" -eq 125 ]
 }
+
+@test "run: a container whose berth run was killed is cleared by the next run once it exited" {
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm busybox sleep 1 &
+	pid=$!
+	for i in $(seq 50); do [ -n "$(ls "$STORE/containers" 2>/dev/null)" ] && break; sleep 0.05; done
+	sleep 0.3
+	kill -9 "$pid"
+	wait "$pid" || true
+	left=$(ls "$STORE/containers")
+	[ -n "$left" ]
+	# still running: the next run leaves it
+	b run --rm busybox true
+	[ "$(ls "$STORE/containers")" = "$left" ]
+	sleep 1.5
+	# exited: the next run clears it, runtime state and cgroup included
+	b run --rm busybox true
+	[ -z "$(ls "$STORE/containers")" ]
+	[ -z "$(ls "$RUNROOT/runtime")" ]
+	for d in /sys/fs/cgroup/*/berth/"${left:0:12}"; do [ ! -e "$d" ]; done
+}

@@ -7,10 +7,12 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/proc.h"
 #include "engine/bundle.h"
 #include "image/overlay.h"
 #include "image/store.h"
 #include "runtime/container.h"
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <getopt.h>
@@ -48,6 +50,44 @@ static int exit_code_for(const struct berr *e)
     if (e && e->msg && strncmp(e->msg, "exec: ", 6) == 0)
         return e->errnum == ENOENT ? 127 : 126;
     return 125;
+}
+
+/* Containers whose `berth run` was killed: once their process has exited too, nothing owns
+ * them. The disk is the source of truth, so the next run clears them: runtime state, cgroup
+ * and container dir. A container still running is left alone. */
+static void reap_stale(const char *root, const char *rtroot)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/containers", root);
+    _cleanup_closedir_ DIR *d = opendir(path);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+            continue;
+        char f[PATH_MAX + 80];
+        snprintf(f, sizeof(f), "%s/%s/owner", path, de->d_name);
+        _cleanup_free_ char *owner = NULL;
+        long pid = 0;
+        unsigned long long start = 0;
+        if (fs_read_file(f, &owner, NULL, NULL) == 0 &&
+            sscanf(owner, "%ld %llu", &pid, &start) == 2 && proc_alive(pid, start))
+            continue; /* its berth run is alive */
+        char short_id[13];
+        snprintf(short_id, sizeof(short_id), "%.12s", de->d_name);
+        struct berr *e = NULL;
+        json_t *state = rt_state(rtroot, short_id, &e);
+        const char *status = state ? json_string_value(json_object_get(state, "status")) : NULL;
+        bool running = status && strcmp(status, "stopped") != 0;
+        json_decref(state);
+        berr_free(e);
+        if (running)
+            continue;
+        if (status)
+            rt_delete(rtroot, short_id, true, NULL);
+        snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
+        log_debug("run: clearing container %s left by a run that was killed", short_id);
+        fs_rm_rf(f);
+    }
 }
 
 int cmd_run(const char *root, int argc, char **argv)
@@ -140,6 +180,8 @@ int cmd_run(const char *root, int argc, char **argv)
 
     const char *runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth";
     char dir[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], rootfs[PATH_MAX], rtroot[PATH_MAX];
+    snprintf(rtroot, sizeof(rtroot), "%s/runtime", runroot);
+    reap_stale(root, rtroot);
     snprintf(dir, sizeof(dir), "%s/containers/%s", root, id);
     snprintf(upper, sizeof(upper), "%s/upper", dir);
     snprintf(work, sizeof(work), "%s/work", dir);
@@ -157,7 +199,11 @@ int cmd_run(const char *root, int argc, char **argv)
     char imgfile[PATH_MAX];
     snprintf(imgfile, sizeof(imgfile), "%s/image", dir);
     dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fs_write_atomic(dfd, "image", im->id, strlen(im->id), 0600, &err) < 0) {
+    char owner[64];
+    int on = snprintf(owner, sizeof(owner), "%d %llu", getpid(),
+                      (unsigned long long)proc_start_time(getpid()));
+    if (dfd < 0 || fs_write_atomic(dfd, "image", im->id, strlen(im->id), 0600, &err) < 0 ||
+        fs_write_atomic(dfd, "owner", owner, on, 0600, &err) < 0) {
         if (!err)
             berr_sys(&err, errno, "run: %s", imgfile);
         goto out;
