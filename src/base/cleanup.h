@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <dirent.h>
 
@@ -40,6 +41,23 @@ static inline void strv_free(char **v)
 static inline void strv_freep(char ***v)
 {
     strv_free(*v);
+}
+/* Appends a copy of s to the NULL-terminated array v (which may be NULL); returns the new
+ * array, or NULL (with v untouched) if out of memory. */
+static inline char **strv_append(char **v, const char *s)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    char *copy = strdup(s);
+    char **nv = copy ? (char **)realloc(v, (n + 2) * sizeof(char *)) : NULL;
+    if (!nv) {
+        free(copy);
+        return NULL;
+    }
+    nv[n] = copy;
+    nv[n + 1] = NULL;
+    return nv;
 }
 
 #define _cleanup_(f) __attribute__((cleanup(f)))

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "image/reference.h"
 #include "image/store.h"
+#include "runtime/state.h"
 #include "image/archive.h"
 #include "image/overlay.h"
 #include <sys/mount.h>
@@ -51,16 +52,6 @@ static int fail_msg(const char *fmt, const char *a)
     struct berr *e = NULL;
     berr_set(&e, BERR_INVALID, EINVAL, fmt, a);
     return fail(e);
-}
-
-static void now_rfc3339(char *buf, size_t len)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
 }
 
 /* "3 minutes ago", as docker prints CREATED */
@@ -308,7 +299,7 @@ static int cmd_import(const char *root, int argc, char **argv)
     }
 
     char created[64];
-    now_rfc3339(created, sizeof(created));
+    rt_now_rfc3339(created, sizeof(created));
     char by[512];
     snprintf(by, sizeof(by), "berth import %s", strcmp(src, "-") == 0 ? "-" : src);
     json_t *history = json_pack("[{s:s,s:s}]", "created", created, "created_by", by);

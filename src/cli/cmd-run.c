@@ -24,17 +24,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char **strv_add(char **v, const char *s)
-{
-    size_t n = 0;
-    while (v && v[n])
-        n++;
-    char **nv = realloc(v, (n + 2) * sizeof(char *));
-    nv[n] = strdup(s);
-    nv[n + 1] = NULL;
-    return nv;
-}
-
 static int refuse(const char *flag)
 {
     fprintf(stderr,
@@ -119,12 +108,12 @@ int cmd_run(const char *root, int argc, char **argv)
         case 't': tty = true; break;
         case 'e':
             if (strchr(optarg, '='))
-                env = strv_add(env, optarg);
+                env = strv_append(env, optarg);
             else if (getenv(optarg)) {
                 /* -e NAME takes the value from our environment, as docker does */
                 char kv[8192];
                 snprintf(kv, sizeof(kv), "%s=%s", optarg, getenv(optarg));
-                env = strv_add(env, kv);
+                env = strv_append(env, kv);
             }
             break;
         case 'w': workdir = optarg; break;

@@ -471,17 +471,6 @@ static int parse_user(const char *s, struct spec_user *u)
     return 0;
 }
 
-static char **strv_append(char **v, const char *s)
-{
-    size_t n = 0;
-    while (v && v[n])
-        n++;
-    char **nv = realloc(v, (n + 2) * sizeof(char *));
-    nv[n] = strdup(s);
-    nv[n + 1] = NULL;
-    return nv;
-}
-
 static int cmd_exec(int argc, char **argv)
 {
     static const struct option longs[] = {{"process", required_argument, NULL, 'p'},

@@ -401,6 +401,45 @@ static int open_cwd(const char *cwd, bool create, struct berr **err)
     return fd;
 }
 
+/* The process attributes, in the order they must come: LSM labels, rlimits, the working
+ * directory (resolved inside the root; made if missing for the init), the program (found
+ * now, so that "not found" is an error of create, not of a process that vanished), seccomp
+ * (before the caps go when no_new_privs is off: loading it needs CAP_SYS_ADMIN then), the
+ * bounding set (needs CAP_SETPCAP: before the uid switch), the user, the capabilities, the
+ * directory (with the user's own permissions), no_new_privs. */
+static int become_process(const struct spec_process *p, struct seccomp_prog *seccomp, bool make_cwd,
+                          char *exe, size_t exe_len, struct berr **err)
+{
+    int r;
+    if (p->apparmor_profile && p->apparmor_profile[0] &&
+        (r = lsm_apparmor_exec(p->apparmor_profile, err)) < 0)
+        return r;
+    if (p->selinux_label && p->selinux_label[0] &&
+        (r = lsm_selinux_exec(p->selinux_label, err)) < 0)
+        return r;
+    if ((r = set_rlimits(p, err)) < 0 || (r = set_oom_score_adj(p, err)) < 0)
+        return r;
+    _cleanup_close_ int cwdfd = open_cwd(p->cwd, make_cwd, err);
+    if (cwdfd < 0)
+        return cwdfd;
+    if ((r = find_executable(p->args, p->env, exe, exe_len, err)) < 0)
+        return r;
+    fix_stdio_owner(p->user.uid, p->user.gid);
+    if (seccomp && !p->no_new_privileges && (r = seccomp_prog_load(seccomp, err)) < 0)
+        return r;
+    if (p->caps.set && (r = caps_drop_bounding(&p->caps, err)) < 0)
+        return r;
+    if ((r = set_user(&p->user, err)) < 0)
+        return r;
+    if (p->caps.set && (r = caps_apply(&p->caps, err)) < 0)
+        return r;
+    if (fchdir(cwdfd) < 0)
+        return berr_sys(err, errno, "process.cwd: chdir %s", p->cwd);
+    if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return berr_sys(err, errno, "process.noNewPrivileges");
+    return 0;
+}
+
 /* ---- the container's init ---- */
 
 static int init_setup(struct init_config *c, struct berr **err)
@@ -586,38 +625,9 @@ static int init_setup(struct init_config *c, struct berr **err)
         for (;;)
             pause();
     }
-    if (p->apparmor_profile && p->apparmor_profile[0] &&
-        (r = lsm_apparmor_exec(p->apparmor_profile, err)) < 0)
-        return r;
-    if (p->selinux_label && p->selinux_label[0] &&
-        (r = lsm_selinux_exec(p->selinux_label, err)) < 0)
-        return r;
-    if ((r = set_rlimits(p, err)) < 0 || (r = set_oom_score_adj(p, err)) < 0)
-        return r;
-
-    /* cwd: made if missing (as runc does), resolved inside the root now, entered after the
-     * user switch below so that the user's own permissions apply */
-    _cleanup_close_ int cwdfd = open_cwd(p->cwd, true, err);
-    if (cwdfd < 0)
-        return cwdfd;
     char exe[PATH_MAX];
-    if ((r = find_executable(p->args, p->env, exe, sizeof(exe), err)) < 0)
+    if ((r = become_process(p, c->seccomp, true, exe, sizeof(exe), err)) < 0)
         return r;
-    fix_stdio_owner(p->user.uid, p->user.gid);
-
-    /* Without no_new_privs, loading seccomp needs CAP_SYS_ADMIN: do it before the caps go. */
-    if (c->seccomp && !p->no_new_privileges && (r = seccomp_prog_load(c->seccomp, err)) < 0)
-        return r;
-    if (p->caps.set && (r = caps_drop_bounding(&p->caps, err)) < 0)
-        return r;
-    if ((r = set_user(&p->user, err)) < 0)
-        return r;
-    if (p->caps.set && (r = caps_apply(&p->caps, err)) < 0)
-        return r;
-    if (fchdir(cwdfd) < 0)
-        return berr_sys(err, errno, "process.cwd: chdir %s", p->cwd);
-    if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return berr_sys(err, errno, "process.noNewPrivileges");
 
     /* Set up: from here on the runtime that made us may exit. */
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -733,39 +743,14 @@ static int exec_setup(struct exec_config *c, struct berr **err)
         if ((r = pty_make_controlling(slave, err)) < 0)
             return r;
     }
-    if (p->apparmor_profile && p->apparmor_profile[0] &&
-        (r = lsm_apparmor_exec(p->apparmor_profile, err)) < 0)
-        return r;
-    if (p->selinux_label && p->selinux_label[0] &&
-        (r = lsm_selinux_exec(p->selinux_label, err)) < 0)
-        return r;
-    if ((r = set_rlimits(p, err)) < 0 || (r = set_oom_score_adj(p, err)) < 0)
-        return r;
-    _cleanup_close_ int cwdfd = open_cwd(p->cwd, false, err);
-    if (cwdfd < 0)
-        return cwdfd;
     char exe[PATH_MAX];
-    if ((r = find_executable(p->args, p->env, exe, sizeof(exe), err)) < 0)
+    if ((r = become_process(p, c->seccomp, false, exe, sizeof(exe), err)) < 0)
         return r;
-    fix_stdio_owner(p->user.uid, p->user.gid);
-    if (c->seccomp && !p->no_new_privileges && (r = seccomp_prog_load(c->seccomp, err)) < 0)
-        return r;
-    if (p->caps.set && (r = caps_drop_bounding(&p->caps, err)) < 0)
-        return r;
-    if ((r = set_user(&p->user, err)) < 0)
-        return r;
-    if (p->caps.set && (r = caps_apply(&p->caps, err)) < 0)
-        return r;
-    if (fchdir(cwdfd) < 0)
-        return berr_sys(err, errno, "process.cwd: chdir %s", p->cwd);
-    if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        return berr_sys(err, errno, "process.noNewPrivileges");
     if (c->seccomp && p->no_new_privileges && (r = seccomp_prog_load(c->seccomp, err)) < 0)
         return r;
     prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
     syscall(SYS_close_range, 3 + c->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
     reset_signals();
-    /* the sync socket is close-on-exec: EOF tells the runtime the exec happened */
     /* the sync socket closes at the program's exec: the runtime's EOF means it runs */
     fcntl(c->sync_fd, F_SETFD, 0);
     int e =

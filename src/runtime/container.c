@@ -111,6 +111,26 @@ static int add_default_device_rules(struct spec *s)
     return 0;
 }
 
+/* The container's seccomp program (*ret_filter NULL if it has none), compiled or from the
+ * cache under the runtime root. */
+static int container_seccomp(const char *root, const struct spec *s, json_t *config_json,
+                             struct seccomp_prog *prog, struct seccomp_prog **ret_filter,
+                             struct berr **err)
+{
+    *ret_filter = NULL;
+    if (!s->linux_ || !s->linux_->seccomp)
+        return 0;
+    char cache[PATH_MAX];
+    snprintf(cache, sizeof(cache), "%s/.seccomp-cache", root);
+    int r =
+        seccomp_prog_get(cache, json_object_get(json_object_get(config_json, "linux"), "seccomp"),
+                         s->linux_->seccomp, prog, err);
+    if (r < 0)
+        return r;
+    *ret_filter = prog;
+    return 0;
+}
+
 static int write_pid_file(const char *path, pid_t pid, struct berr **err)
 {
     char buf[32];
@@ -180,18 +200,10 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     }
     /* fail early, with the field named, before anything is made */
     struct seccomp_prog prog = {0}, *filter = NULL;
-    if (s->linux_ && s->linux_->seccomp) {
-        char cache[PATH_MAX];
-        snprintf(cache, sizeof(cache), "%s/.seccomp-cache", root);
-        r = seccomp_prog_get(cache, json_object_get(json_object_get(cj, "linux"), "seccomp"),
-                             s->linux_->seccomp, &prog, err);
-        if (r < 0) {
-            json_decref(cj);
-            return r;
-        }
-        filter = &prog;
-    }
+    r = container_seccomp(root, s, cj, &prog, &filter, err);
     json_decref(cj);
+    if (r < 0)
+        return r;
     log_debug("create %s: config read, seccomp ready", id);
     if (!s->linux_)
         return berr_set(err, BERR_INVALID, EINVAL, "%s: linux: missing", path);
@@ -792,18 +804,10 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
     if (!s)
         return berr_code(*err);
     struct seccomp_prog prog = {0}, *filter = NULL;
-    if (s->linux_ && s->linux_->seccomp) {
-        char cache[PATH_MAX];
-        snprintf(cache, sizeof(cache), "%s/.seccomp-cache", root);
-        r = seccomp_prog_get(cache, json_object_get(json_object_get(cj, "linux"), "seccomp"),
-                             s->linux_->seccomp, &prog, err);
-        if (r < 0) {
-            json_decref(cj);
-            return r;
-        }
-        filter = &prog;
-    }
+    r = container_seccomp(root, s, cj, &prog, &filter, err);
     json_decref(cj);
+    if (r < 0)
+        return r;
     _cleanup_cg_ struct cg *cg = state_cg(st);
     int sv[2] = {-1, -1}, console = -1, pty = -1, execer = -1;
     pid_t child = -1;
