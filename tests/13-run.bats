@@ -46,12 +46,9 @@ b() {
 	[[ "$output" == *'image "nosuchimage" not found'* ]]
 	run b run --rm --bogus busybox true
 	[ "$status" -eq 125 ]
-	run b run --rm -d busybox true
+	run b run -d -i busybox true
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"--detach is not supported yet"* ]]
-	run b run busybox true
-	[ "$status" -eq 125 ]
-	[[ "$output" == *"use --rm"* ]]
+	[[ "$output" == *"-i with -d"* ]]
 	[ -z "$(ls "$STORE/containers")" ]
 }
 

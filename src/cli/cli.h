@@ -12,3 +12,7 @@ extern char **cli_argv;
 int cmd_image(const char *root, const char *verb, int argc, char **argv);
 /* berth run --rm (foreground) */
 int cmd_run(const char *root, int argc, char **argv);
+/* "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3" -> signal number, or -1 */
+int cli_parse_signal(const char *s);
+/* Container verbs: ps, logs, stop, kill, rm, wait, inspect, container ... */
+int cmd_container(const char *root, const char *verb, int argc, char **argv);

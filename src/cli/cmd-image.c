@@ -54,34 +54,6 @@ static int fail_msg(const char *fmt, const char *a)
     return fail(e);
 }
 
-/* "3 minutes ago", as docker prints CREATED */
-static void human_since(const char *rfc3339, char *buf, size_t len)
-{
-    struct tm tm = {0};
-    if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm)) {
-        snprintf(buf, len, "N/A");
-        return;
-    }
-    time_t t = timegm(&tm);
-    long d = (long)(time(NULL) - t);
-    if (d < 1)
-        snprintf(buf, len, "Less than a second ago");
-    else if (d < 60)
-        snprintf(buf, len, "%ld second%s ago", d, d == 1 ? "" : "s");
-    else if (d < 3600)
-        snprintf(buf, len, "%ld minute%s ago", d / 60, d / 60 == 1 ? "" : "s");
-    else if (d < 86400 * 2)
-        snprintf(buf, len, "%ld hour%s ago", d / 3600, d / 3600 == 1 ? "" : "s");
-    else if (d < 86400 * 14)
-        snprintf(buf, len, "%ld days ago", d / 86400);
-    else if (d < 86400 * 60)
-        snprintf(buf, len, "%ld weeks ago", d / (86400 * 7));
-    else if (d < 86400 * 365 * 2)
-        snprintf(buf, len, "%ld months ago", d / (86400 * 30));
-    else
-        snprintf(buf, len, "%ld years ago", d / (86400 * 365));
-}
-
 /* docker's units: 1000-based, 3 significant digits ("4.26MB", "1.2GB", "12.5kB", "0B") */
 static void human_size(uint64_t n, char *buf, size_t len)
 {
@@ -434,7 +406,7 @@ static int cmd_images(const char *root, int argc, char **argv)
             char since[64], size[32], idbuf[80];
             const char *id = json_string_value(json_object_get(row, "ID"));
             const char *created = json_string_value(json_object_get(row, "CreatedAt"));
-            human_since(created, since, sizeof(since));
+            table_since(created, since, sizeof(since));
             human_size(json_integer_value(json_object_get(row, "Size")), size, sizeof(size));
             snprintf(idbuf, sizeof(idbuf), "%.*s", notrunc ? 71 : 12, notrunc ? id : id + 7);
             json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:s,s:s}", "Containers", "N/A",
@@ -463,7 +435,7 @@ static int cmd_images(const char *root, int argc, char **argv)
         json_array_foreach(rows, i, row)
         {
             char since[64], size[32], idbuf[80];
-            human_since(json_string_value(json_object_get(row, "CreatedAt")), since, sizeof(since));
+            table_since(json_string_value(json_object_get(row, "CreatedAt")), since, sizeof(since));
             human_size(json_integer_value(json_object_get(row, "Size")), size, sizeof(size));
             const char *id = json_string_value(json_object_get(row, "ID"));
             snprintf(idbuf, sizeof(idbuf), "%.*s", notrunc ? 71 : 12, notrunc ? id : id + 7);
@@ -695,7 +667,7 @@ static int cmd_history(const char *root, int argc, char **argv)
         json_t *e = json_array_get(h, i);
         bool empty = json_is_true(json_object_get(e, "empty_layer"));
         char since[64], size[32] = "0B";
-        human_since(json_string_value(json_object_get(e, "created")), since, sizeof(since));
+        table_since(json_string_value(json_object_get(e, "created")), since, sizeof(since));
         if (!empty && layer > 0) {
             layer--;
             char lj[4200];

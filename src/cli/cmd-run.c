@@ -1,14 +1,16 @@
-/* cmd-run.c - berth run --rm: an image's container in the foreground.
- *
- * The first part of `berth run`: a container that lives as long as the command. Containers
- * that outlive it (-d, no --rm, ps, logs, stop...) need the per-container monitor and come
- * next; until then those flags are refused, never ignored. */
+/* cmd-run.c - berth run: a container of an image, in the foreground with --rm, or detached
+ * (-d) under its monitor (engine/monitor.c). A foreground container without --rm comes with
+ * attaching to a monitor; until then it is refused, never half done. */
 #include "cli.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/proc.h"
 #include "engine/bundle.h"
+#include "engine/containers.h"
+#include "engine/monitor.h"
+#include "runtime/state.h"
+#include <sys/file.h>
 #include "image/overlay.h"
 #include "image/store.h"
 #include "runtime/container.h"
@@ -27,8 +29,8 @@
 static int refuse(const char *flag)
 {
     fprintf(stderr,
-            "berth: run: %s is not supported yet: containers that outlive `berth run` come "
-            "with the container monitor (use --rm)\n",
+            "berth: run: %s is not supported yet: run it in the foreground, or detached "
+            "and read its output with `berth logs`\n",
             flag);
     return 125;
 }
@@ -61,10 +63,16 @@ static void reap_stale(const char *root, const char *rtroot)
         if (fs_read_file(f, &owner, NULL, NULL) == 0 &&
             sscanf(owner, "%ld %llu", &pid, &start) == 2 && proc_alive(pid, start))
             continue; /* its berth run is alive */
-        char short_id[13];
-        snprintf(short_id, sizeof(short_id), "%.12s", de->d_name);
+        /* only containers that were to go when they exit: the others stay for `rm` */
+        snprintf(f, sizeof(f), "%s/%s/container.json", path, de->d_name);
+        json_t *rec = json_load_file(f, 0, NULL);
+        bool auto_remove =
+            !rec || json_is_true(json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove"));
+        json_decref(rec);
+        if (!auto_remove)
+            continue;
         struct berr *e = NULL;
-        json_t *state = rt_state(rtroot, short_id, &e);
+        json_t *state = rt_state(rtroot, de->d_name, &e);
         const char *status = state ? json_string_value(json_object_get(state, "status")) : NULL;
         bool running = status && strcmp(status, "stopped") != 0;
         json_decref(state);
@@ -72,9 +80,9 @@ static void reap_stale(const char *root, const char *rtroot)
         if (running)
             continue;
         if (status)
-            rt_delete(rtroot, short_id, true, NULL);
+            rt_delete(rtroot, de->d_name, true, NULL);
         snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
-        log_debug("run: clearing container %s left by a run that was killed", short_id);
+        log_debug("run: clearing container %.12s left by a run that was killed", de->d_name);
         fs_rm_rf(f);
     }
 }
@@ -97,7 +105,9 @@ int cmd_run(const char *root, int argc, char **argv)
                                           {"help", no_argument, NULL, 'H'},
                                           {0}};
     bool rm = false, interactive = false, tty = false, readonly = false, hostnet = false;
+    bool detach = false;
     const char *entrypoint = NULL, *workdir = NULL, *user = NULL, *hostname = NULL;
+    const char *name = NULL;
     _cleanup_strv_ char **env = NULL;
     int c;
     optind = 1;
@@ -129,18 +139,18 @@ int cmd_run(const char *root, int argc, char **argv)
                 return 125;
             }
             break;
-        case 'd': return refuse("--detach");
-        case 'N': return refuse("--name");
+        case 'd': detach = true; break;
+        case 'N': name = optarg; break;
         case 'H':
-            printf("Usage: berth run --rm [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] "
-                   "[--entrypoint CMD] [-h HOSTNAME] [--read-only] [--network none|host] IMAGE "
-                   "[COMMAND] [ARG...]\n");
+            printf("Usage: berth run [-d] [--rm] [--name NAME] [-i] [-t] [-e K=V] [-w DIR] "
+                   "[-u USER[:GROUP]] [--entrypoint CMD] [-h HOSTNAME] [--read-only] "
+                   "[--network none|host] IMAGE [COMMAND] [ARG...]\n");
             return 0;
         default: fprintf(stderr, "berth: run: see 'berth run --help'\n"); return 125;
         }
     }
-    if (!rm)
-        return refuse("a container without --rm");
+    if (detach && interactive)
+        return refuse("-i with -d (attaching to a detached container)");
     if (optind >= argc) {
         fprintf(stderr, "berth: run: give an image: see 'berth run --help'\n");
         return 125;
@@ -172,12 +182,35 @@ int cmd_run(const char *root, int argc, char **argv)
     snprintf(rtroot, sizeof(rtroot), "%s/runtime", runroot);
     reap_stale(root, rtroot);
     snprintf(dir, sizeof(dir), "%s/containers/%s", root, id);
+    /* names are unique: checked and recorded under one lock */
+    char lockpath[PATH_MAX];
+    snprintf(lockpath, sizeof(lockpath), "%s/containers/.lock", root);
+    fs_mkdir_p(dir, 0700);
+    _cleanup_close_ int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
+        berr_sys(&err, errno, "run: lock %s", lockpath);
+        rmdir(dir);
+        return cli_fail(err, 125);
+    }
+    _cleanup_free_ char *cname = NULL;
+    if (name) {
+        if (ctr_check_name(name, &err) < 0 ||
+            (ctr_name_taken(root, name) &&
+             berr_set(&err, BERR_CONFLICT, EEXIST, "the container name \"%s\" is already in use",
+                      name) < 0)) {
+            rmdir(dir);
+            return cli_fail(err, 125);
+        }
+        cname = strdup(name);
+    } else {
+        cname = ctr_generate_name(root);
+    }
     snprintf(upper, sizeof(upper), "%s/upper", dir);
     snprintf(work, sizeof(work), "%s/work", dir);
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
     snprintf(rtroot, sizeof(rtroot), "%s/runtime", runroot);
     int code = 125;
-    bool mounted = false, created = false;
+    bool mounted = false, created = false, ran = false;
     _cleanup_close_ int dfd = -1;
     if (fs_mkdir_p(dir, 0700) < 0 || mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 ||
         mkdir(rootfs, 0755) < 0) {
@@ -196,6 +229,36 @@ int cmd_run(const char *root, int argc, char **argv)
         if (!err)
             berr_sys(&err, errno, "run: %s", imgfile);
         goto out;
+    }
+    {
+        /* the record: what `ps` and `inspect` show */
+        struct bundle_opts ao = {.cmd = cmd, .entrypoint = entrypoint};
+        _cleanup_strv_ char **args = bundle_args(im->config, &ao, &err);
+        if (!args)
+            goto out;
+        json_t *jargs = json_array();
+        for (char **a = args + 1; *a; a++)
+            json_array_append_new(jargs, json_string(*a));
+        char created[64];
+        rt_now_rfc3339(created, sizeof(created));
+        json_t *c = json_object_get(im->config, "config");
+        json_t *rec =
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:{s:O,s:O,s:O,s:s,s:s,s:b,s:b,s:s,s:s},s:{s:b,"
+                      "s:b,s:s},s:s}",
+                      "Id", id, "Name", cname ? cname : id, "Image", im->id, "ImageName", what,
+                      "Created", created, "Path", args[0], "Args", jargs, "Config", "Cmd",
+                      json_object_get(c, "Cmd") ?: json_null(), "Entrypoint",
+                      json_object_get(c, "Entrypoint") ?: json_null(), "Env",
+                      json_object_get(c, "Env") ?: json_array(), "WorkingDir",
+                      workdir ? workdir : "", "User", user ? user : "", "Tty", tty, "OpenStdin",
+                      interactive, "Hostname", hostname ? hostname : short_id, "Image", what,
+                      "HostConfig", "AutoRemove", rm, "ReadonlyRootfs", readonly, "NetworkMode",
+                      hostnet ? "host" : "none", "LogPath", "json.log");
+        _cleanup_free_ char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(rec);
+        if (fs_write_atomic(dfd, "container.json", text, strlen(text), 0600, &err) < 0)
+            goto out;
+        flock(lockfd, LOCK_UN);
     }
     /* The container's root file system is mounted in a mount namespace of our own: the host
      * never sees it, and if berth is killed it goes away with the container instead of
@@ -249,6 +312,24 @@ int cmd_run(const char *root, int argc, char **argv)
         goto out;
     }
 
+    if (detach) {
+        struct monitor_opts mo = {.root = root,
+                                  .rtroot = rtroot,
+                                  .id = id,
+                                  .tty = tty,
+                                  .auto_remove = rm,
+                                  .log_max_size = 10 << 20,
+                                  .log_max_files = 3};
+        if (monitor_start(&mo, &err) < 0) {
+            /* the monitor removed the container dir */
+            code = err->kind == BERR_NOT_FOUND ? 127 : err->kind == BERR_INVALID ? 126 : 125;
+            mounted = false;
+            rm = false;
+            goto out;
+        }
+        printf("%s\n", id);
+        return 0;
+    }
     /* without -i the container's stdin is empty, as with docker */
     if (!interactive) {
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -260,24 +341,55 @@ int cmd_run(const char *root, int argc, char **argv)
     struct rt_create_opts co = {.bundle = dir, .want_pty = tty, .subreaper = true};
     pid_t pid;
     int pty = -1;
-    if (rt_create(rtroot, short_id, &co, &pid, &pty, &err) < 0) {
+    if (rt_create(rtroot, id, &co, &pid, &pty, &err) < 0) {
         code = exit_code_for(err);
         goto out;
     }
     created = true;
-    if (rt_start(rtroot, short_id, &err) < 0)
+    if (rt_start(rtroot, id, &err) < 0)
         goto out;
+    {
+        char started[64];
+        rt_now_rfc3339(started, sizeof(started));
+        /* berth run itself is this container's monitor */
+        json_t *state = json_pack("{s:s,s:i,s:I,s:s,s:i,s:I,s:I}", "Status", "running", "Pid", pid,
+                                  "PidStart", (json_int_t)proc_start_time(pid), "StartedAt",
+                                  started, "ExitCode", 0, "MonitorPid", (json_int_t)getpid(),
+                                  "MonitorStart", (json_int_t)proc_start_time(getpid()));
+        ctr_save_state(root, id, state, NULL);
+        json_decref(state);
+    }
     code = rt_wait_foreground(pid, pty, &err);
     if (pty >= 0)
         close(pty);
+    if (!err) {
+        /* it ran: without --rm it stays, exited, for ps -a, logs-less inspect and rm */
+        ran = true;
+        char finished[64];
+        rt_now_rfc3339(finished, sizeof(finished));
+        json_t *state = ctr_load(root, id, NULL);
+        json_t *st = state ? json_object_get(state, "State") : NULL;
+        if (st) {
+            json_object_set_new(st, "Status", json_string("exited"));
+            json_object_set_new(st, "ExitCode", json_integer(code));
+            json_object_set_new(st, "FinishedAt", json_string(finished));
+            json_object_del(st, "Running");
+            json_object_del(st, "Paused");
+            json_object_del(st, "Dead");
+            json_object_del(st, "Error");
+            ctr_save_state(root, id, st, NULL);
+        }
+        json_decref(state);
+    }
 out:
     if (err)
         cli_fail(err, code);
     if (created)
-        rt_delete(rtroot, short_id, true, NULL);
+        rt_delete(rtroot, id, true, NULL);
     if (mounted && umount2(rootfs, MNT_DETACH) < 0)
         log_warn("run: unmount %s: %s", rootfs, strerror(errno));
-    if (rm)
-        fs_rm_rf(dir);
+    if (rm || (code != 0 && !ran))
+        if (!detach || created || mounted)
+            fs_rm_rf(dir);
     return code;
 }

@@ -211,7 +211,7 @@ static const struct {
 };
 
 /* "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3" -> signal number, or -1 */
-static int parse_signal(const char *s)
+int cli_parse_signal(const char *s)
 {
     char *end;
     long n = strtol(s, &end, 10);
@@ -258,7 +258,7 @@ static int cmd_kill(int argc, char **argv)
         return 1;
     const char *id = argv[optind];
     int sig = SIGTERM;
-    if (optind + 1 < argc && (sig = parse_signal(argv[optind + 1])) < 0)
+    if (optind + 1 < argc && (sig = cli_parse_signal(argv[optind + 1])) < 0)
         return fail_msg("kill: unknown signal \"%s\"", argv[optind + 1]);
     struct berr *err = NULL;
     return rt_kill(root, id, sig, all, &err) < 0 ? fail(err) : 0;

@@ -1,5 +1,6 @@
 /* main.c - the berth binary: a multi-call program (berth, berth-runtime) */
 #include "cli.h"
+#include "engine/containers.h"
 #include "base/log.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,15 @@ static void usage(FILE *f)
           "A container engine built directly on the kernel's primitives.\n"
           "\n"
           "Container commands:\n"
-          "  run         run a command in a new container (--rm, in the foreground)\n"
+          "  run         run a command in a new container (-d in the background, or --rm)\n"
+          "  ps          list containers (-a: stopped ones too)\n"
+          "  logs        show a container's output (-f to follow)\n"
+          "  stop        stop containers (SIGTERM, then SIGKILL after -t seconds)\n"
+          "  kill        send a signal to containers\n"
+          "  rm          remove containers (-f: running ones too)\n"
+          "  wait        wait for containers to exit and print their exit codes\n"
+          "  inspect     show containers (or images) as JSON\n"
+          "  container   container commands: ls, logs, stop, kill, rm, wait, inspect\n"
           "\n"
           "Image commands:\n"
           "  images      list images\n"
@@ -120,6 +129,33 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(root, sub_argc, sub_argv);
+    static const char *container_verbs[] = {"ps", "logs", "stop", "kill", "rm", "wait"};
+    for (size_t k = 0; k < sizeof(container_verbs) / sizeof(*container_verbs); k++)
+        if (strcmp(cmd, container_verbs[k]) == 0)
+            return cmd_container(root, cmd, sub_argc, sub_argv);
+    if (strcmp(cmd, "container") == 0) {
+        if (sub_argc < 2) {
+            fprintf(stderr, "berth: container: give a command (ls, logs, stop, kill, rm, wait, "
+                            "inspect)\n");
+            return 125;
+        }
+        return cmd_container(root, sub_argv[1], sub_argc - 1, sub_argv + 1);
+    }
+    /* inspect: containers by name or ID, else images, as docker does */
+    if (strcmp(cmd, "inspect") == 0) {
+        bool images = false;
+        for (int k = 1; k < sub_argc; k++) {
+            struct berr *e = NULL;
+            char *id = ctr_resolve(root, sub_argv[k], &e);
+            if (sub_argv[k][0] == '-') /* options: the container inspect refuses them */
+                return cmd_container(root, "inspect", sub_argc, sub_argv);
+            images |= !id;
+            free(id);
+            berr_free(e);
+        }
+        return images ? cmd_image(root, "inspect", sub_argc, sub_argv)
+                      : cmd_container(root, "inspect", sub_argc, sub_argv);
+    }
     static const char *image_verbs[] = {"import",  "images", "tag", "rmi",
                                         "history", "save",   "load"};
     for (size_t k = 0; k < sizeof(image_verbs) / sizeof(*image_verbs); k++)

@@ -1,5 +1,7 @@
 /* table.c - docker-style tables */
 #include "table.h"
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,24 +30,33 @@ void table_add(struct table *t, const char *const *cells)
     t->nrows++;
 }
 
+/* columns of a cell: UTF-8 characters, not bytes ("…" is one) */
+static size_t cell_width(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
 void table_print(struct table *t, FILE *f, const char *const *header)
 {
     size_t *w = calloc(t->ncols, sizeof(size_t));
-    for (int c = 0; c < t->ncols; c++) {
-        w[c] = strlen(header[c]);
+    for (int c = 0; f && c < t->ncols; c++) {
+        w[c] = cell_width(header[c]);
         for (size_t r = 0; r < t->nrows; r++) {
-            size_t l = strlen(t->cells[r * t->ncols + c]);
+            size_t l = cell_width(t->cells[r * t->ncols + c]);
             if (l > w[c])
                 w[c] = l;
         }
     }
-    for (size_t r = 0; r <= t->nrows; r++) {
+    for (size_t r = 0; f && r <= t->nrows; r++) {
         for (int c = 0; c < t->ncols; c++) {
             const char *s = r == 0 ? header[c] : t->cells[(r - 1) * t->ncols + c];
             if (c == t->ncols - 1)
                 fprintf(f, "%s\n", s);
             else
-                fprintf(f, "%-*s   ", (int)w[c], s);
+                fprintf(f, "%s%*s", s, (int)(w[c] - cell_width(s) + 3), "");
         }
     }
     for (size_t i = 0; i < t->nrows * t->ncols; i++)
@@ -53,4 +64,52 @@ void table_print(struct table *t, FILE *f, const char *const *header)
     free(t->cells);
     free(w);
     free(t);
+}
+
+void table_duration(long d, char *buf, size_t len)
+{
+    long m = d / 60, h = d / 3600;
+    if (d < 1)
+        snprintf(buf, len, "Less than a second");
+    else if (d == 1)
+        snprintf(buf, len, "1 second");
+    else if (d < 60)
+        snprintf(buf, len, "%ld seconds", d);
+    else if (m == 1)
+        snprintf(buf, len, "About a minute");
+    else if (m < 60)
+        snprintf(buf, len, "%ld minutes", m);
+    else if (h == 1)
+        snprintf(buf, len, "About an hour");
+    else if (h < 48)
+        snprintf(buf, len, "%ld hours", h);
+    else if (h < 24 * 14)
+        snprintf(buf, len, "%ld days", h / 24);
+    else if (h < 24 * 60)
+        snprintf(buf, len, "%ld weeks", h / (24 * 7));
+    else if (h < 24 * 365 * 2)
+        snprintf(buf, len, "%ld months", h / (24 * 30));
+    else
+        snprintf(buf, len, "%ld years", h / (24 * 365));
+}
+
+long table_age(const char *rfc3339)
+{
+    struct tm tm = {0};
+    if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm))
+        return -1;
+    long d = (long)(time(NULL) - timegm(&tm));
+    return d < 0 ? 0 : d;
+}
+
+void table_since(const char *rfc3339, char *buf, size_t len)
+{
+    long d = table_age(rfc3339);
+    if (d < 0) {
+        snprintf(buf, len, "N/A");
+        return;
+    }
+    table_duration(d, buf, len);
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, " ago");
 }

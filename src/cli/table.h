@@ -1,10 +1,17 @@
 /* table.h - docker-style tables: columns as wide as their widest cell, 3 spaces apart */
 #pragma once
+#include <stddef.h>
 #include <stdio.h>
 
 struct table;
 struct table *table_new(int ncols);
 /* Adds a row of ncols cells (copied). */
 void table_add(struct table *t, const char *const *cells);
-/* Prints the header (ncols names) and the rows, and frees the table. */
+/* Prints the header (ncols names) and the rows (nothing if f is NULL), and frees the table. */
 void table_print(struct table *t, FILE *f, const char *const *header);
+/* Docker's human durations: "Less than a second", "5 seconds", "About a minute", "3 hours". */
+void table_duration(long seconds, char *buf, size_t len);
+/* "3 minutes ago" for an RFC 3339 time, as docker prints CREATED; "N/A" if unparsable. */
+void table_since(const char *rfc3339, char *buf, size_t len);
+/* Seconds since an RFC 3339 time, or -1. */
+long table_age(const char *rfc3339);

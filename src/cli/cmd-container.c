@@ -1,0 +1,629 @@
+/* cmd-container.c - berth ps, logs, stop, kill, rm, wait, inspect (and `container ...`) */
+#include "cli.h"
+#include "table.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/proc.h"
+#include "engine/containers.h"
+#include "runtime/container.h"
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void rtroot_of(char *buf, size_t len)
+{
+    const char *runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth";
+    snprintf(buf, len, "%s/runtime", runroot);
+}
+
+static int fail_msg(int code, const char *fmt, const char *a)
+{
+    struct berr *e = NULL;
+    berr_set(&e, BERR_INVALID, EINVAL, fmt, a);
+    return cli_fail(e, code);
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool is_running(json_t *c)
+{
+    return json_is_true(json_object_get(json_object_get(c, "State"), "Running"));
+}
+
+/* Waits until the container no longer runs and its end is recorded, for timeout_ms at most
+ * (-1: for ever). Returns its record, or NULL if it was removed meanwhile (--rm). */
+static json_t *wait_stopped(const char *root, const char *id, long timeout_ms)
+{
+    long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+    for (;;) {
+        json_t *c = ctr_load(root, id, NULL);
+        if (!c || !is_running(c) || (deadline >= 0 && now_ms() >= deadline))
+            return c;
+        json_decref(c);
+        usleep(10000);
+    }
+}
+
+/* --- ps ------------------------------------------------------------------------------ */
+
+static void ps_status(json_t *st, char *buf, size_t len)
+{
+    const char *status = json_string_value(json_object_get(st, "Status"));
+    char d[64];
+    if (status && !strcmp(status, "running")) {
+        long age = table_age(json_string_value(json_object_get(st, "StartedAt")));
+        table_duration(age < 0 ? 0 : age, d, sizeof(d));
+        snprintf(buf, len, "Up %s", d);
+    } else if (status && !strcmp(status, "exited")) {
+        long code = json_integer_value(json_object_get(st, "ExitCode"));
+        long age = table_age(json_string_value(json_object_get(st, "FinishedAt")));
+        if (age < 0) {
+            snprintf(buf, len, "Exited (%ld)", code);
+        } else {
+            table_duration(age, d, sizeof(d));
+            snprintf(buf, len, "Exited (%ld) %s ago", code, d);
+        }
+    } else {
+        snprintf(buf, len, "Created");
+    }
+}
+
+/* `"sh -c 'echo hi; sl…"`: the command, quoted, cut at 20 characters unless no_trunc */
+static void ps_command(json_t *c, bool no_trunc, char *buf, size_t len)
+{
+    char cmd[4096];
+    size_t n =
+        snprintf(cmd, sizeof(cmd), "%s", json_string_value(json_object_get(c, "Path")) ?: "");
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(c, "Args"), i, a)
+    {
+        if (n < sizeof(cmd))
+            n += snprintf(cmd + n, sizeof(cmd) - n, " %s", json_string_value(a));
+    }
+    if (!no_trunc && strlen(cmd) > 20) {
+        /* 19 characters, not cutting a UTF-8 sequence, then an ellipsis */
+        size_t cut = 19;
+        while (cut > 0 && ((unsigned char)cmd[cut] & 0xc0) == 0x80)
+            cut--;
+        snprintf(buf, len, "\"%.*s…\"", (int)cut, cmd);
+    } else {
+        snprintf(buf, len, "\"%s\"", cmd);
+    }
+}
+
+static int cmd_ps(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"all", no_argument, NULL, 'a'},      {"quiet", no_argument, NULL, 'q'},
+        {"no-trunc", no_argument, NULL, 'T'}, {"format", required_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},     {0}};
+    bool all = false, quiet = false, no_trunc = false, as_json = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+aqh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'a': all = true; break;
+        case 'q': quiet = true; break;
+        case 'T': no_trunc = true; break;
+        case 'F':
+            if (strcmp(optarg, "json") != 0)
+                return fail_msg(
+                    125, "ps: --format %s: only \"json\" is supported (Go templates are not)",
+                    optarg);
+            as_json = true;
+            break;
+        case 'h': printf("Usage: berth ps [-a] [-q] [--no-trunc] [--format json]\n"); return 0;
+        default: return 125;
+        }
+    }
+    if (optind < argc)
+        return fail_msg(125, "ps: unexpected argument \"%s\"", argv[optind]);
+    json_t *ids = ctr_ids(root);
+    struct table *t = table_new(7);
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v)
+    {
+        const char *id = json_string_value(v);
+        json_t *ctr = ctr_load(root, id, NULL);
+        if (!ctr || (!all && !is_running(ctr))) {
+            json_decref(ctr);
+            continue;
+        }
+        char sid[65], status[128], cmd[4200], created[64];
+        snprintf(sid, sizeof(sid), no_trunc ? "%s" : "%.12s", id);
+        json_t *st = json_object_get(ctr, "State");
+        ps_status(st, status, sizeof(status));
+        ps_command(ctr, no_trunc, cmd, sizeof(cmd));
+        table_since(json_string_value(json_object_get(ctr, "Created")), created, sizeof(created));
+        const char *image = json_string_value(json_object_get(ctr, "ImageName")) ?: "";
+        const char *name = json_string_value(json_object_get(ctr, "Name")) ?: "";
+        if (quiet) {
+            printf("%s\n", sid);
+        } else if (as_json) {
+            /* docker's keys for `ps --format json` */
+            json_t *o = json_pack(
+                "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", sid, "Image", image, "Command", cmd,
+                "CreatedAt", json_string_value(json_object_get(ctr, "Created")) ?: "", "RunningFor",
+                created, "Status", status, "State",
+                json_string_value(json_object_get(st, "Status")) ?: "", "Names", name);
+            json_object_set_new(o, "Ports", json_string(""));
+            char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+            printf("%s\n", text);
+            free(text);
+            json_decref(o);
+        } else {
+            const char *row[] = {sid, image, cmd, created, status, "", name};
+            table_add(t, row);
+        }
+        json_decref(ctr);
+    }
+    json_decref(ids);
+    static const char *header[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
+                                   "STATUS",       "PORTS", "NAMES"};
+    if (!quiet && !as_json)
+        table_print(t, stdout, header);
+    else
+        table_print(t, NULL, NULL);
+    return 0;
+}
+
+/* --- logs ---------------------------------------------------------------------------- */
+
+struct logs_opts {
+    bool timestamps;
+    long tail; /* -1: all */
+};
+
+/* Prints one json-file line to stdout or stderr. */
+static void logs_line(const char *line, const struct logs_opts *o)
+{
+    json_t *j = json_loads(line, 0, NULL);
+    if (!j)
+        return;
+    const char *stream = json_string_value(json_object_get(j, "stream"));
+    json_t *log = json_object_get(j, "log");
+    FILE *f = stream && !strcmp(stream, "stderr") ? stderr : stdout;
+    if (o->timestamps)
+        fprintf(f, "%s ", json_string_value(json_object_get(j, "time")) ?: "");
+    fwrite(json_string_value(log), 1, json_string_length(log), f);
+    fflush(f);
+    json_decref(j);
+}
+
+/* Reads complete lines from fd, keeping a partial one in *pending. */
+static void logs_read(int fd, char **pending, size_t *plen, json_t *keep, const struct logs_opts *o)
+{
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+        *pending = realloc(*pending, *plen + n + 1);
+        memcpy(*pending + *plen, buf, n);
+        *plen += n;
+        (*pending)[*plen] = 0;
+        char *start = *pending, *nl;
+        while ((nl = memchr(start, '\n', *pending + *plen - start))) {
+            *nl = 0;
+            if (keep)
+                json_array_append_new(keep, json_string(start));
+            else
+                logs_line(start, o);
+            start = nl + 1;
+        }
+        *plen -= start - *pending;
+        memmove(*pending, start, *plen);
+    }
+}
+
+static int cmd_logs(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {{"follow", no_argument, NULL, 'f'},
+                                          {"timestamps", no_argument, NULL, 't'},
+                                          {"tail", required_argument, NULL, 'n'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    struct logs_opts o = {.tail = -1};
+    bool follow = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+ftn:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'f': follow = true; break;
+        case 't': o.timestamps = true; break;
+        case 'n': {
+            char *end;
+            o.tail = strcmp(optarg, "all") == 0 ? -1 : strtol(optarg, &end, 10);
+            if (strcmp(optarg, "all") != 0 && (*end || o.tail < 0))
+                return fail_msg(125, "logs: --tail %s: give a number of lines or \"all\"", optarg);
+            break;
+        }
+        case 'h': printf("Usage: berth logs [-f] [-t] [-n|--tail N] CONTAINER\n"); return 0;
+        default: return 125;
+        }
+    }
+    if (optind + 1 != argc)
+        return fail_msg(125, "logs: give exactly one container%s", "");
+    struct berr *err = NULL;
+    _cleanup_free_ char *id = ctr_resolve(root, argv[optind], &err);
+    if (!id)
+        return cli_fail(err, 1);
+    _cleanup_free_ char *dir = ctr_dir(root, id);
+    char path[4200];
+    /* rotated files first, oldest first: json.log.2, json.log.1, then json.log */
+    json_t *keep = o.tail >= 0 ? json_array() : NULL;
+    for (int k = 9; k >= 1; k--) {
+        snprintf(path, sizeof(path), "%s/json.log.%d", dir, k);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        char *pending = NULL;
+        size_t plen = 0;
+        logs_read(fd, &pending, &plen, keep, &o);
+        free(pending);
+    }
+    snprintf(path, sizeof(path), "%s/json.log", dir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    char *pending = NULL;
+    size_t plen = 0;
+    if (fd >= 0)
+        logs_read(fd, &pending, &plen, keep, &o);
+    if (keep) {
+        size_t n = json_array_size(keep);
+        for (size_t i = n > (size_t)o.tail ? n - o.tail : 0; i < n; i++)
+            logs_line(json_string_value(json_array_get(keep, i)), &o);
+        json_decref(keep);
+    }
+    /* -f: what comes next, while the container runs (and follow the file across rotation) */
+    while (follow) {
+        json_t *ctr = ctr_load(root, id, NULL);
+        bool running = ctr && is_running(ctr);
+        json_decref(ctr);
+        struct stat a, b;
+        if (fd >= 0 && stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino != b.st_ino) {
+            logs_read(fd, &pending, &plen, NULL, &o); /* the rest of the rotated file */
+            close(fd);
+            fd = open(path, O_RDONLY | O_CLOEXEC);
+            plen = 0;
+        } else if (fd < 0) {
+            fd = open(path, O_RDONLY | O_CLOEXEC);
+        }
+        if (fd >= 0)
+            logs_read(fd, &pending, &plen, NULL, &o);
+        if (!running)
+            break;
+        usleep(50000);
+    }
+    free(pending);
+    if (fd >= 0)
+        close(fd);
+    return 0;
+}
+
+/* --- stop, kill, wait ------------------------------------------------------------------ */
+
+/* Sends sig to a running container; false (with the error printed) if it cannot. */
+static bool signal_ctr(const char *root, const char *id, int sig)
+{
+    char rtroot[4200];
+    rtroot_of(rtroot, sizeof(rtroot));
+    struct berr *err = NULL;
+    if (rt_kill(rtroot, id, sig, false, &err) < 0) {
+        /* it may have exited meanwhile: that is not an error for stop */
+        json_t *c = ctr_load(root, id, NULL);
+        bool running = c && is_running(c);
+        json_decref(c);
+        if (!running && sig != 0) {
+            berr_free(err);
+            return true;
+        }
+        cli_fail(err, 1);
+        return false;
+    }
+    return true;
+}
+
+static int cmd_stop(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {{"time", required_argument, NULL, 't'},
+                                          {"signal", required_argument, NULL, 's'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    long timeout = 10;
+    int sig = SIGTERM;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+t:s:h", longs, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 't':
+            timeout = strtol(optarg, &end, 10);
+            if (*end || !*optarg || timeout < -1)
+                return fail_msg(125, "stop: --time %s: give seconds (-1: wait for ever)", optarg);
+            break;
+        case 's':
+            if ((sig = cli_parse_signal(optarg)) < 0)
+                return fail_msg(125, "stop: unknown signal \"%s\"", optarg);
+            break;
+        case 'h': printf("Usage: berth stop [-t SECONDS] [-s SIGNAL] CONTAINER...\n"); return 0;
+        default: return 125;
+        }
+    }
+    if (optind >= argc)
+        return fail_msg(125, "stop: give at least one container%s", "");
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
+        if (!id) {
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        json_t *ctr = ctr_load(root, id, NULL);
+        bool running = ctr && is_running(ctr);
+        json_decref(ctr);
+        if (running) {
+            if (!signal_ctr(root, id, sig)) {
+                rc = 1;
+                continue;
+            }
+            ctr = wait_stopped(root, id, timeout < 0 ? -1 : timeout * 1000);
+            if (ctr && is_running(ctr)) {
+                json_decref(ctr);
+                if (!signal_ctr(root, id, SIGKILL)) {
+                    rc = 1;
+                    continue;
+                }
+                ctr = wait_stopped(root, id, -1);
+            }
+            json_decref(ctr);
+        }
+        printf("%s\n", argv[i]);
+    }
+    return rc;
+}
+
+static int cmd_kill(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"signal", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {0}};
+    int sig = SIGKILL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+s:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if ((sig = cli_parse_signal(optarg)) < 0)
+                return fail_msg(125, "kill: unknown signal \"%s\"", optarg);
+            break;
+        case 'h': printf("Usage: berth kill [-s SIGNAL] CONTAINER...\n"); return 0;
+        default: return 125;
+        }
+    }
+    if (optind >= argc)
+        return fail_msg(125, "kill: give at least one container%s", "");
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
+        if (!id) {
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        json_t *ctr = ctr_load(root, id, NULL);
+        bool running = ctr && is_running(ctr);
+        json_decref(ctr);
+        if (!running) {
+            rc = fail_msg(1, "kill: container %s is not running", argv[i]);
+            continue;
+        }
+        char rtroot[4200];
+        rtroot_of(rtroot, sizeof(rtroot));
+        if (rt_kill(rtroot, id, sig, false, &err) < 0) {
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        printf("%s\n", argv[i]);
+    }
+    return rc;
+}
+
+static int cmd_wait(const char *root, int argc, char **argv)
+{
+    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        printf("Usage: berth wait CONTAINER...\n");
+        return 0;
+    }
+    if (argc >= 2 && argv[1][0] == '-')
+        return fail_msg(125, "wait: unknown option %s", argv[1]);
+    if (argc < 2)
+        return fail_msg(125, "wait: give at least one container%s", "");
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
+        if (!id) {
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        json_t *ctr = wait_stopped(root, id, -1);
+        if (!ctr) {
+            rc = fail_msg(1, "wait: container %s was removed (--rm) before its exit code was read",
+                          argv[i]);
+            continue;
+        }
+        printf("%lld\n", (long long)json_integer_value(
+                             json_object_get(json_object_get(ctr, "State"), "ExitCode")));
+        fflush(stdout);
+        json_decref(ctr);
+    }
+    return rc;
+}
+
+/* --- rm -------------------------------------------------------------------------------- */
+
+/* Removes a container that no longer runs: its runtime state, its mount, its directory. */
+static int remove_ctr(const char *root, const char *id, struct berr **err)
+{
+    char rtroot[4200];
+    rtroot_of(rtroot, sizeof(rtroot));
+    _cleanup_free_ char *dir = ctr_dir(root, id);
+    /* its monitor may still be cleaning up after the exit: let it finish */
+    _cleanup_free_ char *owner = NULL;
+    char opath[4200];
+    snprintf(opath, sizeof(opath), "%s/owner", dir);
+    if (fs_read_file(opath, &owner, NULL, NULL) == 0) {
+        int pid = 0;
+        unsigned long long start = 0;
+        if (sscanf(owner, "%d %llu", &pid, &start) == 2)
+            for (int k = 0; k < 500 && proc_alive(pid, start); k++)
+                usleep(10000);
+    }
+    struct berr *e = NULL;
+    if (rt_delete(rtroot, id, true, &e) < 0 && e && e->kind != BERR_NOT_FOUND) {
+        /* a runtime container that is gone is fine; one that is not is an error */
+        json_t *st = rt_state(rtroot, id, NULL);
+        if (st) {
+            json_decref(st);
+            *err = e;
+            return -1;
+        }
+    }
+    berr_free(e);
+    char rootfs[4200];
+    snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+    umount2(rootfs, MNT_DETACH); /* only if berth's own namespace held it: normally not */
+    if (fs_rm_rf(dir) < 0)
+        return berr_sys(err, errno, "rm: %s", dir);
+    return 0;
+}
+
+static int cmd_rm(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {{"force", no_argument, NULL, 'f'},
+                                          {"volumes", no_argument, NULL, 'v'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    bool force = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+fvh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'f': force = true; break;
+        case 'v':
+            /* berth has no anonymous volumes yet: there is nothing more to remove */
+            break;
+        case 'h': printf("Usage: berth rm [-f] CONTAINER...\n"); return 0;
+        default: return 125;
+        }
+    }
+    if (optind >= argc)
+        return fail_msg(125, "rm: give at least one container%s", "");
+    char lockpath[4200];
+    snprintf(lockpath, sizeof(lockpath), "%s/containers/.lock", root);
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
+        if (!id) {
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        json_t *ctr = ctr_load(root, id, NULL);
+        bool running = ctr && is_running(ctr);
+        json_decref(ctr);
+        if (running && !force) {
+            rc = fail_msg(1,
+                          "rm: container %s is running: stop it first (berth stop), or force "
+                          "its removal with -f",
+                          argv[i]);
+            continue;
+        }
+        if (running) {
+            signal_ctr(root, id, SIGKILL);
+            json_decref(wait_stopped(root, id, 10000));
+        }
+        _cleanup_close_ int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
+            berr_sys(&err, errno, "rm: lock %s", lockpath);
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        if (remove_ctr(root, id, &err) < 0) {
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        printf("%s\n", argv[i]);
+    }
+    return rc;
+}
+
+/* --- inspect --------------------------------------------------------------------------- */
+
+static int cmd_inspect(const char *root, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-') {
+            if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+                printf("Usage: berth container inspect CONTAINER...\n");
+                return 0;
+            }
+            return fail_msg(125,
+                            "inspect: %s: not supported (Go templates are not); pipe the "
+                            "JSON through jq",
+                            argv[i]);
+        }
+    if (argc < 2)
+        return fail_msg(125, "inspect: give at least one container%s", "");
+    json_t *out = json_array();
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
+        json_t *c = id ? ctr_load(root, id, &err) : NULL;
+        if (!c) {
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        json_array_append_new(out, c);
+    }
+    char *text = json_dumps(out, JSON_INDENT(4) | JSON_SORT_KEYS);
+    printf("%s\n", text);
+    free(text);
+    json_decref(out);
+    return rc;
+}
+
+int cmd_container(const char *root, const char *verb, int argc, char **argv)
+{
+    if (!strcmp(verb, "ps") || !strcmp(verb, "ls") || !strcmp(verb, "list"))
+        return cmd_ps(root, argc, argv);
+    if (!strcmp(verb, "logs"))
+        return cmd_logs(root, argc, argv);
+    if (!strcmp(verb, "stop"))
+        return cmd_stop(root, argc, argv);
+    if (!strcmp(verb, "kill"))
+        return cmd_kill(root, argc, argv);
+    if (!strcmp(verb, "rm"))
+        return cmd_rm(root, argc, argv);
+    if (!strcmp(verb, "wait"))
+        return cmd_wait(root, argc, argv);
+    if (!strcmp(verb, "inspect"))
+        return cmd_inspect(root, argc, argv);
+    return fail_msg(
+        125, "container %s: not a container command (ls, logs, stop, kill, rm, wait, inspect)",
+        verb);
+}

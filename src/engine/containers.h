@@ -1,0 +1,34 @@
+/* containers.h - containers as users know them: records on disk, names, truthful state.
+ *
+ * <root>/containers/<id>/
+ *   container.json   what was asked for: Id, Name, Image, ImageName, Created, Path, Args,
+ *                    Config (Cmd, Entrypoint, Env, WorkingDir, User, Tty, Hostname),
+ *                    HostConfig (AutoRemove, ReadonlyRootfs, NetworkMode)
+ *   state.json       what happened, written by whoever runs it (the monitor): Status, Pid,
+ *                    PidStart, ExitCode, StartedAt, FinishedAt, OOMKilled, MonitorPid
+ *   image, owner     the image ID (rmi leaves used images), and the run that owns it
+ *   upper/ work/ rootfs/   the container's layer and its mount point
+ *   json.log         its output, Docker's json-file lines
+ * The status shown is computed from state.json and the processes that still exist: a
+ * container whose monitor was killed is still "running" while its process lives. */
+#pragma once
+#include <stdbool.h>
+#include <jansson.h>
+#include "base/error.h"
+
+/* A container's directory, malloc'd. */
+char *ctr_dir(const char *root, const char *id);
+/* The full ID of a container given by name, full ID or unique ID prefix. */
+char *ctr_resolve(const char *root, const char *what, struct berr **err);
+/* IDs of every container, newest first. */
+json_t *ctr_ids(const char *root);
+/* container.json merged with a truthful "State" object; NULL if absent. */
+json_t *ctr_load(const char *root, const char *id, struct berr **err);
+/* Writes state.json atomically. */
+int ctr_save_state(const char *root, const char *id, json_t *state, struct berr **err);
+/* True if a container has that name. */
+bool ctr_name_taken(const char *root, const char *name);
+/* A docker-style name ("eager_turing") no container has yet; malloc'd. */
+char *ctr_generate_name(const char *root);
+/* Checks a user-given name: [a-zA-Z0-9][a-zA-Z0-9_.-]+. */
+int ctr_check_name(const char *name, struct berr **err);

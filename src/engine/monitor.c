@@ -1,0 +1,289 @@
+/* monitor.c - the per-container monitor */
+#include "monitor.h"
+#include "containers.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/proc.h"
+#include "runtime/container.h"
+#include "runtime/state.h"
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct logger {
+    int fd;
+    char *path;
+    long size, max_size;
+    int max_files;
+    char buf[2][16384]; /* a partial line per stream */
+    size_t fill[2];
+};
+
+static void log_rotate(struct logger *lg)
+{
+    if (lg->max_files < 2) {
+        ftruncate(lg->fd, 0);
+        lg->size = 0;
+        return;
+    }
+    char from[4200], to[4200];
+    for (int i = lg->max_files - 1; i >= 1; i--) {
+        if (i == 1)
+            snprintf(from, sizeof(from), "%s", lg->path);
+        else
+            snprintf(from, sizeof(from), "%s.%d", lg->path, i - 1);
+        snprintf(to, sizeof(to), "%s.%d", lg->path, i);
+        rename(from, to);
+    }
+    close(lg->fd);
+    lg->fd = open(lg->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    lg->size = 0;
+}
+
+/* One json-file line: {"log":"...","stream":"stdout","time":"..."} */
+static void log_line(struct logger *lg, int stream, const char *data, size_t len)
+{
+    char ts[64];
+    rt_now_rfc3339(ts, sizeof(ts));
+    json_t *o = json_object();
+    json_object_set_new(o, "log", json_stringn_nocheck(data, len));
+    json_object_set_new(o, "stream", json_string(stream ? "stderr" : "stdout"));
+    json_object_set_new(o, "time", json_string(ts));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (!text)
+        return;
+    size_t tl = strlen(text);
+    text[tl++] = '\n';
+    if (lg->size + (long)tl > lg->max_size && lg->size > 0)
+        log_rotate(lg);
+    if (write(lg->fd, text, tl) == (ssize_t)tl)
+        lg->size += tl;
+    free(text);
+}
+
+static void log_data(struct logger *lg, int stream, const char *data, size_t len, bool flush)
+{
+    for (size_t i = 0; i < len; i++) {
+        lg->buf[stream][lg->fill[stream]++] = data[i];
+        if (data[i] == '\n' || lg->fill[stream] == sizeof(lg->buf[0])) {
+            log_line(lg, stream, lg->buf[stream], lg->fill[stream]);
+            lg->fill[stream] = 0;
+        }
+    }
+    if (flush && lg->fill[stream]) {
+        log_line(lg, stream, lg->buf[stream], lg->fill[stream]);
+        lg->fill[stream] = 0;
+    }
+}
+
+static void report(int fd, int code, const char *msg)
+{
+    dprintf(fd, "%d %s", code, msg ? msg : "");
+    close(fd);
+}
+
+/* The monitor itself, in the forked child. Never returns. */
+static void monitor_main(const struct monitor_opts *o, int ready)
+{
+    struct berr *err = NULL;
+    int code = 125;
+    _cleanup_free_ char *dir = ctr_dir(o->root, o->id);
+    char rootfs[4200], logpath[4200];
+    snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+    snprintf(logpath, sizeof(logpath), "%s/json.log", dir);
+    bool created = false;
+
+    setsid();
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    /* nothing of the caller's but the report pipe: a shell's $(berth run -d ...) must not
+     * wait for us, nor may we hold its locks */
+    if (ready > 3)
+        close_range(3, ready - 1, 0);
+    close_range(ready + 1, ~0U, 0);
+    /* the container's exit must not be missed: SIGCHLD is blocked from now on, read from a
+     * signalfd later */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    /* the root file system was mounted by the caller in a mount namespace of its own, which
+     * is ours now: it goes with the monitor, and the host never sees it */
+    {
+        char owner[64];
+        int on = snprintf(owner, sizeof(owner), "%d %llu", getpid(),
+                          (unsigned long long)proc_start_time(getpid()));
+        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fs_write_atomic(dfd, "owner", owner, on, 0600, &err) < 0)
+            goto fail;
+    }
+
+    struct logger lg = {
+        .max_size = o->log_max_size, .max_files = o->log_max_files, .path = logpath};
+    lg.fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    int out[2] = {-1, -1}, errp[2] = {-1, -1};
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (lg.fd < 0 || null < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+        berr_sys(&err, errno, "monitor: log pipes");
+        goto fail;
+    }
+    /* the container inherits our stdio: /dev/null in, the pipes out (or a pty with -t) */
+    dup2(null, STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(errp[1], STDERR_FILENO);
+    _cleanup_free_ char *bundle = strdup(dir);
+    struct rt_create_opts co = {.bundle = bundle, .want_pty = o->tty, .subreaper = true};
+    pid_t pid;
+    int pty = -1;
+    int r = rt_create(o->rtroot, o->id, &co, &pid, &pty, &err);
+    /* keep no write end of the pipes: EOF comes when the container's last writer is gone */
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    close(out[1]);
+    close(errp[1]);
+    if (r < 0) {
+        if (err && err->msg && strncmp(err->msg, "exec: ", 6) == 0)
+            code = err->errnum == ENOENT ? 127 : 126;
+        goto fail;
+    }
+    created = true;
+    if (rt_start(o->rtroot, o->id, &err) < 0)
+        goto fail;
+
+    char started[64];
+    rt_now_rfc3339(started, sizeof(started));
+    json_t *state = json_pack("{s:s,s:i,s:I,s:s,s:i,s:I,s:I}", "Status", "running", "Pid", pid,
+                              "PidStart", (json_int_t)proc_start_time(pid), "StartedAt", started,
+                              "ExitCode", 0, "MonitorPid", (json_int_t)getpid(), "MonitorStart",
+                              (json_int_t)proc_start_time(getpid()));
+    ctr_save_state(o->root, o->id, state, NULL);
+    report(ready, 0, "");
+
+    /* copy output into the log until the container is gone */
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    int exit_code = -1;
+    bool out_open = pty < 0, err_open = pty < 0, pty_open = pty >= 0;
+    char buf[16384];
+    while (exit_code < 0 || out_open || err_open || pty_open) {
+        struct pollfd p[4] = {{.fd = out_open ? out[0] : -1, .events = POLLIN},
+                              {.fd = err_open ? errp[0] : -1, .events = POLLIN},
+                              {.fd = pty_open ? pty : -1, .events = POLLIN},
+                              {.fd = sfd, .events = POLLIN}};
+        if (poll(p, 4, exit_code >= 0 ? 200 : -1) == 0)
+            break; /* exited, and nothing more came: a grandchild may hold the pipe */
+        for (int i = 0; i < 3; i++) {
+            if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t n = read(p[i].fd, buf, sizeof(buf));
+            if (n > 0) {
+                log_data(&lg, i == 1, buf, n, false);
+            } else if (n == 0 || errno != EINTR) {
+                if (i == 0)
+                    out_open = false;
+                else if (i == 1)
+                    err_open = false;
+                else
+                    pty_open = false;
+            }
+        }
+        if (p[3].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof(si)) == sizeof(si))
+                ;
+            int status;
+            pid_t w;
+            while ((w = waitpid(-1, &status, WNOHANG)) > 0)
+                if (w == pid)
+                    exit_code = proc_exit_code(status);
+        }
+    }
+    log_data(&lg, 0, "", 0, true);
+    log_data(&lg, 1, "", 0, true);
+
+    /* the container's record: how it ended */
+    struct berr *e2 = NULL;
+    json_t *stats = rt_stats(o->rtroot, o->id, &e2);
+    bool oom = stats && json_integer_value(json_object_get(stats, "oom_kill")) > 0;
+    json_decref(stats);
+    berr_free(e2);
+    rt_delete(o->rtroot, o->id, true, NULL);
+    char finished[64];
+    rt_now_rfc3339(finished, sizeof(finished));
+    json_object_set_new(state, "Status", json_string("exited"));
+    json_object_set_new(state, "ExitCode", json_integer(exit_code < 0 ? 255 : exit_code));
+    json_object_set_new(state, "FinishedAt", json_string(finished));
+    json_object_set_new(state, "OOMKilled", json_boolean(oom && exit_code == 137));
+    ctr_save_state(o->root, o->id, state, NULL);
+    json_decref(state);
+    umount2(rootfs, MNT_DETACH);
+    if (o->auto_remove)
+        fs_rm_rf(dir);
+    _exit(0);
+
+fail:
+    report(ready, code, err && err->msg ? err->msg : "monitor failed");
+    if (created)
+        rt_delete(o->rtroot, o->id, true, NULL);
+    umount2(rootfs, MNT_DETACH);
+    fs_rm_rf(dir);
+    _exit(1);
+}
+
+int monitor_start(const struct monitor_opts *o, struct berr **err)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return berr_sys(err, errno, "monitor: pipe");
+    fflush(NULL);
+    pid_t m = fork();
+    if (m < 0) {
+        close(p[0]);
+        close(p[1]);
+        return berr_sys(err, errno, "monitor: fork");
+    }
+    if (m == 0) {
+        close(p[0]);
+        monitor_main(o, p[1]);
+    }
+    close(p[1]);
+    char buf[4096];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof(buf) - 1 && (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        len += n;
+    }
+    close(p[0]);
+    buf[len] = 0;
+    int code = 125;
+    char *msg = buf;
+    if (len && sscanf(buf, "%d", &code) == 1) {
+        msg = strchr(buf, ' ');
+        msg = msg ? msg + 1 : buf + len;
+    }
+    if (len && code == 0)
+        return 0;
+    /* the monitor failed: it reaps itself... we reap it, it is our child */
+    waitpid(m, NULL, 0);
+    return berr_set(err,
+                    code == 127   ? BERR_NOT_FOUND
+                    : code == 126 ? BERR_INVALID
+                                  : BERR_INTERNAL,
+                    code == 127   ? ENOENT
+                    : code == 126 ? EACCES
+                                  : EIO,
+                    "%s", len ? msg : "the container's monitor died while starting it");
+}

@@ -1,0 +1,26 @@
+/* monitor.h - the per-container monitor: the parent of a detached container's process.
+ *
+ * `berth run -d` forks it, with the container's root file system mounted in a mount
+ * namespace the monitor then keeps alive. It creates and starts the container (so the container's
+ * init is its child), copies the container's output into json.log (Docker's json-file format,
+ * rotated), waits for the exit, records it in state.json, deletes the runtime container and, for
+ * --rm, the container. The caller returns once the container runs, or with the error that stopped
+ * it. docs/monitor.md has the plan for making it a tiny program of its own. */
+#pragma once
+#include <stdbool.h>
+#include "base/error.h"
+
+struct monitor_opts {
+    const char *root;   /* berth's state root */
+    const char *rtroot; /* the runtime's state root */
+    const char *id;     /* container ID (64 hex): dir, runtime ID */
+    bool tty;
+    bool auto_remove;
+    long log_max_size; /* bytes per json.log file before rotation */
+    int log_max_files;
+};
+
+/* Starts the monitor; returns 0 once the container is running. On failure returns the
+ * error (BERR_NOT_FOUND "exec: ...": 127, other exec errors: 126) and the container dir is
+ * gone. */
+int monitor_start(const struct monitor_opts *o, struct berr **err);

@@ -1,0 +1,262 @@
+#!/usr/bin/env bats
+# Containers that outlive `berth run`: run -d, ps, logs, stop, kill, wait, rm, inspect
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+setup() {
+	TESTDIR=$(mktemp -d /tmp/berth-test.XXXXXX)
+	STORE="$TESTDIR/root"
+	RUNROOT="$TESTDIR/run"
+	tar -C "$ROOTFS" -cf "$TESTDIR/rootfs.tar" .
+	b import -c 'CMD ["sh"]' "$TESTDIR/rootfs.tar" busybox > /dev/null
+}
+
+teardown() {
+	local id f pid start
+	for id in $(b ps -aq --no-trunc 2>/dev/null); do
+		b rm -f "$id" > /dev/null 2>&1 || true
+	done
+	# a monitor a failed test left: only ours, by the PID it recorded
+	for f in "$STORE"/containers/*/owner; do
+		[ -f "$f" ] || continue
+		read -r pid start < "$f"
+		[ "$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null)" = "$start" ] && kill -9 "$pid" || true
+	done
+	local m
+	for m in $(awk -v d="$TESTDIR" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+		umount -l "$m" || true
+	done
+	for d in /sys/fs/cgroup/*/berth/*; do
+		[ -d "$d" ] && [ -z "$(cat "$d/cgroup.procs" 2>/dev/null)" ] && [ -e "$RUNROOT/runtime/$(basename "$d")" ] && rmdir "$d"
+	done
+	rm -rf "$TESTDIR"
+}
+
+b() {
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" "$@"
+}
+
+# gone PID: the process has exited (a zombie not yet reaped by init counts), within 2 s
+gone() {
+	local i
+	for i in $(seq 40); do
+		[ ! -e "/proc/$1" ] || [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)" = Z ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_exited NAME: polls until ps -a shows it exited (5 s at most)
+wait_exited() {
+	local i
+	for i in $(seq 100); do
+		[ "$(b inspect "$1" | jq -r '.[0].State.Status')" = exited ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "run -d: prints the ID at once; ps shows the container running, by name" {
+	# $(...) returns: the monitor keeps nothing of the caller's stdout
+	id=$(timeout 5 "$BERTH" --root "$STORE" --runroot "$RUNROOT" run -d --name web busybox sleep 30)
+	[[ "$id" =~ ^[0-9a-f]{64}$ ]]
+	run b ps
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^CONTAINER\ ID\ +IMAGE\ +COMMAND\ +CREATED\ +STATUS\ +PORTS\ +NAMES$ ]]
+	[[ "${lines[1]}" == "${id:0:12}   busybox   \"sleep 30\""*"Up "*"web" ]]
+	[ "$(b ps -q)" = "${id:0:12}" ]
+	[ "$(b ps -q --no-trunc)" = "$id" ]
+	[ "$(b inspect web | jq -r '.[0].State.Running')" = true ]
+	pid=$(b inspect web | jq -r '.[0].State.Pid')
+	[ "$(cat /proc/$pid/comm)" = sleep ]
+	# its root file system is mounted only in the monitor's mount namespace
+	! grep -q "$STORE/containers" /proc/self/mountinfo
+}
+
+@test "wait prints the exit code; ps -a, inspect and the STATUS column say how it ended" {
+	b run -d --name quick busybox sh -c 'exit 3' > /dev/null
+	run b wait quick
+	[ "$status" -eq 0 ]
+	[ "$output" = 3 ]
+	[ -z "$(b ps -q)" ]
+	run b ps -a
+	[[ "${lines[1]}" == *"Exited (3) "*" ago"*"quick" ]]
+	run b inspect quick
+	[ "$(echo "$output" | jq -r '.[0].State.Status')" = exited ]
+	[ "$(echo "$output" | jq -r '.[0].State.ExitCode')" = 3 ]
+	[ "$(echo "$output" | jq -r '.[0].State.Running')" = false ]
+	[ "$(echo "$output" | jq -r '.[0].Name')" = quick ]
+	[ "$(echo "$output" | jq -r '.[0].Path')" = sh ]
+	# ps --format json: docker's keys
+	[ "$(b ps -a --format json | jq -r '.Names + " " + .State')" = "quick exited" ]
+	# the runtime's container is gone once it exited; the record stays
+	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
+}
+
+@test "logs: stdout and stderr apart, --tail, -t, and -f until the container exits" {
+	b run -d --name talk busybox sh -c 'echo out1; echo err1 >&2; echo out2; sleep 1; echo late' > /dev/null
+	sleep 0.5
+	run --separate-stderr b logs talk
+	[ "$output" = "$(printf 'out1\nout2')" ]
+	[ "$stderr" = err1 ]
+	run --separate-stderr b logs -f talk
+	[ "$output" = "$(printf 'out1\nout2\nlate')" ]
+	run b logs --tail 1 talk
+	[ "$output" = late ]
+	run b logs -t --tail 1 talk
+	[[ "$output" =~ ^20[0-9-]+T[0-9:.]+Z\ late$ ]]
+	run b logs --tail x talk
+	[ "$status" -eq 125 ]
+	# Docker's json-file lines
+	jq -s -e 'any(.[]; .log == "out1\n" and .stream == "stdout" and (.time | length > 20))' "$STORE/containers/$(b ps -aq --no-trunc)/json.log"
+}
+
+@test "run -d -t: the container has a terminal; its output is logged" {
+	b run -d -t --name tty busybox sh -c 'test -t 1 && echo has-tty' > /dev/null
+	[ "$(b wait tty)" = 0 ]
+	[[ "$(b logs tty)" == has-tty* ]]
+}
+
+@test "stop: SIGTERM first; a process that ignores it is killed after -t seconds (137)" {
+	b run -d --name polite busybox sh -c 'trap "echo bye; exit 7" TERM; while :; do sleep 0.1; done' > /dev/null
+	sleep 0.5
+	run b stop polite
+	[ "$status" -eq 0 ]
+	[ "$output" = polite ]
+	[ "$(b inspect polite | jq -r '.[0].State.ExitCode')" = 7 ]
+	[ "$(b logs polite)" = bye ]
+	# PID 1 ignores SIGTERM without a handler: killed after 1 s
+	b run -d --name stubborn busybox sleep 100 > /dev/null
+	start=$(date +%s%N)
+	run b stop -t 1 stubborn
+	end=$(date +%s%N)
+	[ "$status" -eq 0 ]
+	[ "$(b inspect stubborn | jq -r '.[0].State.ExitCode')" = 137 ]
+	[ $(( (end - start) / 1000000 )) -ge 900 ]
+	[ $(( (end - start) / 1000000 )) -lt 5000 ]
+	# stopping a stopped container is fine
+	run b stop polite
+	[ "$status" -eq 0 ]
+}
+
+@test "kill: the signal reaches the container; a stopped container cannot be killed" {
+	b run -d --name sig busybox sh -c 'trap "echo usr1; exit 9" USR1; while :; do sleep 0.1; done' > /dev/null
+	sleep 0.5
+	run b kill -s USR1 sig
+	[ "$status" -eq 0 ]
+	[ "$(b wait sig)" = 9 ]
+	[ "$(b logs sig)" = usr1 ]
+	run b kill sig
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is not running"* ]]
+	run b kill -s NOSUCH sig
+	[ "$status" -eq 125 ]
+	# the default is SIGKILL
+	b run -d --name k9 busybox sleep 100 > /dev/null
+	b kill k9
+	[ "$(b wait k9)" = 137 ]
+}
+
+@test "rm: refuses a running container without -f; leaves nothing behind" {
+	id=$(b run -d --name busy busybox sleep 100)
+	run b rm busy
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is running"*"-f"* ]]
+	[ "$(b ps -q)" = "${id:0:12}" ]
+	pid=$(b inspect busy | jq -r '.[0].State.Pid')
+	monitor=$(b inspect busy | jq -r '.[0].State.MonitorPid')
+	run b rm -f busy
+	[ "$status" -eq 0 ]
+	[ "$output" = busy ]
+	gone "$pid"
+	gone "$monitor"
+	[ ! -e "$STORE/containers/$id" ]
+	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
+	! ls -d /sys/fs/cgroup/*/berth/"$id" /sys/fs/cgroup/berth/"$id" 2> /dev/null
+	run b rm busy
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no such container: busy"* ]]
+	# and the image can go now
+	b rmi busybox
+}
+
+@test "rmi leaves an image a stopped container uses" {
+	b run -d --name user busybox true > /dev/null
+	b wait user
+	run b rmi busybox
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"is using it"* ]]
+	b rm user
+	b rmi busybox
+}
+
+@test "names: unique, checked, generated; containers are found by name, ID or ID prefix" {
+	b run -d --name same busybox sleep 30 > /dev/null
+	run b run -d --name same busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *'"same" is already in use'* ]]
+	run b run -d --name 'bad/name' busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid container name"* ]]
+	id=$(b run -d busybox true)
+	name=$(b inspect "$id" | jq -r '.[0].Name')
+	[[ "$name" =~ ^[a-z]+_[a-z]+[0-9]*$ ]]
+	[ "$(b inspect "${id:0:5}" | jq -r '.[0].Id')" = "$id" ]
+	[ "$(b inspect "$name" | jq -r '.[0].Id')" = "$id" ]
+	run b logs nosuch
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no such container: nosuch"* ]]
+	[ "$(ls "$STORE/containers" | grep -c '^[0-9a-f]\{64\}$')" -eq 2 ]
+}
+
+@test "run -d --rm: the container is removed once it exits; run -d failures leave nothing" {
+	b run -d --rm --name gone busybox sh -c 'sleep 0.3' > /dev/null
+	[ "$(b ps -q | wc -l)" -eq 1 ]
+	for i in $(seq 100); do [ -z "$(b ps -aq)" ] && break; sleep 0.05; done
+	[ -z "$(b ps -aq)" ]
+	run -127 b run -d busybox nosuchcommand
+	[[ "$output" == *"executable file not found"* ]]
+	[ -z "$(b ps -aq)" ]
+	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
+	[ -z "$(ls "$STORE/containers" | grep -v '^\.lock$')" ]
+}
+
+@test "run without -d or --rm: the exited container stays for ps -a, inspect and rm" {
+	run -5 b run --name fg busybox sh -c 'exit 5'
+	[ "$(b inspect fg | jq -r '.[0].State.ExitCode')" = 5 ]
+	[[ "$(b ps -a)" == *"Exited (5)"*fg* ]]
+	b rm fg
+	[ -z "$(b ps -aq)" ]
+}
+
+@test "a killed monitor: the container is still shown running while it lives, and can be removed" {
+	b run -d --name orphan busybox sleep 100 > /dev/null
+	monitor=$(b inspect orphan | jq -r '.[0].State.MonitorPid')
+	pid=$(b inspect orphan | jq -r '.[0].State.Pid')
+	kill -9 "$monitor"
+	sleep 0.3
+	[ "$(b inspect orphan | jq -r '.[0].State.Running')" = true ]
+	kill -9 "$pid"
+	wait_exited orphan
+	[[ "$(b inspect orphan | jq -r '.[0].State.Error')" == *"monitor was killed"* ]]
+	b rm orphan
+	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
+	[ -z "$(b ps -aq)" ]
+}
+
+@test "container verbs: bad input gets one clear line and a non-zero exit" {
+	run b ps --filter status=exited
+	[ "$status" -eq 125 ]
+	run b ps --format '{{.Names}}'
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"only \"json\""* ]]
+	run b inspect --format '{{.State}}' x
+	[ "$status" -eq 125 ]
+	run b stop
+	[ "$status" -eq 125 ]
+	run b container frob
+	[ "$status" -eq 125 ]
+	run b container ls -a
+	[ "$status" -eq 0 ]
+}
