@@ -260,3 +260,33 @@ wait_exited() {
 	run b container ls -a
 	[ "$status" -eq 0 ]
 }
+
+@test "exec: runs in the container with its env; -e, -u (the container's users), -w; exit codes" {
+	b run -d --name box -e FROM_RUN=1 busybox sleep 60 > /dev/null
+	run b exec box sh -c 'echo $FROM_RUN; id -u; pwd; cat /proc/1/comm'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '1\n0\n/\nsleep')" ]
+	run b exec -e FROM_RUN=2 -e NEW=x -u nobody -w /tmp box sh -c 'echo $FROM_RUN$NEW; id -u; pwd'
+	[ "$output" = "$(printf '2x\n65534\n/tmp')" ]
+	run -3 b exec box sh -c 'exit 3'
+	run -127 b exec box nosuchcommand
+	[[ "$output" == *"executable file not found"* ]]
+	run -126 b exec box /etc/passwd
+	run -125 b exec -u nosuchuser box id
+	[[ "$output" == *"nosuchuser"* ]]
+	run -125 b exec nosuch true
+	[[ "$output" == *"no such container: nosuch"* ]]
+	# stdin only with -i
+	[ "$(echo piped | b exec -i box cat)" = piped ]
+	[ -z "$(echo piped | b exec box cat)" ]
+	# -d: it runs on its own
+	b exec -d box sh -c 'echo detached > /tmp/d'
+	for i in $(seq 50); do b exec box test -e /tmp/d && break; sleep 0.05; done
+	[ "$(b exec box cat /tmp/d)" = detached ]
+	# -t: a terminal
+	run script -qec "$BERTH --root $STORE --runroot $RUNROOT exec -t box sh -c 'test -t 0 && echo tty'" /dev/null
+	[[ "$output" == *tty* ]]
+	b stop -t 0 box
+	run -125 b exec box true
+	[[ "$output" == *"is not running"* ]]
+}

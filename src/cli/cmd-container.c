@@ -1,11 +1,13 @@
-/* cmd-container.c - berth ps, logs, stop, kill, rm, wait, inspect (and `container ...`) */
+/* cmd-container.c - berth ps, logs, exec, stop, kill, rm, wait, inspect (and `container ...`) */
 #include "cli.h"
 #include "table.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/proc.h"
+#include "engine/bundle.h"
 #include "engine/containers.h"
+#include "oci/runtime-spec.h"
 #include "runtime/container.h"
 #include <fcntl.h>
 #include <getopt.h>
@@ -473,6 +475,135 @@ static int cmd_wait(const char *root, int argc, char **argv)
     return rc;
 }
 
+/* --- exec ---------------------------------------------------------------------------- */
+
+/* Builds the exec'd process from the container's own: its env, user and cwd, unless given.
+ * Returns the process JSON, or NULL with err set. */
+static json_t *exec_process(const char *rtroot, const char *id, pid_t pid, char **args, bool tty,
+                            char **env, const char *user, const char *cwd, struct berr **err)
+{
+    json_t *cj = NULL;
+    struct spec *s = rt_load_config(rtroot, id, &cj, err);
+    if (!s)
+        return NULL;
+    spec_free(s);
+    json_t *pj = json_deep_copy(json_object_get(cj, "process"));
+    json_decref(cj);
+    if (!pj) {
+        berr_set(err, BERR_INVALID, EINVAL, "exec: the container has no process to start from");
+        return NULL;
+    }
+    json_t *a = json_array();
+    for (char **p = args; *p; p++)
+        json_array_append_new(a, json_string(*p));
+    json_object_set_new(pj, "args", a);
+    json_object_set_new(pj, "terminal", json_boolean(tty));
+    json_object_del(pj, "consoleSize");
+    json_t *je = json_object_get(pj, "env");
+    if (!je)
+        json_object_set_new(pj, "env", je = json_array());
+    for (char **e = env; e && *e; e++)
+        bundle_env_set(je, *e);
+    if (cwd)
+        json_object_set_new(pj, "cwd", json_string(cwd));
+    if (user) {
+        /* names are the container's: /etc/passwd read through its root, never the host's */
+        char proot[64];
+        snprintf(proot, sizeof(proot), "/proc/%d/root", pid);
+        _cleanup_close_ int rootfd = open(proot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        uint32_t uid, gid, *groups = NULL;
+        size_t ngroups = 0;
+        if (rootfd < 0) {
+            berr_sys(err, errno, "exec: %s", proot);
+            json_decref(pj);
+            return NULL;
+        }
+        if (bundle_resolve_user(rootfd, user, &uid, &gid, &groups, &ngroups, err) < 0) {
+            json_decref(pj);
+            return NULL;
+        }
+        json_t *g = json_array();
+        for (size_t i = 0; i < ngroups; i++)
+            json_array_append_new(g, json_integer(groups[i]));
+        free(groups);
+        json_object_set_new(pj, "user",
+                            json_pack("{s:I,s:I,s:o}", "uid", (json_int_t)uid, "gid",
+                                      (json_int_t)gid, "additionalGids", g));
+    }
+    return pj;
+}
+
+static int cmd_exec(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"detach", no_argument, NULL, 'd'},     {"interactive", no_argument, NULL, 'i'},
+        {"tty", no_argument, NULL, 't'},        {"env", required_argument, NULL, 'e'},
+        {"user", required_argument, NULL, 'u'}, {"workdir", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},       {0}};
+    bool detach = false, interactive = false, tty = false;
+    const char *user = NULL, *cwd = NULL;
+    _cleanup_strv_ char **env = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+dite:u:w:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'd': detach = true; break;
+        case 'i': interactive = true; break;
+        case 't': tty = true; break;
+        case 'e': env = cli_env_arg(env, optarg); break;
+        case 'u': user = optarg; break;
+        case 'w': cwd = optarg; break;
+        case 'h':
+            printf("Usage: berth exec [-d] [-i] [-t] [-e K=V] [-u USER[:GROUP]] [-w DIR] "
+                   "CONTAINER COMMAND [ARG...]\n");
+            return 0;
+        default: return 125;
+        }
+    }
+    if (optind + 2 > argc)
+        return fail_msg(125, "exec: give a container and a command%s", "");
+    if (cwd && cwd[0] != '/')
+        return fail_msg(125, "exec: -w %s: the working directory must be absolute", cwd);
+    if (detach && interactive)
+        return fail_msg(125, "exec: -i with -d is not supported yet (nothing could attach)%s", "");
+    struct berr *err = NULL;
+    /* 125 for berth's own errors: the command's exit code is the rest */
+    _cleanup_free_ char *id = ctr_resolve(root, argv[optind], &err);
+    if (!id)
+        return cli_fail(err, 125);
+    json_t *ctr = ctr_load(root, id, &err);
+    bool running = ctr && is_running(ctr);
+    pid_t pid = ctr ? json_integer_value(json_object_get(json_object_get(ctr, "State"), "Pid")) : 0;
+    json_decref(ctr);
+    if (!running)
+        return fail_msg(125, "exec: container %s is not running", argv[optind]);
+    char rtroot[4200];
+    rtroot_of(rtroot, sizeof(rtroot));
+    json_t *pj = exec_process(rtroot, id, pid, argv + optind + 1, tty, env, user, cwd, &err);
+    if (!pj)
+        return cli_fail(err, 125);
+    struct spec_process *p = spec_process_from_json(pj, "process", &err);
+    json_decref(pj);
+    if (!p)
+        return cli_fail(err, 125);
+    /* without -i the process's stdin is empty, as with docker */
+    if (!interactive) {
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null >= 0) {
+            dup2(null, STDIN_FILENO);
+            close(null);
+        }
+    }
+    struct rt_exec_opts o = {.process = p, .detach = detach, .want_pty = tty && !detach};
+    pid_t epid = 0;
+    int status = 0;
+    int r = rt_exec(rtroot, id, &o, &epid, &status, &err);
+    spec_process_free(p);
+    if (r < 0)
+        return cli_fail(err, cli_exit_code_for(err));
+    return detach ? 0 : status;
+}
+
 /* --- rm -------------------------------------------------------------------------------- */
 
 /* Removes a container that no longer runs: its runtime state, its mount, its directory. */
@@ -623,7 +754,10 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
         return cmd_wait(root, argc, argv);
     if (!strcmp(verb, "inspect"))
         return cmd_inspect(root, argc, argv);
+    if (!strcmp(verb, "exec"))
+        return cmd_exec(root, argc, argv);
     return fail_msg(
-        125, "container %s: not a container command (ls, logs, stop, kill, rm, wait, inspect)",
+        125,
+        "container %s: not a container command (ls, logs, exec, stop, kill, rm, wait, inspect)",
         verb);
 }

@@ -35,14 +35,6 @@ static int refuse(const char *flag)
     return 125;
 }
 
-/* docker's exit codes: 125 berth failed, 126 the command cannot run, 127 not found */
-static int exit_code_for(const struct berr *e)
-{
-    if (e && e->msg && strncmp(e->msg, "exec: ", 6) == 0)
-        return e->errnum == ENOENT ? 127 : 126;
-    return 125;
-}
-
 /* Containers whose `berth run` was killed: once their process has exited too, nothing owns
  * them. The disk is the source of truth, so the next run clears them: runtime state, cgroup
  * and container dir. A container still running is left alone. */
@@ -116,16 +108,7 @@ int cmd_run(const char *root, int argc, char **argv)
         case 'R': rm = true; break;
         case 'i': interactive = true; break;
         case 't': tty = true; break;
-        case 'e':
-            if (strchr(optarg, '='))
-                env = strv_append(env, optarg);
-            else if (getenv(optarg)) {
-                /* -e NAME takes the value from our environment, as docker does */
-                char kv[8192];
-                snprintf(kv, sizeof(kv), "%s=%s", optarg, getenv(optarg));
-                env = strv_append(env, kv);
-            }
-            break;
+        case 'e': env = cli_env_arg(env, optarg); break;
         case 'w': workdir = optarg; break;
         case 'u': user = optarg; break;
         case 'E': entrypoint = optarg; break;
@@ -342,7 +325,7 @@ int cmd_run(const char *root, int argc, char **argv)
     pid_t pid;
     int pty = -1;
     if (rt_create(rtroot, id, &co, &pid, &pty, &err) < 0) {
-        code = exit_code_for(err);
+        code = cli_exit_code_for(err);
         goto out;
     }
     created = true;

@@ -1,5 +1,6 @@
 /* main.c - the berth binary: a multi-call program (berth, berth-runtime) */
 #include "cli.h"
+#include "base/cleanup.h"
 #include "engine/containers.h"
 #include "base/log.h"
 #include <stdio.h>
@@ -8,6 +9,27 @@
 #include <unistd.h>
 
 char **cli_argv;
+
+int cli_exit_code_for(const struct berr *e)
+{
+    if (e && e->msg && strncmp(e->msg, "exec: ", 6) == 0)
+        return e->errnum == ENOENT ? 127 : 126;
+    return 125;
+}
+
+char **cli_env_arg(char **env, const char *arg)
+{
+    if (strchr(arg, '='))
+        return strv_append(env, arg);
+    if (!getenv(arg))
+        return env;
+    char *kv = NULL;
+    if (asprintf(&kv, "%s=%s", arg, getenv(arg)) < 0)
+        return env;
+    env = strv_append(env, kv);
+    free(kv);
+    return env;
+}
 
 int cli_fail(struct berr *err, int code)
 {
@@ -26,12 +48,13 @@ static void usage(FILE *f)
           "  run         run a command in a new container (-d in the background, or --rm)\n"
           "  ps          list containers (-a: stopped ones too)\n"
           "  logs        show a container's output (-f to follow)\n"
+          "  exec        run a command in a running container\n"
           "  stop        stop containers (SIGTERM, then SIGKILL after -t seconds)\n"
           "  kill        send a signal to containers\n"
           "  rm          remove containers (-f: running ones too)\n"
           "  wait        wait for containers to exit and print their exit codes\n"
           "  inspect     show containers (or images) as JSON\n"
-          "  container   container commands: ls, logs, stop, kill, rm, wait, inspect\n"
+          "  container   container commands: ls, logs, exec, stop, kill, rm, wait, inspect\n"
           "\n"
           "Image commands:\n"
           "  images      list images\n"
@@ -129,14 +152,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(root, sub_argc, sub_argv);
-    static const char *container_verbs[] = {"ps", "logs", "stop", "kill", "rm", "wait"};
+    static const char *container_verbs[] = {"ps", "logs", "exec", "stop", "kill", "rm", "wait"};
     for (size_t k = 0; k < sizeof(container_verbs) / sizeof(*container_verbs); k++)
         if (strcmp(cmd, container_verbs[k]) == 0)
             return cmd_container(root, cmd, sub_argc, sub_argv);
     if (strcmp(cmd, "container") == 0) {
         if (sub_argc < 2) {
-            fprintf(stderr, "berth: container: give a command (ls, logs, stop, kill, rm, wait, "
-                            "inspect)\n");
+            fprintf(stderr,
+                    "berth: container: give a command (ls, logs, exec, stop, kill, rm, wait, "
+                    "inspect)\n");
             return 125;
         }
         return cmd_container(root, sub_argv[1], sub_argc - 1, sub_argv + 1);

@@ -246,7 +246,7 @@ static json_t *strs(const char *const *v)
     return a;
 }
 
-static void env_set(json_t *env, const char *kv)
+void bundle_env_set(json_t *env, const char *kv)
 {
     size_t kl = strchr(kv, '=') ? (size_t)(strchr(kv, '=') - kv) : strlen(kv);
     size_t i;
@@ -282,20 +282,20 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
 
     /* Env: PATH by default, the image's, then -e; HOSTNAME; TERM with a tty */
     json_t *env = json_array();
-    env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    bundle_env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(c, "Env"), i, v) if (json_is_string(v))
-        env_set(env, json_string_value(v));
+        bundle_env_set(env, json_string_value(v));
     if (o->hostname) {
         char h[300];
         snprintf(h, sizeof(h), "HOSTNAME=%s", o->hostname);
-        env_set(env, h);
+        bundle_env_set(env, h);
     }
     if (o->tty)
-        env_set(env, "TERM=xterm");
+        bundle_env_set(env, "TERM=xterm");
     for (char **e = o->env; e && *e; e++)
-        env_set(env, *e);
+        bundle_env_set(env, *e);
 
     uint64_t capmask = 0;
     for (const char *const *cp = docker_caps; *cp; cp++)

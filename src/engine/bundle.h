@@ -33,3 +33,6 @@ char **bundle_args(json_t *image_config, const struct bundle_opts *o, struct ber
 /* The whole config.json for a container whose root filesystem is rootfs (absolute path). */
 json_t *bundle_spec(json_t *image_config, const char *rootfs, const struct bundle_opts *o,
                     struct berr **err);
+
+/* Sets KEY=VALUE in a JSON array of environment strings, replacing KEY's old value. */
+void bundle_env_set(json_t *env, const char *kv);
