@@ -290,3 +290,86 @@ wait_exited() {
 	run -125 b exec box true
 	[[ "$output" == *"is not running"* ]]
 }
+
+# cg FILE-V1 FILE-V2 ID: a container's cgroup file, v1 (controller/file) or v2 (file)
+cg() {
+	if [ -e "/sys/fs/cgroup/cgroup.controllers" ]; then
+		cat "/sys/fs/cgroup/berth/$3/$2"
+	else
+		cat "/sys/fs/cgroup/${1%%/*}/berth/$3/${1#*/}"
+	fi
+}
+
+@test "run: -m, --cpus, --cpu-shares, --cpuset-cpus, --pids-limit reach the cgroup; inspect shows them" {
+	id=$(b run -d -m 64m --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0 --pids-limit 50 busybox sleep 60)
+	[ "$(cg memory/memory.limit_in_bytes memory.max "$id")" = 67108864 ]
+	[[ "$(cg cpu/cpu.cfs_quota_us cpu.max "$id")" == 50000* ]]
+	[ "$(cg pids/pids.max pids.max "$id")" = 50 ]
+	[ "$(cg cpuset/cpuset.cpus cpuset.cpus "$id")" = 0 ]
+	run b inspect "$id"
+	[ "$(echo "$output" | jq -c '.[0].HostConfig | [.Memory, .NanoCpus, .CpuShares, .CpusetCpus, .PidsLimit]')" = '[67108864,500000000,512,"0",50]' ]
+	# the limit holds: a fork bomb stops at 50
+	run b exec "$id" sh -c 'for i in $(seq 80); do sleep 5 & done 2>/dev/null'
+	n=$(cg pids/pids.current pids.current "$id")
+	[ "$n" -ge 40 ] && [ "$n" -le 50 ]
+}
+
+@test "run -m: a container killed for memory is reported OOMKilled, exit 137" {
+	b run -d --name hog -m 8m --memory-swap 8m busybox dd if=/dev/zero of=/dev/null bs=64M count=1 > /dev/null
+	[ "$(b wait hog)" = 137 ]
+	[ "$(b inspect hog | jq -r '.[0].State.OOMKilled')" = true ]
+	b run -d --name fine -m 64m busybox true > /dev/null
+	[ "$(b wait fine)" = 0 ]
+	[ "$(b inspect fine | jq -r '.[0].State.OOMKilled')" = false ]
+}
+
+@test "run: --cap-add, --cap-drop (docker's names, ALL), --security-opt no-new-privileges" {
+	run b run --rm --cap-add NET_ADMIN --cap-drop chown busybox grep CapBnd /proc/self/status
+	[ "$output" = "CapBnd:	00000000a80435fa" ]
+	run b run --rm --cap-drop ALL --cap-add cap_kill busybox grep CapEff /proc/self/status
+	[ "$output" = "CapEff:	0000000000000020" ]
+	run b run --rm --security-opt no-new-privileges busybox grep NoNewPrivs /proc/self/status
+	[ "$output" = "NoNewPrivs:	1" ]
+	run b run --rm busybox grep NoNewPrivs /proc/self/status
+	[ "$output" = "NoNewPrivs:	0" ]
+}
+
+@test "run: --env-file, --label, --stop-signal and --stop-timeout" {
+	printf 'A=1\n# a comment\n\nB=two words\nFROM_HOST\n' > "$TESTDIR/env"
+	FROM_HOST=yes run b run --rm --env-file "$TESTDIR/env" busybox sh -c 'echo "$A|$B|$FROM_HOST"'
+	[ "$output" = "1|two words|yes" ]
+	b run -d --name lab -l tier=web -l empty busybox true > /dev/null
+	[ "$(b inspect lab | jq -c '.[0].Config.Labels')" = '{"empty":"","tier":"web"}' ]
+	b run -d --name usr1 --stop-signal USR1 busybox sh -c 'trap "exit 11" USR1; while :; do sleep 0.1; done' > /dev/null
+	sleep 0.5
+	b stop usr1
+	[ "$(b inspect usr1 | jq -r '.[0].State.ExitCode')" = 11 ]
+	b run -d --name quick --stop-timeout 1 busybox sleep 100 > /dev/null
+	start=$(date +%s)
+	b stop quick
+	[ $(( $(date +%s) - start )) -le 3 ]
+	[ "$(b inspect quick | jq -r '.[0].State.ExitCode')" = 137 ]
+}
+
+@test "run: bad resource and security values: one line, exit 125, nothing left" {
+	run -125 b run --rm -m 1k busybox true
+	[[ "$output" == *"minimum memory limit is 6MB"* ]]
+	run -125 b run --rm -m lots busybox true
+	[[ "$output" == *"invalid size"* ]]
+	run -125 b run --rm --memory-swap 1g busybox true
+	run -125 b run --rm -m 64m --memory-swap 32m busybox true
+	run -125 b run --rm --cpus abc busybox true
+	run -125 b run --rm --cpus 100000 busybox true
+	run -125 b run --rm --cpu-shares 1 busybox true
+	run -125 b run --rm --cpuset-cpus x busybox true
+	run -125 b run --rm --pids-limit -5 busybox true
+	run -125 b run --rm --cap-add BOGUS busybox true
+	[[ "$output" == *'unknown capability "BOGUS"'* ]]
+	run -125 b run --rm --security-opt seccomp=unconfined busybox true
+	[[ "$output" == *"not supported yet"* ]]
+	run -125 b run --rm --env-file /nonexistent busybox true
+	run -125 b run --rm --stop-signal NOPE busybox true
+	[ -z "$(b ps -aq)" ]
+	[ -z "$(ls "$STORE/containers" | grep -v '^\.lock$')" ]
+	! grep -q "$STORE" /proc/self/mountinfo
+}

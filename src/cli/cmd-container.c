@@ -344,8 +344,8 @@ static int cmd_stop(const char *root, int argc, char **argv)
                                           {"signal", required_argument, NULL, 's'},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-    long timeout = 10;
-    int sig = SIGTERM;
+    long timeout = -2; /* the container's --stop-timeout, else 10 */
+    int sig = 0;       /* the container's --stop-signal (or its image's), else SIGTERM */
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+t:s:h", longs, NULL)) != -1) {
@@ -376,13 +376,22 @@ static int cmd_stop(const char *root, int argc, char **argv)
         }
         json_t *ctr = ctr_load(root, id, NULL);
         bool running = ctr && is_running(ctr);
+        json_t *cc = json_object_get(ctr, "Config");
+        int csig = sig ? sig
+                   : json_object_get(cc, "StopSignal")
+                       ? cli_parse_signal(json_string_value(json_object_get(cc, "StopSignal")))
+                       : SIGTERM;
+        long ctimeout = timeout != -2 ? timeout
+                        : json_object_get(cc, "StopTimeout")
+                            ? (long)json_integer_value(json_object_get(cc, "StopTimeout"))
+                            : 10;
         json_decref(ctr);
         if (running) {
-            if (!signal_ctr(root, id, sig)) {
+            if (!signal_ctr(root, id, csig > 0 ? csig : SIGTERM)) {
                 rc = 1;
                 continue;
             }
-            ctr = wait_stopped(root, id, timeout < 0 ? -1 : timeout * 1000);
+            ctr = wait_stopped(root, id, ctimeout < 0 ? -1 : ctimeout * 1000);
             if (ctr && is_running(ctr)) {
                 json_decref(ctr);
                 if (!signal_ctr(root, id, SIGKILL)) {

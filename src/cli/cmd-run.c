@@ -26,12 +26,39 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* a bad value for a flag: one line, exit 125 */
+static int run_fail(struct berr *err, const char *what)
+{
+    if (!err)
+        berr_set(&err, BERR_INVALID, EINVAL, "%s", what);
+    else
+        berr_prefix(&err, what);
+    berr_prefix(&err, "run");
+    return cli_fail(err, 125);
+}
+
+/* --env-file: KEY=VALUE lines (KEY alone: from our environment); blank and # lines skipped */
+static int read_env_file(const char *path, char ***env, struct berr **err)
+{
+    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    if (!f)
+        return berr_sys(err, errno, "%s", path);
+    char line[65536];
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        const char *l = line + strspn(line, " \t");
+        if (!*l || *l == '#')
+            continue;
+        if (*l == '=')
+            return berr_set(err, BERR_INVALID, EINVAL, "%s: \"%s\": no variable name", path, l);
+        *env = cli_env_arg(*env, l);
+    }
+    return 0;
+}
+
 static int refuse(const char *flag)
 {
-    fprintf(stderr,
-            "berth: run: %s is not supported yet: run it in the foreground, or detached "
-            "and read its output with `berth logs`\n",
-            flag);
+    fprintf(stderr, "berth: run: %s is not supported yet\n", flag);
     return 125;
 }
 
@@ -94,16 +121,35 @@ int cmd_run(const char *root, int argc, char **argv)
                                           {"net", required_argument, NULL, 'n'},
                                           {"detach", no_argument, NULL, 'd'},
                                           {"name", required_argument, NULL, 'N'},
+                                          {"memory", required_argument, NULL, 'm'},
+                                          {"memory-swap", required_argument, NULL, 1},
+                                          {"cpus", required_argument, NULL, 2},
+                                          {"cpu-shares", required_argument, NULL, 'c'},
+                                          {"cpuset-cpus", required_argument, NULL, 3},
+                                          {"pids-limit", required_argument, NULL, 4},
+                                          {"cap-add", required_argument, NULL, 5},
+                                          {"cap-drop", required_argument, NULL, 6},
+                                          {"security-opt", required_argument, NULL, 7},
+                                          {"env-file", required_argument, NULL, 8},
+                                          {"label", required_argument, NULL, 'l'},
+                                          {"stop-signal", required_argument, NULL, 9},
+                                          {"stop-timeout", required_argument, NULL, 10},
                                           {"help", no_argument, NULL, 'H'},
                                           {0}};
     bool rm = false, interactive = false, tty = false, readonly = false, hostnet = false;
     bool detach = false;
     const char *entrypoint = NULL, *workdir = NULL, *user = NULL, *hostname = NULL;
-    const char *name = NULL;
-    _cleanup_strv_ char **env = NULL;
+    const char *name = NULL, *stop_signal = NULL;
+    long stop_timeout = -2; /* not given */
+    _cleanup_strv_ char **env = NULL, **cap_add = NULL, **cap_drop = NULL;
+    bool nnp = false;
+    struct bundle_resources res = {0};
+    json_t *labels __attribute__((cleanup(json_decrefp))) = json_object();
+    struct berr *err = NULL;
+    char *end;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+ite:w:u:h:d", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+ite:w:u:h:dm:c:l:", longs, NULL)) != -1) {
         switch (c) {
         case 'R': rm = true; break;
         case 'i': interactive = true; break;
@@ -124,8 +170,72 @@ int cmd_run(const char *root, int argc, char **argv)
             break;
         case 'd': detach = true; break;
         case 'N': name = optarg; break;
+        case 'm':
+            if (bundle_parse_bytes(optarg, &res.memory, &err) < 0)
+                return run_fail(err, "--memory");
+            break;
+        case 1:
+            if (!strcmp(optarg, "-1"))
+                res.memory_swap = -1;
+            else if (bundle_parse_bytes(optarg, &res.memory_swap, &err) < 0)
+                return run_fail(err, "--memory-swap");
+            break;
+        case 2: {
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end || !(v >= 0))
+                return run_fail(NULL, "--cpus: give a number of CPUs, as 1.5");
+            res.nano_cpus = (int64_t)(v * 1e9 + 0.5);
+            break;
+        }
+        case 'c':
+            res.cpu_shares = strtoull(optarg, &end, 10);
+            if (end == optarg || *end || res.cpu_shares < 2 || res.cpu_shares > 262144)
+                return run_fail(NULL, "--cpu-shares: give a number from 2 to 262144");
+            break;
+        case 3: res.cpuset_cpus = optarg; break;
+        case 4:
+            res.pids_limit = strtoll(optarg, &end, 10);
+            if (end == optarg || *end || res.pids_limit < -1)
+                return run_fail(NULL, "--pids-limit: give a number (-1 or 0: unlimited)");
+            if (res.pids_limit == 0)
+                res.pids_limit = -1;
+            break;
+        case 5: cap_add = strv_append(cap_add, optarg); break;
+        case 6: cap_drop = strv_append(cap_drop, optarg); break;
+        case 7:
+            if (!strcmp(optarg, "no-new-privileges") || !strcmp(optarg, "no-new-privileges=true") ||
+                !strcmp(optarg, "no-new-privileges:true"))
+                nnp = true;
+            else
+                return refuse("--security-opt other than no-new-privileges");
+            break;
+        case 8:
+            if (read_env_file(optarg, &env, &err) < 0)
+                return run_fail(err, "--env-file");
+            break;
+        case 'l': {
+            const char *eq = strchr(optarg, '=');
+            char *k = strndup(optarg, eq ? (size_t)(eq - optarg) : strlen(optarg));
+            json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+            free(k);
+            break;
+        }
+        case 9:
+            if (cli_parse_signal(optarg) < 0)
+                return run_fail(NULL, "--stop-signal: unknown signal");
+            stop_signal = optarg;
+            break;
+        case 10:
+            stop_timeout = strtol(optarg, &end, 10);
+            if (end == optarg || *end || stop_timeout < -1)
+                return run_fail(NULL, "--stop-timeout: give seconds (-1: wait for ever)");
+            break;
         case 'H':
-            printf("Usage: berth run [-d] [--rm] [--name NAME] [-i] [-t] [-e K=V] [-w DIR] "
+            printf("Usage: berth run [-d] [--rm] [--name NAME] [-i] [-t] [-e K=V] [--env-file F] "
+                   "[-l K=V] [-m BYTES] [--memory-swap BYTES] [--cpus N] [--cpu-shares N] "
+                   "[--cpuset-cpus LIST] [--pids-limit N] [--cap-add CAP] [--cap-drop CAP] "
+                   "[--security-opt no-new-privileges] [--stop-signal SIG] [--stop-timeout S] "
+                   "[-w DIR] "
                    "[-u USER[:GROUP]] [--entrypoint CMD] [-h HOSTNAME] [--read-only] "
                    "[--network none|host] IMAGE [COMMAND] [ARG...]\n");
             return 0;
@@ -133,7 +243,8 @@ int cmd_run(const char *root, int argc, char **argv)
         }
     }
     if (detach && interactive)
-        return refuse("-i with -d (attaching to a detached container)");
+        return refuse("-i with -d (attaching to a detached container; read its output with "
+                      "`berth logs`)");
     if (optind >= argc) {
         fprintf(stderr, "berth: run: give an image: see 'berth run --help'\n");
         return 125;
@@ -141,7 +252,6 @@ int cmd_run(const char *root, int argc, char **argv)
     const char *what = argv[optind];
     char **cmd = optind + 1 < argc ? argv + optind + 1 : NULL;
 
-    struct berr *err = NULL;
     _cleanup_store_ struct store *st = store_open(root, &err);
     if (!st)
         return cli_fail(err, 125);
@@ -237,6 +347,32 @@ int cmd_run(const char *root, int argc, char **argv)
                       interactive, "Hostname", hostname ? hostname : short_id, "Image", what,
                       "HostConfig", "AutoRemove", rm, "ReadonlyRootfs", readonly, "NetworkMode",
                       hostnet ? "host" : "none", "LogPath", "json.log");
+        json_t *rc = json_object_get(rec, "Config"), *hc = json_object_get(rec, "HostConfig");
+        json_t *renv = json_deep_copy(json_object_get(rc, "Env"));
+        for (char **e = env; e && *e; e++)
+            bundle_env_set(renv, *e);
+        json_object_set_new(rc, "Env", renv);
+        json_object_set(rc, "Labels", labels);
+        const char *isig = json_string_value(json_object_get(c, "StopSignal"));
+        if (stop_signal || isig)
+            json_object_set_new(rc, "StopSignal", json_string(stop_signal ? stop_signal : isig));
+        if (stop_timeout != -2)
+            json_object_set_new(rc, "StopTimeout", json_integer(stop_timeout));
+        json_object_set_new(hc, "Memory", json_integer(res.memory));
+        json_object_set_new(hc, "MemorySwap", json_integer(res.memory_swap));
+        json_object_set_new(hc, "NanoCpus", json_integer(res.nano_cpus));
+        json_object_set_new(hc, "CpuShares", json_integer(res.cpu_shares));
+        json_object_set_new(hc, "CpusetCpus", json_string(res.cpuset_cpus ? res.cpuset_cpus : ""));
+        json_object_set_new(hc, "PidsLimit", json_integer(res.pids_limit));
+        json_t *ca = json_array(), *cd = json_array();
+        for (char **p = cap_add; p && *p; p++)
+            json_array_append_new(ca, json_string(*p));
+        for (char **p = cap_drop; p && *p; p++)
+            json_array_append_new(cd, json_string(*p));
+        json_object_set_new(hc, "CapAdd", ca);
+        json_object_set_new(hc, "CapDrop", cd);
+        json_object_set_new(hc, "SecurityOpt",
+                            nnp ? json_pack("[s]", "no-new-privileges") : json_array());
         _cleanup_free_ char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(rec);
         if (fs_write_atomic(dfd, "container.json", text, strlen(text), 0600, &err) < 0)
@@ -272,10 +408,23 @@ int cmd_run(const char *root, int argc, char **argv)
                              .env = env,
                              .workdir = workdir,
                              .user = user,
-                             .tty = tty};
+                             .tty = tty,
+                             .cap_add = cap_add,
+                             .cap_drop = cap_drop,
+                             .no_new_privileges = nnp};
     json_t *spec = bundle_spec(im->config, rootfs, &bo, &err);
     if (!spec)
         goto out;
+    if (bundle_set_resources(spec, &res, &err) < 0) {
+        json_decref(spec);
+        goto out;
+    }
+    if (json_object_size(labels)) {
+        json_t *ann = json_object_get(spec, "annotations");
+        if (!ann)
+            json_object_set_new(spec, "annotations", ann = json_object());
+        json_object_update(ann, labels);
+    }
     if (readonly)
         json_object_set_new(json_object_get(spec, "root"), "readonly", json_true());
     if (hostnet) {

@@ -5,6 +5,9 @@
 #include "linux/seccomp.h"
 #include "oci/runtime-spec.h"
 #include <fcntl.h>
+#include <math.h>
+#include <strings.h>
+#include <sys/capability.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
@@ -262,6 +265,131 @@ void bundle_env_set(json_t *env, const char *kv)
     json_array_append_new(env, json_string(kv));
 }
 
+/* "net_admin", "NET_ADMIN", "CAP_NET_ADMIN" -> the bit; -1 if unknown */
+static int cap_bit(const char *name)
+{
+    char full[64];
+    snprintf(full, sizeof(full), "%s%s", strncasecmp(name, "CAP_", 4) ? "CAP_" : "", name);
+    return spec_cap_from_name(full);
+}
+
+/* docker's order: with --cap-add ALL every capability, less the dropped; with --cap-drop ALL
+ * none, plus the added; otherwise the defaults, less the dropped, plus the added */
+static int caps_adjust(uint64_t *mask, char **add, char **drop, struct berr **err)
+{
+    uint64_t all = cap_max_bits() >= 64 ? ~0ULL : (1ULL << cap_max_bits()) - 1;
+    uint64_t plus = 0, minus = 0;
+    bool add_all = false, drop_all = false;
+    for (int pass = 0; pass < 2; pass++)
+        for (char **c = pass ? drop : add; c && *c; c++) {
+            if (!strcasecmp(*c, "ALL")) {
+                *(pass ? &drop_all : &add_all) = true;
+                continue;
+            }
+            int bit = cap_bit(*c);
+            if (bit < 0 || bit >= 64)
+                return berr_set(err, BERR_INVALID, EINVAL, "unknown capability \"%s\"", *c);
+            *(pass ? &minus : &plus) |= 1ULL << bit;
+        }
+    if (add_all)
+        *mask = all & ~minus;
+    else if (drop_all)
+        *mask = plus & all;
+    else
+        *mask = ((*mask & ~minus) | plus) & all;
+    return 0;
+}
+
+static json_t *caps_json(uint64_t mask)
+{
+    json_t *a = json_array();
+    for (int b = 0; b < 64; b++)
+        if (mask & (1ULL << b))
+            json_array_append_new(a, json_string(spec_cap_name(b)));
+    return a;
+}
+
+int bundle_parse_bytes(const char *s, int64_t *ret, struct berr **err)
+{
+    char *end;
+    double v = strtod(s, &end);
+    double mult = 1;
+    switch (*end | 0x20) {
+    case 'k':
+        mult = 1024.0;
+        end++;
+        break;
+    case 'm':
+        mult = 1024.0 * 1024;
+        end++;
+        break;
+    case 'g':
+        mult = 1024.0 * 1024 * 1024;
+        end++;
+        break;
+    case 't':
+        mult = 1024.0 * 1024 * 1024 * 1024;
+        end++;
+        break;
+    default: break;
+    }
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (end == s || *end || !isfinite(v) || v < 0 || v * mult > 9.2e18)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "invalid size \"%s\": give bytes, or a number with k, m, g", s);
+    *ret = (int64_t)(v * mult);
+    return 0;
+}
+
+int bundle_set_resources(json_t *spec, const struct bundle_resources *r, struct berr **err)
+{
+    if (r->memory && r->memory < 6 * 1024 * 1024)
+        return berr_set(err, BERR_INVALID, EINVAL, "--memory: the minimum memory limit is 6MB");
+    if (r->memory_swap > 0 && !r->memory)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "--memory-swap: give --memory too (the swap limit is memory plus swap)");
+    if (r->memory_swap > 0 && r->memory_swap < r->memory)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "--memory-swap: it must be at least --memory (it is memory plus swap)");
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (r->nano_cpus < 0 || (ncpu > 0 && r->nano_cpus > ncpu * 1000000000LL))
+        return berr_set(err, BERR_INVALID, EINVAL, "--cpus: give a number from 0.01 to %ld", ncpu);
+    if (r->nano_cpus && r->nano_cpus < 10000000)
+        return berr_set(err, BERR_INVALID, EINVAL, "--cpus: the minimum is 0.01");
+    if (r->cpuset_cpus &&
+        (!*r->cpuset_cpus || strspn(r->cpuset_cpus, "0123456789,-") != strlen(r->cpuset_cpus)))
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "--cpuset-cpus %s: give CPUs as a list, as 0-3 or 0,2", r->cpuset_cpus);
+    json_t *lx = json_object_get(spec, "linux");
+    json_t *res = json_object_get(lx, "resources");
+    if (!res)
+        json_object_set_new(lx, "resources", res = json_object());
+    if (r->memory) {
+        json_t *m = json_pack("{s:I}", "limit", (json_int_t)r->memory);
+        /* docker's default: as much swap as memory; -1 unlimited */
+        json_int_t swap = r->memory_swap ? r->memory_swap : 2 * r->memory;
+        json_object_set_new(m, "swap", json_integer(swap));
+        json_object_set_new(res, "memory", m);
+    }
+    json_t *cpu = json_object();
+    if (r->nano_cpus) {
+        json_object_set_new(cpu, "period", json_integer(100000));
+        json_object_set_new(cpu, "quota", json_integer(r->nano_cpus / 10000));
+    }
+    if (r->cpu_shares)
+        json_object_set_new(cpu, "shares", json_integer(r->cpu_shares));
+    if (r->cpuset_cpus)
+        json_object_set_new(cpu, "cpus", json_string(r->cpuset_cpus));
+    if (json_object_size(cpu))
+        json_object_set_new(res, "cpu", cpu);
+    else
+        json_decref(cpu);
+    if (r->pids_limit)
+        json_object_set_new(res, "pids", json_pack("{s:I}", "limit", (json_int_t)r->pids_limit));
+    return 0;
+}
+
 json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o, struct berr **err)
 {
     json_t *c = json_object_get(cfg, "config");
@@ -300,8 +428,10 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
     uint64_t capmask = 0;
     for (const char *const *cp = docker_caps; *cp; cp++)
         capmask |= 1ULL << spec_cap_from_name(*cp);
-    json_t *caps = json_pack("{s:o,s:o,s:o}", "bounding", strs(docker_caps), "effective",
-                             strs(docker_caps), "permitted", strs(docker_caps));
+    if (caps_adjust(&capmask, o->cap_add, o->cap_drop, err) < 0)
+        return NULL;
+    json_t *caps = json_pack("{s:o,s:o,s:o}", "bounding", caps_json(capmask), "effective",
+                             caps_json(capmask), "permitted", caps_json(capmask));
 
     json_t *argv = json_array();
     for (char **a = args; *a; a++)
@@ -314,6 +444,8 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
         json_pack("{s:b,s:{s:i,s:i,s:o},s:o,s:o,s:s,s:o}", "terminal", o->tty, "user", "uid",
                   (json_int_t)uid, "gid", (json_int_t)gid, "additionalGids", gids, "args", argv,
                   "env", env, "cwd", wd && *wd ? wd : "/", "capabilities", caps);
+    if (o->no_new_privileges)
+        json_object_set_new(process, "noNewPrivileges", json_true());
 
     json_t *mounts = json_pack(
         "[{s:s,s:s,s:s,s:[s,s,s]},"

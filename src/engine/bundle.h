@@ -16,7 +16,26 @@ struct bundle_opts {
     const char *workdir;    /* -w */
     const char *user;       /* -u user[:group] or uid[:gid] */
     bool tty;               /* -t */
+    char **cap_add;         /* --cap-add NAME|ALL (with or without CAP_, any case) */
+    char **cap_drop;        /* --cap-drop NAME|ALL */
+    bool no_new_privileges; /* --security-opt no-new-privileges */
 };
+
+/* --memory and friends, as docker takes them; 0 (or -1 for swap) where not given. */
+struct bundle_resources {
+    int64_t memory;      /* bytes */
+    int64_t memory_swap; /* bytes of memory + swap; -1 unlimited; 0 not given */
+    int64_t nano_cpus;   /* --cpus × 1e9 */
+    uint64_t cpu_shares;
+    const char *cpuset_cpus;
+    int64_t pids_limit; /* 0 not given; -1 unlimited */
+};
+
+/* Docker's sizes: "512m", "1g", "100k", "4096", "1.5g", with an optional "b"/"B" after the
+ * unit (1024-based). */
+int bundle_parse_bytes(const char *s, int64_t *ret, struct berr **err);
+/* Checks the values as docker does and sets linux.resources in spec. */
+int bundle_set_resources(json_t *spec, const struct bundle_resources *r, struct berr **err);
 
 /* The user spec "name", "uid", "name:group", "uid:gid" resolved in the root filesystem
  * (rootfd, read with RESOLVE_IN_ROOT: the image cannot point the lookup outside).

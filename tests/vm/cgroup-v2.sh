@@ -472,7 +472,26 @@ check "$ID: refused create leaves no container (not in list -q)" "list -q: $list
 check "$ID: refused create leaves no state dir" "left: $(ls -d $R/$ID 2>&1)" [ ! -e $R/$ID ]
 cleanup $ID
 
-# ---------------------------------------------------------------- 11. nothing left over
+# ---------------------------------------------------------------- 11. berth run's limits on v2
+E=/tmp/engine
+B="berth --root $E/root --runroot $E/run"
+mkdir -p $E
+tar -C $ROOTFS -cf $E/rootfs.tar .
+$B import $E/rootfs.tar busybox > /dev/null 2>&1
+out=$($B run -d --name lim -m 64m --cpus 0.5 --pids-limit 50 busybox sleep 60 2>&1)
+rc=$?
+check "run -d with -m --cpus --pids-limit" "exit $rc: $out" [ $rc -eq 0 ]
+check_eq "run -m 64m -> memory.max" 67108864 "$(cgf $out memory.max)"
+check_eq "run --cpus 0.5 -> cpu.max" "50000 100000" "$(cgf $out cpu.max)"
+check_eq "run --pids-limit 50 -> pids.max" 50 "$(cgf $out pids.max)"
+$B rm -f lim > /dev/null 2>&1
+$B run -d --name hog -m 8m --memory-swap 8m busybox dd if=/dev/zero of=/dev/null bs=64M count=1 > /dev/null 2>&1
+check_eq "an OOM-killed container exits 137" 137 "$($B wait hog 2>&1)"
+check_eq "... and inspect says OOMKilled" true \
+	"$($B inspect hog 2>&1 | grep -o '"OOMKilled": [a-z]*' | cut -d' ' -f2)"
+$B rm -f hog > /dev/null 2>&1
+
+# ---------------------------------------------------------------- 12. nothing left over
 left=
 for d in $CG/berth/*/; do [ -d "$d" ] && left="$left $(basename $d)"; done
 check_eq "no cgroup left under $CG/berth" "" "$left"
