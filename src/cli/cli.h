@@ -21,3 +21,5 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv);
 int cli_exit_code_for(const struct berr *e);
 /* -e KEY=VALUE appended to env; -e KEY takes KEY's value from our environment (if set) */
 char **cli_env_arg(char **env, const char *arg);
+/* berth volume create, ls, inspect, rm, prune */
+int cmd_volume(const char *root, int argc, char **argv);

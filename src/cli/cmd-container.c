@@ -7,6 +7,7 @@
 #include "base/proc.h"
 #include "engine/bundle.h"
 #include "engine/containers.h"
+#include "engine/volumes.h"
 #include "oci/runtime-spec.h"
 #include "runtime/container.h"
 #include <fcntl.h>
@@ -657,16 +658,14 @@ static int cmd_rm(const char *root, int argc, char **argv)
                                           {"volumes", no_argument, NULL, 'v'},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-    bool force = false;
+    bool force = false, volumes = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+fvh", longs, NULL)) != -1) {
         switch (c) {
         case 'f': force = true; break;
-        case 'v':
-            /* berth has no anonymous volumes yet: there is nothing more to remove */
-            break;
-        case 'h': printf("Usage: berth rm [-f] CONTAINER...\n"); return 0;
+        case 'v': volumes = true; break;
+        case 'h': printf("Usage: berth rm [-f] [-v] CONTAINER...\n"); return 0;
         default: return 125;
         }
     }
@@ -702,10 +701,16 @@ static int cmd_rm(const char *root, int argc, char **argv)
             rc = cli_fail(err, 1);
             continue;
         }
+        json_t *rec = ctr_load(root, id, NULL);
         if (remove_ctr(root, id, &err) < 0) {
+            json_decref(rec);
             rc = cli_fail(err, 1);
             continue;
         }
+        /* -v: its anonymous volumes too (named ones stay, as with docker) */
+        if (volumes)
+            vol_remove_anonymous(root, json_object_get(rec, "Mounts"));
+        json_decref(rec);
         printf("%s\n", argv[i]);
     }
     return rc;

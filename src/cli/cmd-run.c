@@ -9,6 +9,7 @@
 #include "engine/bundle.h"
 #include "engine/containers.h"
 #include "engine/monitor.h"
+#include "engine/volumes.h"
 #include "runtime/state.h"
 #include <sys/file.h>
 #include "image/overlay.h"
@@ -134,6 +135,9 @@ int cmd_run(const char *root, int argc, char **argv)
                                           {"label", required_argument, NULL, 'l'},
                                           {"stop-signal", required_argument, NULL, 9},
                                           {"stop-timeout", required_argument, NULL, 10},
+                                          {"volume", required_argument, NULL, 'v'},
+                                          {"mount", required_argument, NULL, 11},
+                                          {"tmpfs", required_argument, NULL, 12},
                                           {"help", no_argument, NULL, 'H'},
                                           {0}};
     bool rm = false, interactive = false, tty = false, readonly = false, hostnet = false;
@@ -141,7 +145,8 @@ int cmd_run(const char *root, int argc, char **argv)
     const char *entrypoint = NULL, *workdir = NULL, *user = NULL, *hostname = NULL;
     const char *name = NULL, *stop_signal = NULL;
     long stop_timeout = -2; /* not given */
-    _cleanup_strv_ char **env = NULL, **cap_add = NULL, **cap_drop = NULL;
+    _cleanup_strv_ char **env = NULL, **cap_add = NULL, **cap_drop = NULL, **vol_args = NULL;
+    json_t *mounts __attribute__((cleanup(json_decrefp))) = json_array();
     bool nnp = false;
     struct bundle_resources res = {0};
     json_t *labels __attribute__((cleanup(json_decrefp))) = json_object();
@@ -149,7 +154,7 @@ int cmd_run(const char *root, int argc, char **argv)
     char *end;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+ite:w:u:h:dm:c:l:", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+ite:w:u:h:dm:c:l:v:", longs, NULL)) != -1) {
         switch (c) {
         case 'R': rm = true; break;
         case 'i': interactive = true; break;
@@ -225,6 +230,17 @@ int cmd_run(const char *root, int argc, char **argv)
                 return run_fail(NULL, "--stop-signal: unknown signal");
             stop_signal = optarg;
             break;
+        case 'v':
+        case 11:
+        case 12: {
+            /* kept in order, with its kind in front: parsed once the name is settled */
+            char *a = NULL;
+            if (asprintf(&a, "%c%s", c == 'v' ? 'v' : c == 11 ? 'm' : 't', optarg) < 0)
+                return 125;
+            vol_args = strv_append(vol_args, a);
+            free(a);
+            break;
+        }
         case 10:
             stop_timeout = strtol(optarg, &end, 10);
             if (end == optarg || *end || stop_timeout < -1)
@@ -235,7 +251,7 @@ int cmd_run(const char *root, int argc, char **argv)
                    "[-l K=V] [-m BYTES] [--memory-swap BYTES] [--cpus N] [--cpu-shares N] "
                    "[--cpuset-cpus LIST] [--pids-limit N] [--cap-add CAP] [--cap-drop CAP] "
                    "[--security-opt no-new-privileges] [--stop-signal SIG] [--stop-timeout S] "
-                   "[-w DIR] "
+                   "[-v SRC:DST[:ro]] [--mount type=...] [--tmpfs DST] [-w DIR] "
                    "[-u USER[:GROUP]] [--entrypoint CMD] [-h HOSTNAME] [--read-only] "
                    "[--network none|host] IMAGE [COMMAND] [ARG...]\n");
             return 0;
@@ -298,6 +314,25 @@ int cmd_run(const char *root, int argc, char **argv)
     } else {
         cname = ctr_generate_name(root);
     }
+    /* the mounts: volumes are made (and checked) under the lock, as the record is */
+    for (char **a = vol_args; a && *a; a++) {
+        json_t *m = vol_parse_mount(root, *a + 1,
+                                    **a == 'v'   ? VOL_ARG_V
+                                    : **a == 'm' ? VOL_ARG_MOUNT
+                                                 : VOL_ARG_TMPFS,
+                                    &err);
+        if (!m) {
+            berr_prefix(&err, "run: %s %s",
+                        **a == 'v'   ? "-v"
+                        : **a == 'm' ? "--mount"
+                                     : "--tmpfs",
+                        *a + 1);
+            vol_remove_anonymous(root, mounts);
+            rmdir(dir);
+            return cli_fail(err, 125);
+        }
+        json_array_append_new(mounts, m);
+    }
     snprintf(upper, sizeof(upper), "%s/upper", dir);
     snprintf(work, sizeof(work), "%s/work", dir);
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
@@ -348,6 +383,11 @@ int cmd_run(const char *root, int argc, char **argv)
                       "HostConfig", "AutoRemove", rm, "ReadonlyRootfs", readonly, "NetworkMode",
                       hostnet ? "host" : "none", "LogPath", "json.log");
         json_t *rc = json_object_get(rec, "Config"), *hc = json_object_get(rec, "HostConfig");
+        json_t *rm_ = json_deep_copy(mounts);
+        size_t mi;
+        json_t *mv;
+        json_array_foreach(rm_, mi, mv) json_object_del(mv, "New");
+        json_object_set_new(rec, "Mounts", rm_);
         json_t *renv = json_deep_copy(json_object_get(rc, "Env"));
         for (char **e = env; e && *e; e++)
             bundle_env_set(renv, *e);
@@ -415,7 +455,7 @@ int cmd_run(const char *root, int argc, char **argv)
     json_t *spec = bundle_spec(im->config, rootfs, &bo, &err);
     if (!spec)
         goto out;
-    if (bundle_set_resources(spec, &res, &err) < 0) {
+    if (bundle_set_resources(spec, &res, &err) < 0 || vol_apply(spec, mounts, rootfs, &err) < 0) {
         json_decref(spec);
         goto out;
     }
@@ -453,7 +493,8 @@ int cmd_run(const char *root, int argc, char **argv)
                                   .log_max_size = 10 << 20,
                                   .log_max_files = 3};
         if (monitor_start(&mo, &err) < 0) {
-            /* the monitor removed the container dir */
+            /* the monitor removed the container dir; its anonymous volumes go too */
+            vol_remove_anonymous(root, mounts);
             code = err->kind == BERR_NOT_FOUND ? 127 : err->kind == BERR_INVALID ? 126 : 125;
             mounted = false;
             rm = false;
@@ -521,7 +562,9 @@ out:
     if (mounted && umount2(rootfs, MNT_DETACH) < 0)
         log_warn("run: unmount %s: %s", rootfs, strerror(errno));
     if (rm || (code != 0 && !ran))
-        if (!detach || created || mounted)
+        if (!detach || created || mounted) {
             fs_rm_rf(dir);
+            vol_remove_anonymous(root, mounts);
+        }
     return code;
 }

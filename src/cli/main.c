@@ -54,6 +54,7 @@ static void usage(FILE *f)
           "  rm          remove containers (-f: running ones too)\n"
           "  wait        wait for containers to exit and print their exit codes\n"
           "  inspect     show containers (or images) as JSON\n"
+          "  volume      volume commands: create, ls, inspect, rm, prune\n"
           "  container   container commands: ls, logs, exec, stop, kill, rm, wait, inspect\n"
           "\n"
           "Image commands:\n"
@@ -165,6 +166,8 @@ int main(int argc, char **argv)
         }
         return cmd_container(root, sub_argv[1], sub_argc - 1, sub_argv + 1);
     }
+    if (strcmp(cmd, "volume") == 0)
+        return cmd_volume(root, sub_argc, sub_argv);
     /* inspect: containers by name or ID, else images, as docker does */
     if (strcmp(cmd, "inspect") == 0) {
         bool images = false;

@@ -1,6 +1,7 @@
 /* monitor.c - the per-container monitor */
 #include "monitor.h"
 #include "containers.h"
+#include "volumes.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/proc.h"
@@ -225,8 +226,12 @@ static void monitor_main(const struct monitor_opts *o, int ready)
     ctr_save_state(o->root, o->id, state, NULL);
     json_decref(state);
     umount2(rootfs, MNT_DETACH);
-    if (o->auto_remove)
+    if (o->auto_remove) {
+        json_t *c = ctr_load(o->root, o->id, NULL);
         fs_rm_rf(dir);
+        vol_remove_anonymous(o->root, json_object_get(c, "Mounts"));
+        json_decref(c);
+    }
     _exit(0);
 
 fail:

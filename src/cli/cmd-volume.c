@@ -1,0 +1,149 @@
+/* cmd-volume.c - berth volume create, ls, inspect, rm, prune */
+#include "cli.h"
+#include "table.h"
+#include "base/cleanup.h"
+#include "engine/volumes.h"
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int usage_fail(const char *msg)
+{
+    fprintf(stderr, "berth: volume %s\n", msg);
+    return 125;
+}
+
+/* Volume changes are serialised with container creation: a volume in use stays. */
+static int lock_containers(const char *root)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/containers", root);
+    mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%s/containers/.lock", root);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        flock(fd, LOCK_EX);
+    return fd;
+}
+
+static bool has_flag(int argc, char **argv, const char *a, const char *b)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], a) || (b && !strcmp(argv[i], b)))
+            return true;
+    return false;
+}
+
+int cmd_volume(const char *root, int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_fail(": give a command (create, ls, inspect, rm, prune)");
+    const char *verb = argv[1];
+    argc--;
+    argv++;
+    /* every option of these verbs is one of these: anything else is refused */
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-' && strcmp(argv[i], "-q") && strcmp(argv[i], "--quiet") &&
+            strcmp(argv[i], "-f") && strcmp(argv[i], "--force")) {
+            fprintf(stderr, "berth: volume %s: unknown option %s\n", verb, argv[i]);
+            return 125;
+        }
+    bool force = has_flag(argc, argv, "-f", "--force");
+    bool quiet = has_flag(argc, argv, "-q", "--quiet");
+    struct berr *err = NULL;
+    if (!strcmp(verb, "create")) {
+        const char *name = NULL;
+        for (int i = 1; i < argc; i++)
+            if (argv[i][0] != '-')
+                name = argv[i];
+        json_t *v = vol_get(root, name, true, NULL, &err);
+        if (!v)
+            return cli_fail(err, 125);
+        printf("%s\n", json_string_value(json_object_get(v, "Name")));
+        json_decref(v);
+        return 0;
+    }
+    if (!strcmp(verb, "ls") || !strcmp(verb, "list")) {
+        json_t *vs = vol_list(root);
+        struct table *t = table_new(2);
+        size_t i;
+        json_t *v;
+        json_array_foreach(vs, i, v)
+        {
+            const char *name = json_string_value(json_object_get(v, "Name"));
+            if (quiet)
+                printf("%s\n", name);
+            const char *row[] = {"local", name};
+            table_add(t, row);
+        }
+        static const char *header[] = {"DRIVER", "VOLUME NAME"};
+        table_print(t, quiet ? NULL : stdout, header);
+        json_decref(vs);
+        return 0;
+    }
+    if (!strcmp(verb, "inspect")) {
+        json_t *out = json_array();
+        int rc = 0;
+        for (int i = 1; i < argc; i++) {
+            json_t *v = vol_get(root, argv[i], false, NULL, &err);
+            if (!v) {
+                rc = cli_fail(err, 1);
+                err = NULL;
+                continue;
+            }
+            json_object_del(v, "Anonymous");
+            json_array_append_new(out, v);
+        }
+        char *text = json_dumps(out, JSON_INDENT(4) | JSON_SORT_KEYS);
+        printf("%s\n", text);
+        free(text);
+        json_decref(out);
+        return argc < 2 ? usage_fail("inspect: give a volume") : rc;
+    }
+    if (!strcmp(verb, "rm") || !strcmp(verb, "remove")) {
+        if (argc < 2)
+            return usage_fail("rm: give a volume");
+        _cleanup_close_ int lock = lock_containers(root);
+        int rc = 0;
+        for (int i = 1; i < argc; i++) {
+            if (argv[i][0] == '-')
+                continue;
+            if (vol_remove(root, argv[i], force, &err) < 0) {
+                rc = cli_fail(err, 1);
+                err = NULL;
+                continue;
+            }
+            printf("%s\n", argv[i]);
+        }
+        return rc;
+    }
+    if (!strcmp(verb, "prune")) {
+        if (!force) {
+            fprintf(stderr, "berth: volume prune: this removes every unused anonymous volume; "
+                            "run it with -f to go ahead\n");
+            return 125;
+        }
+        _cleanup_close_ int lock = lock_containers(root);
+        json_t *vs = vol_list(root);
+        size_t i;
+        json_t *v;
+        printf("Deleted Volumes:\n");
+        /* docker's default: anonymous volumes only */
+        json_array_foreach(vs, i, v)
+        {
+            const char *name = json_string_value(json_object_get(v, "Name"));
+            if (json_is_true(json_object_get(v, "Anonymous")) &&
+                vol_remove(root, name, false, NULL) == 0)
+                printf("%s\n", name);
+        }
+        json_decref(vs);
+        return 0;
+    }
+    fprintf(stderr, "berth: volume %s: not a volume command (create, ls, inspect, rm, prune)\n",
+            verb);
+    return 125;
+}
