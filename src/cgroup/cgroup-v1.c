@@ -478,9 +478,13 @@ int cg_v1_freeze(const char *dir, bool frozen, struct berr **err)
     const char *want = frozen ? "FROZEN" : "THAWED";
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    for (;;) {
+    for (int i = 1;; i++) {
         /* A freeze can stay in FREEZING while a task is busy in the kernel; writing FROZEN
-         * again makes the kernel retry. */
+         * again makes the kernel retry. A freeze that stays stuck (a task caught between
+         * fork and its first run, on a loaded machine) gets undone and started over now and
+         * then, as runc does. */
+        if (frozen && i % 100 == 0)
+            (void)cg_write_raw(dir, "freezer.state", "THAWED");
         int r = cg_write_raw(dir, "freezer.state", want);
         if (r < 0)
             return berr_sys(err, -r, "write %s to %s/freezer.state", want, dir);
@@ -491,12 +495,12 @@ int cg_v1_freeze(const char *dir, bool frozen, struct berr **err)
         if (strncmp(s, want, strlen(want)) == 0)
             return 0;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 > 2000)
+        if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 > 5000)
             break;
         usleep(1000);
     }
     /* undo a freeze that did not complete: leave no half-frozen container */
     if (frozen)
         (void)cg_write_raw(dir, "freezer.state", "THAWED");
-    return berr_set(err, BERR_INTERNAL, ETIMEDOUT, "%s did not reach %s within 2s", dir, want);
+    return berr_set(err, BERR_INTERNAL, ETIMEDOUT, "%s did not reach %s within 5s", dir, want);
 }
