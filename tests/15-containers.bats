@@ -373,3 +373,50 @@ cg() {
 	[ -z "$(ls "$STORE/containers" | grep -v '^\.lock$')" ]
 	! grep -q "$STORE" /proc/self/mountinfo
 }
+
+@test "create, then start; start again after it exits; restart; the log keeps every run" {
+	id=$(b create --name later -v vol:/v busybox sh -c 'echo run; echo x >> /v/runs; sleep 30')
+	[[ "$id" =~ ^[0-9a-f]{64}$ ]]
+	[[ "$(b ps -a)" == *"Created"*later* ]]
+	[ -z "$(b ps -q)" ]
+	! grep -q "$STORE/containers" /proc/self/mountinfo
+	run b start later
+	[ "$status" -eq 0 ]
+	[ "$output" = later ]
+	[ "$(b inspect later | jq -r '.[0].State.Status')" = running ]
+	# start of a running container changes nothing
+	pid=$(b inspect later | jq -r '.[0].State.Pid')
+	b start later
+	[ "$(b inspect later | jq -r '.[0].State.Pid')" = "$pid" ]
+	run b restart -t 0 later
+	[ "$output" = later ]
+	[ "$(b inspect later | jq -r '.[0].State.Pid')" != "$pid" ]
+	[ "$(b exec later cat /v/runs | wc -l)" -eq 2 ]
+	b stop -t 0 later
+	b start later
+	for i in $(seq 50); do [ "$(b logs later | wc -l)" -ge 3 ] && break; sleep 0.05; done
+	[ "$(b logs later)" = "$(printf 'run\nrun\nrun')" ]
+	b rm -f later
+	# a foreground container that exited can be started again, detached
+	b run --name fg busybox sh -c 'echo once' > /dev/null
+	b start fg
+	[ "$(b wait fg)" = 0 ]
+	[ "$(b logs fg)" = once ]
+}
+
+@test "create and start: bad input changes nothing" {
+	run -125 b create -d busybox true
+	run -125 b create --name bad/name busybox true
+	run -1 b start nosuch
+	[[ "$output" == *"no such container: nosuch"* ]]
+	run -125 b start -a nosuch
+	[[ "$output" == *"not supported yet"* ]]
+	[ -z "$(b ps -aq)" ]
+	# a created container whose command does not exist: start fails (1, as docker) and it stays
+	b create --name broken busybox nosuchcommand > /dev/null
+	run -1 b start broken
+	[[ "$output" == *"executable file not found"* ]]
+	[ "$(b ps -aq | wc -l)" -eq 1 ]
+	! grep -q "$STORE/containers" /proc/self/mountinfo
+	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
+}

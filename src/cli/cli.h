@@ -10,8 +10,10 @@ int cmd_runtime(int argc, char **argv);
 extern char **cli_argv;
 /* Image verbs (import, images, tag, rmi, inspect, history) against the store in root. */
 int cmd_image(const char *root, const char *verb, int argc, char **argv);
-/* berth run --rm (foreground) */
+/* berth run, and berth create (argv[0] "create") */
 int cmd_run(const char *root, int argc, char **argv);
+/* berth start: created or exited containers, detached, each under a new monitor */
+int cmd_start(const char *root, int argc, char **argv);
 /* "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3" -> signal number, or -1 */
 int cli_parse_signal(const char *s);
 /* Container verbs: ps, logs, stop, kill, rm, wait, inspect, container ... */

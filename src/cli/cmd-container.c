@@ -339,6 +339,38 @@ static bool signal_ctr(const char *root, const char *id, int sig)
     return true;
 }
 
+/* Stops a container: its stop signal (sig, or its own, or SIGTERM), then SIGKILL after the
+ * timeout (-2: its own, else 10 s; -1: for ever). False (error printed) if it could not. */
+static bool stop_one(const char *root, const char *id, int sig, long timeout)
+{
+    json_t *ctr = ctr_load(root, id, NULL);
+    bool running = ctr && is_running(ctr);
+    json_t *cc = json_object_get(ctr, "Config");
+    int csig = sig ? sig
+               : json_object_get(cc, "StopSignal")
+                   ? cli_parse_signal(json_string_value(json_object_get(cc, "StopSignal")))
+                   : SIGTERM;
+    long ctimeout = timeout != -2 ? timeout
+                    : json_object_get(cc, "StopTimeout")
+                        ? (long)json_integer_value(json_object_get(cc, "StopTimeout"))
+                        : 10;
+    json_decref(ctr);
+    if (running) {
+        if (!signal_ctr(root, id, csig > 0 ? csig : SIGTERM)) {
+            return false;
+        }
+        ctr = wait_stopped(root, id, ctimeout < 0 ? -1 : ctimeout * 1000);
+        if (ctr && is_running(ctr)) {
+            json_decref(ctr);
+            if (!signal_ctr(root, id, SIGKILL))
+                return false;
+            ctr = wait_stopped(root, id, -1);
+        }
+        json_decref(ctr);
+    }
+    return true;
+}
+
 static int cmd_stop(const char *root, int argc, char **argv)
 {
     static const struct option longs[] = {{"time", required_argument, NULL, 't'},
@@ -375,35 +407,53 @@ static int cmd_stop(const char *root, int argc, char **argv)
             rc = cli_fail(err, 1);
             continue;
         }
-        json_t *ctr = ctr_load(root, id, NULL);
-        bool running = ctr && is_running(ctr);
-        json_t *cc = json_object_get(ctr, "Config");
-        int csig = sig ? sig
-                   : json_object_get(cc, "StopSignal")
-                       ? cli_parse_signal(json_string_value(json_object_get(cc, "StopSignal")))
-                       : SIGTERM;
-        long ctimeout = timeout != -2 ? timeout
-                        : json_object_get(cc, "StopTimeout")
-                            ? (long)json_integer_value(json_object_get(cc, "StopTimeout"))
-                            : 10;
-        json_decref(ctr);
-        if (running) {
-            if (!signal_ctr(root, id, csig > 0 ? csig : SIGTERM)) {
-                rc = 1;
-                continue;
-            }
-            ctr = wait_stopped(root, id, ctimeout < 0 ? -1 : ctimeout * 1000);
-            if (ctr && is_running(ctr)) {
-                json_decref(ctr);
-                if (!signal_ctr(root, id, SIGKILL)) {
-                    rc = 1;
-                    continue;
-                }
-                ctr = wait_stopped(root, id, -1);
-            }
-            json_decref(ctr);
+        if (!stop_one(root, id, sig, timeout)) {
+            rc = 1;
+            continue;
         }
         printf("%s\n", argv[i]);
+    }
+    return rc;
+}
+
+static int cmd_restart(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"time", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {0}};
+    long timeout = -2;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+t:h", longs, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 't':
+            timeout = strtol(optarg, &end, 10);
+            if (*end || !*optarg || timeout < -1)
+                return fail_msg(125, "restart: --time %s: give seconds (-1: wait for ever)",
+                                optarg);
+            break;
+        case 'h': printf("Usage: berth restart [-t SECONDS] CONTAINER...\n"); return 0;
+        default: return 125;
+        }
+    }
+    if (optind >= argc)
+        return fail_msg(125, "restart: give at least one container%s", "");
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
+        if (!id) {
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        if (!stop_one(root, id, 0, timeout)) {
+            rc = 1;
+            continue;
+        }
+        char *sargv[] = {"start", argv[i], NULL};
+        int r = cmd_start(root, 2, sargv);
+        if (r)
+            rc = r;
     }
     return rc;
 }
@@ -770,8 +820,14 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
         return cmd_inspect(root, argc, argv);
     if (!strcmp(verb, "exec"))
         return cmd_exec(root, argc, argv);
-    return fail_msg(
-        125,
-        "container %s: not a container command (ls, logs, exec, stop, kill, rm, wait, inspect)",
-        verb);
+    if (!strcmp(verb, "restart"))
+        return cmd_restart(root, argc, argv);
+    if (!strcmp(verb, "start"))
+        return cmd_start(root, argc, argv);
+    if (!strcmp(verb, "create") || !strcmp(verb, "run"))
+        return cmd_run(root, argc, argv);
+    return fail_msg(125,
+                    "container %s: not a container command (create, start, restart, ls, logs, "
+                    "exec, stop, kill, rm, wait, inspect)",
+                    verb);
 }

@@ -25,6 +25,7 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* a bad value for a flag: one line, exit 125 */
@@ -107,8 +108,125 @@ static void reap_stale(const char *root, const char *rtroot)
     }
 }
 
+/* Mounts a container's root file system (dir/rootfs over dir/upper) in a mount namespace of
+ * our own: the host never sees it, and if berth is killed it goes away with the container
+ * instead of staying mounted. The monitor forked after this keeps the namespace. */
+static int mount_private(struct store *st, struct image *im, const char *dir, struct berr **err)
+{
+    char upper[PATH_MAX], work[PATH_MAX], rootfs[PATH_MAX];
+    snprintf(upper, sizeof(upper), "%s/upper", dir);
+    snprintf(work, sizeof(work), "%s/work", dir);
+    snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        return berr_sys(err, errno, "private mount namespace");
+    /* the store's fd still points into the old namespace's mounts: overlay wants its layers
+     * (named relative to the store) in ours */
+    int nfd = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (nfd < 0 || dup3(nfd, st->dirfd, O_CLOEXEC) < 0) {
+        berr_sys(err, errno, "reopen %s", st->dir);
+        if (nfd >= 0)
+            close(nfd);
+        return -1;
+    }
+    close(nfd);
+    return overlay_mount(st, im, upper, work, rootfs, err);
+}
+
+/* start of one created or exited container, in the calling (forked) process */
+static int start_one(const char *root, const char *id, struct berr **err)
+{
+    json_t *c = ctr_load(root, id, err);
+    if (!c)
+        return -1;
+    bool running = json_is_true(json_object_get(json_object_get(c, "State"), "Running"));
+    bool tty = json_is_true(json_object_get(json_object_get(c, "Config"), "Tty"));
+    bool rm = json_is_true(json_object_get(json_object_get(c, "HostConfig"), "AutoRemove"));
+    json_decref(c);
+    if (running)
+        return 0;
+    _cleanup_free_ char *dir = ctr_dir(root, id);
+    char imgfile[PATH_MAX];
+    snprintf(imgfile, sizeof(imgfile), "%s/image", dir);
+    _cleanup_free_ char *image_id = NULL;
+    if (fs_read_file(imgfile, &image_id, NULL, err) < 0)
+        return -1;
+    _cleanup_store_ struct store *st = store_open(root, err);
+    if (!st)
+        return -1;
+    _cleanup_image_ struct image *im = store_get_image(st, image_id, err);
+    if (!im || mount_private(st, im, dir, err) < 0)
+        return -1;
+    const char *runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth";
+    char rtroot[PATH_MAX];
+    snprintf(rtroot, sizeof(rtroot), "%s/runtime", runroot);
+    /* whatever a killed monitor left of the last run */
+    rt_delete(rtroot, id, true, NULL);
+    struct monitor_opts mo = {.root = root,
+                              .rtroot = rtroot,
+                              .id = id,
+                              .tty = tty,
+                              .auto_remove = rm,
+                              .keep_on_failure = true,
+                              .log_max_size = 10 << 20,
+                              .log_max_files = 3};
+    return monitor_start(&mo, err);
+}
+
+int cmd_start(const char *root, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-') {
+            if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+                printf("Usage: berth start CONTAINER...\n");
+                return 0;
+            }
+            fprintf(stderr,
+                    "berth: start: %s is not supported yet (follow the output with "
+                    "`berth logs -f`)\n",
+                    argv[i]);
+            return 125;
+        }
+    if (argc < 2) {
+        fprintf(stderr, "berth: start: give at least one container\n");
+        return 125;
+    }
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
+        if (!id) {
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        /* each in a process of its own: its mount namespace holds its root file system only */
+        fflush(NULL);
+        pid_t p = fork();
+        if (p == 0) {
+            /* one start at a time per store: two starts of one container cannot race */
+            char lockpath[PATH_MAX];
+            snprintf(lockpath, sizeof(lockpath), "%s/containers/.lock", root);
+            int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            if (lockfd >= 0)
+                flock(lockfd, LOCK_EX);
+            if (start_one(root, id, &err) < 0) {
+                berr_prefix(&err, "start %s", argv[i]);
+                _exit(cli_fail(err, 1)); /* docker start: 1 whatever went wrong */
+            }
+            _exit(0);
+        }
+        int status = 0;
+        if (p < 0 || waitpid(p, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+            rc = p < 0 ? 1 : WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+            continue;
+        }
+        printf("%s\n", argv[i]);
+    }
+    return rc;
+}
+
 int cmd_run(const char *root, int argc, char **argv)
 {
+    bool create_only = !strcmp(argv[0], "create");
     static const struct option longs[] = {{"rm", no_argument, NULL, 'R'},
                                           {"interactive", no_argument, NULL, 'i'},
                                           {"tty", no_argument, NULL, 't'},
@@ -258,6 +376,13 @@ int cmd_run(const char *root, int argc, char **argv)
         default: fprintf(stderr, "berth: run: see 'berth run --help'\n"); return 125;
         }
     }
+    if (create_only && detach) {
+        fprintf(stderr, "berth: create: -d is not a create flag (a created container starts "
+                        "detached with `berth start`)\n");
+        return 125;
+    }
+    if (create_only && interactive)
+        return refuse("create -i (attaching at start)");
     if (detach && interactive)
         return refuse("-i with -d (attaching to a detached container; read its output with "
                       "`berth logs`)");
@@ -419,24 +544,7 @@ int cmd_run(const char *root, int argc, char **argv)
             goto out;
         flock(lockfd, LOCK_UN);
     }
-    /* The container's root file system is mounted in a mount namespace of our own: the host
-     * never sees it, and if berth is killed it goes away with the container instead of
-     * staying mounted. */
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-        berr_sys(&err, errno, "run: private mount namespace");
-        goto out;
-    }
-    /* the store's fd still points into the old namespace's mounts: overlay wants its layers
-     * (named relative to the store) in ours */
-    int nfd = open(st->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (nfd < 0 || dup3(nfd, st->dirfd, O_CLOEXEC) < 0) {
-        berr_sys(&err, errno, "run: reopen %s", st->dir);
-        if (nfd >= 0)
-            close(nfd);
-        goto out;
-    }
-    close(nfd);
-    if (overlay_mount(st, im, upper, work, rootfs, &err) < 0)
+    if (mount_private(st, im, dir, &err) < 0)
         goto out;
     mounted = true;
     /* the image is in use: its layers stay while the container runs (the store lock would
@@ -484,6 +592,12 @@ int cmd_run(const char *root, int argc, char **argv)
         goto out;
     }
 
+    if (create_only) {
+        /* started later by `berth start`, which mounts the root file system again */
+        umount2(rootfs, MNT_DETACH);
+        printf("%s\n", id);
+        return 0;
+    }
     if (detach) {
         struct monitor_opts mo = {.root = root,
                                   .rtroot = rtroot,

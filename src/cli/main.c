@@ -46,6 +46,9 @@ static void usage(FILE *f)
           "\n"
           "Container commands:\n"
           "  run         run a command in a new container (-d in the background, or --rm)\n"
+          "  create      create a container, to start later\n"
+          "  start       start created or stopped containers\n"
+          "  restart     stop and start containers\n"
           "  ps          list containers (-a: stopped ones too)\n"
           "  logs        show a container's output (-f to follow)\n"
           "  exec        run a command in a running container\n"
@@ -55,7 +58,8 @@ static void usage(FILE *f)
           "  wait        wait for containers to exit and print their exit codes\n"
           "  inspect     show containers (or images) as JSON\n"
           "  volume      volume commands: create, ls, inspect, rm, prune\n"
-          "  container   container commands: ls, logs, exec, stop, kill, rm, wait, inspect\n"
+          "  container   container commands: create, start, restart, ls, logs, exec, stop, kill, "
+          "rm, wait, inspect\n"
           "\n"
           "Image commands:\n"
           "  images      list images\n"
@@ -151,17 +155,20 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (strcmp(cmd, "run") == 0)
+    if (strcmp(cmd, "run") == 0 || strcmp(cmd, "create") == 0)
         return cmd_run(root, sub_argc, sub_argv);
-    static const char *container_verbs[] = {"ps", "logs", "exec", "stop", "kill", "rm", "wait"};
+    if (strcmp(cmd, "start") == 0)
+        return cmd_start(root, sub_argc, sub_argv);
+    static const char *container_verbs[] = {"ps",   "logs", "exec", "stop",
+                                            "kill", "rm",   "wait", "restart"};
     for (size_t k = 0; k < sizeof(container_verbs) / sizeof(*container_verbs); k++)
         if (strcmp(cmd, container_verbs[k]) == 0)
             return cmd_container(root, cmd, sub_argc, sub_argv);
     if (strcmp(cmd, "container") == 0) {
         if (sub_argc < 2) {
-            fprintf(stderr,
-                    "berth: container: give a command (ls, logs, exec, stop, kill, rm, wait, "
-                    "inspect)\n");
+            fprintf(stderr, "berth: container: give a command (create, start, restart, ls, logs, "
+                            "exec, stop, kill, rm, wait, "
+                            "inspect)\n");
             return 125;
         }
         return cmd_container(root, sub_argv[1], sub_argc - 1, sub_argv + 1);

@@ -239,7 +239,8 @@ fail:
     if (created)
         rt_delete(o->rtroot, o->id, true, NULL);
     umount2(rootfs, MNT_DETACH);
-    fs_rm_rf(dir);
+    if (!o->keep_on_failure)
+        fs_rm_rf(dir);
     _exit(1);
 }
 

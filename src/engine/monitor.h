@@ -16,7 +16,8 @@ struct monitor_opts {
     const char *id;     /* container ID (64 hex): dir, runtime ID */
     bool tty;
     bool auto_remove;
-    long log_max_size; /* bytes per json.log file before rotation */
+    bool keep_on_failure; /* start of an existing container: a failure leaves it as it was */
+    long log_max_size;    /* bytes per json.log file before rotation */
     int log_max_files;
 };
 

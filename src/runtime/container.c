@@ -672,7 +672,7 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err)
 {
     _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
     if (!st)
-        return berr_code(*err);
+        return err ? berr_code(*err) : -1; /* callers that pass no err: "gone" is fine */
     enum rt_status status = rt_state_status(st);
     if (status == RT_CREATING) {
         if (!force)
