@@ -420,3 +420,57 @@ cg() {
 	! grep -q "$STORE/containers" /proc/self/mountinfo
 	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
 }
+
+@test "pause and unpause: a paused container does not run; stop and rm -f still work" {
+	b run -d --name frozen busybox sh -c 'trap "exit 5" TERM; i=0; while :; do i=$((i+1)); echo $i > /tmp/t; sleep 0.05; done' > /dev/null
+	sleep 0.3
+	run b pause frozen
+	[ "$output" = frozen ]
+	[[ "$(b ps)" == *"(Paused)"*frozen* ]]
+	[ "$(b inspect frozen | jq -r '.[0].State.Paused')" = true ]
+	# its counter (read through its layer, on the host) stands still
+	up="$STORE/containers/$(b inspect frozen | jq -r '.[0].Id')/upper/tmp/t"
+	c1=$(cat "$up")
+	sleep 0.3
+	[ "$(cat "$up")" = "$c1" ]
+	run -1 b pause frozen
+	[[ "$output" == *"already paused"* ]]
+	run -125 b exec frozen true
+	[[ "$output" == *"paused"* ]]
+	b unpause frozen
+	t1=$(b exec frozen cat /tmp/t)
+	sleep 0.3
+	[ "$(b exec frozen cat /tmp/t)" != "$t1" ]
+	run -1 b unpause frozen
+	[[ "$output" == *"not paused"* ]]
+	# stop of a paused container: the signal, then a thaw so it can act on it
+	b pause frozen
+	b stop frozen
+	[ "$(b inspect frozen | jq -c '.[0].State | [.Status, .Paused, .ExitCode]')" = '["exited",false,5]' ]
+	id2=$(b run -d --name frozen2 busybox sleep 100)
+	b pause frozen2
+	b rm -f frozen2
+	! ls -d /sys/fs/cgroup/*/berth/"$id2" /sys/fs/cgroup/berth/"$id2" 2> /dev/null
+	run -1 b pause frozen
+	[[ "$output" == *"not running"* ]]
+}
+
+@test "rename, ps -n/-l, container prune" {
+	b run -d --name old busybox sleep 30 > /dev/null
+	b rename old new
+	[ "$(b ps --format json | jq -r .Names)" = new ]
+	run -1 b inspect old
+	b run --name done1 busybox true
+	b create --name made busybox true > /dev/null
+	run -125 b rename new made
+	[[ "$output" == *"already in use"* ]]
+	run -125 b rename new 'x/y'
+	[ "$(b ps -n 2 --format json | jq -r .Names | tr '\n' ' ')" = "made done1 " ]
+	[ "$(b ps -l --format json | jq -r .Names)" = made ]
+	run -125 b container prune
+	[[ "$output" == *"-f"* ]]
+	run b container prune -f
+	[ "${lines[0]}" = "Deleted Containers:" ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(b ps -a --format json | jq -r .Names)" = new ]
+}

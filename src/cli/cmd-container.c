@@ -69,7 +69,8 @@ static void ps_status(json_t *st, char *buf, size_t len)
     if (status && !strcmp(status, "running")) {
         long age = table_age(json_string_value(json_object_get(st, "StartedAt")));
         table_duration(age < 0 ? 0 : age, d, sizeof(d));
-        snprintf(buf, len, "Up %s", d);
+        snprintf(buf, len, "Up %s%s", d,
+                 json_is_true(json_object_get(st, "Paused")) ? " (Paused)" : "");
     } else if (status && !strcmp(status, "exited")) {
         long code = json_integer_value(json_object_get(st, "ExitCode"));
         long age = table_age(json_string_value(json_object_get(st, "FinishedAt")));
@@ -111,15 +112,24 @@ static void ps_command(json_t *c, bool no_trunc, char *buf, size_t len)
 static int cmd_ps(const char *root, int argc, char **argv)
 {
     static const struct option longs[] = {
-        {"all", no_argument, NULL, 'a'},      {"quiet", no_argument, NULL, 'q'},
-        {"no-trunc", no_argument, NULL, 'T'}, {"format", required_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'},     {0}};
+        {"all", no_argument, NULL, 'a'},        {"quiet", no_argument, NULL, 'q'},
+        {"no-trunc", no_argument, NULL, 'T'},   {"format", required_argument, NULL, 'F'},
+        {"last", required_argument, NULL, 'n'}, {"latest", no_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},       {0}};
     bool all = false, quiet = false, no_trunc = false, as_json = false;
+    long last = -1; /* -n: the last N created, in any state */
+    char *end;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+aqh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+aqhn:l", longs, NULL)) != -1) {
         switch (c) {
         case 'a': all = true; break;
+        case 'n':
+            last = strtol(optarg, &end, 10);
+            if (*end || !*optarg || last < 0)
+                return fail_msg(125, "ps: -n %s: give a number of containers", optarg);
+            break;
+        case 'l': last = 1; break;
         case 'q': quiet = true; break;
         case 'T': no_trunc = true; break;
         case 'F':
@@ -129,7 +139,9 @@ static int cmd_ps(const char *root, int argc, char **argv)
                     optarg);
             as_json = true;
             break;
-        case 'h': printf("Usage: berth ps [-a] [-q] [--no-trunc] [--format json]\n"); return 0;
+        case 'h':
+            printf("Usage: berth ps [-a] [-q] [-n N | -l] [--no-trunc] [--format json]\n");
+            return 0;
         default: return 125;
         }
     }
@@ -142,8 +154,10 @@ static int cmd_ps(const char *root, int argc, char **argv)
     json_array_foreach(ids, i, v)
     {
         const char *id = json_string_value(v);
+        if (last >= 0 && (long)i >= last)
+            break; /* newest first: the first N are the last created */
         json_t *ctr = ctr_load(root, id, NULL);
-        if (!ctr || (!all && !is_running(ctr))) {
+        if (!ctr || (!all && last < 0 && !is_running(ctr))) {
             json_decref(ctr);
             continue;
         }
@@ -318,12 +332,39 @@ static int cmd_logs(const char *root, int argc, char **argv)
 
 /* --- stop, kill, wait ------------------------------------------------------------------ */
 
-/* Sends sig to a running container; false (with the error printed) if it cannot. */
+/* Records whether a container is paused (ctr_load computes Running and Dead again). */
+static void set_paused(const char *root, const char *id, bool paused)
+{
+    json_t *c = ctr_load(root, id, NULL);
+    json_t *st = json_object_get(c, "State");
+    if (st) {
+        json_object_set_new(st, "Paused", json_boolean(paused));
+        json_object_del(st, "Running");
+        json_object_del(st, "Dead");
+        ctr_save_state(root, id, st, NULL);
+    }
+    json_decref(c);
+}
+
+/* Sends sig to a running container; false (with the error printed) if it cannot. A paused
+ * container is thawed after the signal, as docker does, so that it acts on it. */
 static bool signal_ctr(const char *root, const char *id, int sig)
 {
     char rtroot[4200];
     rtroot_of(rtroot, sizeof(rtroot));
     struct berr *err = NULL;
+    json_t *pc = ctr_load(root, id, NULL);
+    bool paused = json_is_true(json_object_get(json_object_get(pc, "State"), "Paused"));
+    json_decref(pc);
+    if (paused) {
+        int r = rt_kill(rtroot, id, sig, false, &err);
+        if (r == 0 && rt_pause(rtroot, id, false, &err) == 0) {
+            set_paused(root, id, false);
+            return true;
+        }
+        cli_fail(err, 1);
+        return false;
+    }
     if (rt_kill(rtroot, id, sig, false, &err) < 0) {
         /* it may have exited meanwhile: that is not an error for stop */
         json_t *c = ctr_load(root, id, NULL);
@@ -456,6 +497,88 @@ static int cmd_restart(const char *root, int argc, char **argv)
             rc = r;
     }
     return rc;
+}
+
+/* pause, unpause: the container's processes frozen in their cgroup */
+static int cmd_pause(const char *root, int argc, char **argv, bool pause)
+{
+    const char *verb = pause ? "pause" : "unpause";
+    if (argc < 2)
+        return fail_msg(125, "%s: give at least one container", verb);
+    int rc = 0;
+    char rtroot[4200];
+    rtroot_of(rtroot, sizeof(rtroot));
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-') {
+            rc = fail_msg(125, "unknown option %s", argv[i]);
+            continue;
+        }
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
+        json_t *ctr = id ? ctr_load(root, id, &err) : NULL;
+        if (!ctr) {
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        json_t *st = json_object_get(ctr, "State");
+        bool paused = json_is_true(json_object_get(st, "Paused"));
+        if (!is_running(ctr) || paused == pause) {
+            rc = fail_msg(1,
+                          !is_running(ctr) ? "container %s is not running"
+                          : pause          ? "container %s is already paused"
+                                           : "container %s is not paused",
+                          argv[i]);
+            json_decref(ctr);
+            continue;
+        }
+        if (rt_pause(rtroot, id, pause, &err) < 0) {
+            json_decref(ctr);
+            rc = cli_fail(err, 1);
+            continue;
+        }
+        json_decref(ctr);
+        set_paused(root, id, pause);
+        printf("%s\n", argv[i]);
+    }
+    return rc;
+}
+
+static int cmd_rename(const char *root, int argc, char **argv)
+{
+    if (argc != 3 || argv[1][0] == '-')
+        return fail_msg(125, "rename: give a container and its new name%s", "");
+    struct berr *err = NULL;
+    char lockpath[4200];
+    snprintf(lockpath, sizeof(lockpath), "%s/containers/.lock", root);
+    _cleanup_close_ int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
+        berr_sys(&err, errno, "rename: lock %s", lockpath);
+        return cli_fail(err, 1);
+    }
+    _cleanup_free_ char *id = ctr_resolve(root, argv[1], &err);
+    if (!id)
+        return cli_fail(err, 1);
+    if (ctr_check_name(argv[2], &err) < 0)
+        return cli_fail(err, 125);
+    if (ctr_name_taken(root, argv[2]))
+        return fail_msg(125, "rename: the container name \"%s\" is already in use", argv[2]);
+    _cleanup_free_ char *dir = ctr_dir(root, id);
+    char path[4300];
+    snprintf(path, sizeof(path), "%s/container.json", dir);
+    json_t *c = json_load_file(path, 0, NULL);
+    if (!c)
+        return fail_msg(1, "rename: no such container: %s", argv[1]);
+    json_object_set_new(c, "Name", json_string(argv[2]));
+    _cleanup_free_ char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(c);
+    _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) {
+        berr_sys(&err, errno, "rename: %s", dir);
+        return cli_fail(err, 1);
+    }
+    if (fs_write_atomic(dfd, "container.json", text, strlen(text), 0600, &err) < 0)
+        return cli_fail(err, 1);
+    return 0;
 }
 
 static int cmd_kill(const char *root, int argc, char **argv)
@@ -766,6 +889,65 @@ static int cmd_rm(const char *root, int argc, char **argv)
     return rc;
 }
 
+/* True while the process that owns a container (its run, start or monitor) lives. */
+static bool owner_alive(const char *root, const char *id)
+{
+    _cleanup_free_ char *dir = ctr_dir(root, id);
+    char path[4300];
+    snprintf(path, sizeof(path), "%s/owner", dir);
+    _cleanup_free_ char *owner = NULL;
+    int pid = 0;
+    unsigned long long start = 0;
+    return fs_read_file(path, &owner, NULL, NULL) == 0 &&
+           sscanf(owner, "%d %llu", &pid, &start) == 2 && proc_alive(pid, start);
+}
+
+/* container prune: every container that does not run */
+static int cmd_prune(const char *root, int argc, char **argv)
+{
+    bool force = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
+            force = true;
+        else
+            return fail_msg(125, "container prune: unknown argument %s", argv[i]);
+    }
+    if (!force)
+        return fail_msg(125,
+                        "container prune: this removes every stopped container; run it with -f "
+                        "to go ahead%s",
+                        "");
+    char lockpath[4200];
+    snprintf(lockpath, sizeof(lockpath), "%s/containers/.lock", root);
+    _cleanup_close_ int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lockfd >= 0)
+        flock(lockfd, LOCK_EX);
+    json_t *ids = ctr_ids(root);
+    size_t i;
+    json_t *v;
+    int rc = 0;
+    printf("Deleted Containers:\n");
+    json_array_foreach(ids, i, v)
+    {
+        const char *id = json_string_value(v);
+        json_t *c = ctr_load(root, id, NULL);
+        const char *status =
+            json_string_value(json_object_get(json_object_get(c, "State"), "Status"));
+        struct berr *err = NULL;
+        /* a container whose run or start is still setting it up looks "created": its owner
+         * (that process, or its monitor) lives, and it stays */
+        if (c && status && strcmp(status, "running") != 0 && !owner_alive(root, id)) {
+            if (remove_ctr(root, id, &err) < 0)
+                rc = cli_fail(err, 1);
+            else
+                printf("%s\n", id);
+        }
+        json_decref(c);
+    }
+    json_decref(ids);
+    return rc;
+}
+
 /* --- inspect --------------------------------------------------------------------------- */
 
 static int cmd_inspect(const char *root, int argc, char **argv)
@@ -820,6 +1002,12 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
         return cmd_inspect(root, argc, argv);
     if (!strcmp(verb, "exec"))
         return cmd_exec(root, argc, argv);
+    if (!strcmp(verb, "pause") || !strcmp(verb, "unpause"))
+        return cmd_pause(root, argc, argv, !strcmp(verb, "pause"));
+    if (!strcmp(verb, "rename"))
+        return cmd_rename(root, argc, argv);
+    if (!strcmp(verb, "prune"))
+        return cmd_prune(root, argc, argv);
     if (!strcmp(verb, "restart"))
         return cmd_restart(root, argc, argv);
     if (!strcmp(verb, "start"))
@@ -828,6 +1016,6 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
         return cmd_run(root, argc, argv);
     return fail_msg(125,
                     "container %s: not a container command (create, start, restart, ls, logs, "
-                    "exec, stop, kill, rm, wait, inspect)",
+                    "exec, stop, kill, rm, wait, inspect, pause, unpause, rename, prune)",
                     verb);
 }

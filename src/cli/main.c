@@ -49,6 +49,8 @@ static void usage(FILE *f)
           "  create      create a container, to start later\n"
           "  start       start created or stopped containers\n"
           "  restart     stop and start containers\n"
+          "  pause       freeze every process of containers (unpause: thaw)\n"
+          "  rename      give a container another name\n"
           "  ps          list containers (-a: stopped ones too)\n"
           "  logs        show a container's output (-f to follow)\n"
           "  exec        run a command in a running container\n"
@@ -159,8 +161,8 @@ int main(int argc, char **argv)
         return cmd_run(root, sub_argc, sub_argv);
     if (strcmp(cmd, "start") == 0)
         return cmd_start(root, sub_argc, sub_argv);
-    static const char *container_verbs[] = {"ps",   "logs", "exec", "stop",
-                                            "kill", "rm",   "wait", "restart"};
+    static const char *container_verbs[] = {"ps",   "logs",    "exec",  "stop",    "kill",  "rm",
+                                            "wait", "restart", "pause", "unpause", "rename"};
     for (size_t k = 0; k < sizeof(container_verbs) / sizeof(*container_verbs); k++)
         if (strcmp(cmd, container_verbs[k]) == 0)
             return cmd_container(root, cmd, sub_argc, sub_argv);

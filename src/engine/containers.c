@@ -92,7 +92,8 @@ json_t *ctr_load(const char *root, const char *id, struct berr **err)
     status = json_string_value(json_object_get(st, "Status"));
     bool running = status && !strcmp(status, "running");
     json_object_set_new(st, "Running", json_boolean(running));
-    json_object_set_new(st, "Paused", json_false());
+    json_object_set_new(st, "Paused",
+                        json_boolean(running && json_is_true(json_object_get(st, "Paused"))));
     json_object_set_new(st, "Dead", json_false());
     if (!running)
         json_object_set_new(st, "Pid", json_integer(0));

@@ -691,6 +691,12 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err)
         cg_kill_all(cg, SIGKILL, NULL);
     if (status != RT_STOPPED && st->written && proc_alive(st->pid, st->start_time))
         kill(st->pid, SIGKILL);
+    /* a paused container's processes die only once thawed */
+    if (status == RT_PAUSED && cg) {
+        struct berr *e = NULL;
+        cg_freeze(cg, false, &e);
+        berr_free(e);
+    }
     for (int i = 0; i < 2000 && st->written && proc_alive(st->pid, st->start_time); i++)
         usleep(i < 50 ? 100 : 2000);
     int r = 0;
