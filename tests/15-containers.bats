@@ -474,3 +474,31 @@ cg() {
 	[ "${#lines[@]}" -eq 3 ]
 	[ "$(b ps -a --format json | jq -r .Names)" = new ]
 }
+
+@test "--restart: on-failure:N, always until stopped, and the policy's bad input" {
+	b run -d --name flaky --restart on-failure:2 busybox sh -c 'echo try; exit 2' > /dev/null
+	for i in $(seq 100); do [ "$(b inspect flaky | jq -r '.[0].State.Status')" = exited ] && [ "$(b logs flaky | wc -l)" -eq 3 ] && break; sleep 0.05; done
+	[ "$(b logs flaky | wc -l)" -eq 3 ]
+	[ "$(b inspect flaky | jq -c '.[0].State | [.Status, .ExitCode, .RestartCount]')" = '["exited",2,2]' ]
+	[ "$(b inspect flaky | jq -c '.[0].HostConfig.RestartPolicy')" = '{"MaximumRetryCount":2,"Name":"on-failure"}' ]
+	# on-failure does not restart a success
+	b run -d --name ok --restart on-failure busybox true > /dev/null
+	sleep 0.5
+	[ "$(b inspect ok | jq -r '.[0].State.RestartCount')" = 0 ]
+	# always: again and again, until the user stops it
+	b run -d --name loop --restart always busybox sh -c 'echo up; sleep 0.2' > /dev/null
+	for i in $(seq 100); do [ "$(b logs loop | wc -l)" -ge 3 ] && break; sleep 0.05; done
+	[ "$(b logs loop | wc -l)" -ge 3 ]
+	[ -n "$(b ps -q)" ]
+	b stop loop
+	sleep 1
+	n=$(b logs loop | wc -l)
+	sleep 1
+	[ "$(b logs loop | wc -l)" -eq "$n" ]
+	[ "$(b inspect loop | jq -r '.[0].State.Status')" = exited ]
+	run -125 b run -d --rm --restart always busybox true
+	[[ "$output" == *"conflict"* ]]
+	run -125 b run -d --restart sometimes busybox true
+	run -125 b run -d --restart on-failure:x busybox true
+	run -125 b run --restart always busybox true
+}

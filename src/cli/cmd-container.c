@@ -71,6 +71,11 @@ static void ps_status(json_t *st, char *buf, size_t len)
         table_duration(age < 0 ? 0 : age, d, sizeof(d));
         snprintf(buf, len, "Up %s%s", d,
                  json_is_true(json_object_get(st, "Paused")) ? " (Paused)" : "");
+    } else if (status && !strcmp(status, "restarting")) {
+        long age = table_age(json_string_value(json_object_get(st, "FinishedAt")));
+        table_duration(age < 0 ? 0 : age, d, sizeof(d));
+        snprintf(buf, len, "Restarting (%lld) %s ago",
+                 (long long)json_integer_value(json_object_get(st, "ExitCode")), d);
     } else if (status && !strcmp(status, "exited")) {
         long code = json_integer_value(json_object_get(st, "ExitCode"));
         long age = table_age(json_string_value(json_object_get(st, "FinishedAt")));
@@ -157,7 +162,9 @@ static int cmd_ps(const char *root, int argc, char **argv)
         if (last >= 0 && (long)i >= last)
             break; /* newest first: the first N are the last created */
         json_t *ctr = ctr_load(root, id, NULL);
-        if (!ctr || (!all && last < 0 && !is_running(ctr))) {
+        bool restarting =
+            json_is_true(json_object_get(json_object_get(ctr, "State"), "Restarting"));
+        if (!ctr || (!all && last < 0 && !is_running(ctr) && !restarting)) {
             json_decref(ctr);
             continue;
         }
@@ -332,6 +339,17 @@ static int cmd_logs(const char *root, int argc, char **argv)
 
 /* --- stop, kill, wait ------------------------------------------------------------------ */
 
+/* A stop or kill by the user: the monitor does not apply the restart policy after it. */
+static void mark_stopped(const char *root, const char *id)
+{
+    _cleanup_free_ char *dir = ctr_dir(root, id);
+    char path[4300];
+    snprintf(path, sizeof(path), "%s/stopped-by-user", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        close(fd);
+}
+
 /* Records whether a container is paused (ctr_load computes Running and Dead again). */
 static void set_paused(const char *root, const char *id, bool paused)
 {
@@ -384,6 +402,7 @@ static bool signal_ctr(const char *root, const char *id, int sig)
  * timeout (-2: its own, else 10 s; -1: for ever). False (error printed) if it could not. */
 static bool stop_one(const char *root, const char *id, int sig, long timeout)
 {
+    mark_stopped(root, id);
     json_t *ctr = ctr_load(root, id, NULL);
     bool running = ctr && is_running(ctr);
     json_t *cc = json_object_get(ctr, "Config");
@@ -617,6 +636,9 @@ static int cmd_kill(const char *root, int argc, char **argv)
         }
         char rtroot[4200];
         rtroot_of(rtroot, sizeof(rtroot));
+        /* a signal that ends it, sent by the user, is a stop: no restart after it */
+        if (sig == SIGKILL || sig == SIGTERM)
+            mark_stopped(root, id);
         if (rt_kill(rtroot, id, sig, false, &err) < 0) {
             rc = cli_fail(err, 1);
             continue;

@@ -58,6 +58,32 @@ static int read_env_file(const char *path, char ***env, struct berr **err)
     return 0;
 }
 
+/* --restart no|always|unless-stopped|on-failure[:N] */
+static int parse_restart(const char *s, int *policy, int *max)
+{
+    char *end;
+    *max = 0;
+    if (!strcmp(s, "no"))
+        *policy = RESTART_NO;
+    else if (!strcmp(s, "always"))
+        *policy = RESTART_ALWAYS;
+    else if (!strcmp(s, "unless-stopped"))
+        *policy = RESTART_UNLESS_STOPPED;
+    else if (!strncmp(s, "on-failure", 10) && (!s[10] || s[10] == ':')) {
+        *policy = RESTART_ON_FAILURE;
+        if (s[10] == ':') {
+            long n = strtol(s + 11, &end, 10);
+            if (!s[11] || *end || n < 0 || n > 1000000)
+                return -1;
+            *max = (int)n;
+        }
+    } else
+        return -1;
+    return 0;
+}
+
+static const char *restart_names[] = {"no", "always", "unless-stopped", "on-failure"};
+
 static int refuse(const char *flag)
 {
     fprintf(stderr, "berth: run: %s is not supported yet\n", flag);
@@ -140,7 +166,13 @@ static int start_one(const char *root, const char *id, struct berr **err)
         return -1;
     bool running = json_is_true(json_object_get(json_object_get(c, "State"), "Running"));
     bool tty = json_is_true(json_object_get(json_object_get(c, "Config"), "Tty"));
-    bool rm = json_is_true(json_object_get(json_object_get(c, "HostConfig"), "AutoRemove"));
+    json_t *hc = json_object_get(c, "HostConfig");
+    bool rm = json_is_true(json_object_get(hc, "AutoRemove"));
+    int restart = RESTART_NO, max_restarts = 0;
+    json_t *rp = json_object_get(hc, "RestartPolicy");
+    if (rp && parse_restart(json_string_value(json_object_get(rp, "Name")) ?: "no", &restart,
+                            &max_restarts) == 0)
+        max_restarts = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
     json_decref(c);
     if (running)
         return 0;
@@ -167,6 +199,8 @@ static int start_one(const char *root, const char *id, struct berr **err)
                               .tty = tty,
                               .auto_remove = rm,
                               .keep_on_failure = true,
+                              .restart = restart,
+                              .max_restarts = max_restarts,
                               .log_max_size = 10 << 20,
                               .log_max_files = 3};
     return monitor_start(&mo, err);
@@ -256,6 +290,7 @@ int cmd_run(const char *root, int argc, char **argv)
                                           {"volume", required_argument, NULL, 'v'},
                                           {"mount", required_argument, NULL, 11},
                                           {"tmpfs", required_argument, NULL, 12},
+                                          {"restart", required_argument, NULL, 13},
                                           {"help", no_argument, NULL, 'H'},
                                           {0}};
     bool rm = false, interactive = false, tty = false, readonly = false, hostnet = false;
@@ -263,6 +298,7 @@ int cmd_run(const char *root, int argc, char **argv)
     const char *entrypoint = NULL, *workdir = NULL, *user = NULL, *hostname = NULL;
     const char *name = NULL, *stop_signal = NULL;
     long stop_timeout = -2; /* not given */
+    int restart = RESTART_NO, max_restarts = 0;
     _cleanup_strv_ char **env = NULL, **cap_add = NULL, **cap_drop = NULL, **vol_args = NULL;
     json_t *mounts __attribute__((cleanup(json_decrefp))) = json_array();
     bool nnp = false;
@@ -359,6 +395,11 @@ int cmd_run(const char *root, int argc, char **argv)
             free(a);
             break;
         }
+        case 13:
+            if (parse_restart(optarg, &restart, &max_restarts) < 0)
+                return run_fail(NULL, "--restart: use no, always, unless-stopped or "
+                                      "on-failure[:N]");
+            break;
         case 10:
             stop_timeout = strtol(optarg, &end, 10);
             if (end == optarg || *end || stop_timeout < -1)
@@ -369,6 +410,7 @@ int cmd_run(const char *root, int argc, char **argv)
                    "[-l K=V] [-m BYTES] [--memory-swap BYTES] [--cpus N] [--cpu-shares N] "
                    "[--cpuset-cpus LIST] [--pids-limit N] [--cap-add CAP] [--cap-drop CAP] "
                    "[--security-opt no-new-privileges] [--stop-signal SIG] [--stop-timeout S] "
+                   "[--restart no|always|unless-stopped|on-failure[:N]] "
                    "[-v SRC:DST[:ro]] [--mount type=...] [--tmpfs DST] [-w DIR] "
                    "[-u USER[:GROUP]] [--entrypoint CMD] [-h HOSTNAME] [--read-only] "
                    "[--network none|host] IMAGE [COMMAND] [ARG...]\n");
@@ -376,6 +418,13 @@ int cmd_run(const char *root, int argc, char **argv)
         default: fprintf(stderr, "berth: run: see 'berth run --help'\n"); return 125;
         }
     }
+    if (restart != RESTART_NO && rm) {
+        fprintf(stderr, "berth: run: --restart and --rm conflict: a container removed when it "
+                        "exits cannot be restarted\n");
+        return 125;
+    }
+    if (restart != RESTART_NO && !detach && !create_only)
+        return refuse("--restart without -d (a foreground container is berth run's)");
     if (create_only && detach) {
         fprintf(stderr, "berth: create: -d is not a create flag (a created container starts "
                         "detached with `berth start`)\n");
@@ -523,6 +572,9 @@ int cmd_run(const char *root, int argc, char **argv)
             json_object_set_new(rc, "StopSignal", json_string(stop_signal ? stop_signal : isig));
         if (stop_timeout != -2)
             json_object_set_new(rc, "StopTimeout", json_integer(stop_timeout));
+        json_object_set_new(hc, "RestartPolicy",
+                            json_pack("{s:s,s:i}", "Name", restart_names[restart],
+                                      "MaximumRetryCount", max_restarts));
         json_object_set_new(hc, "Memory", json_integer(res.memory));
         json_object_set_new(hc, "MemorySwap", json_integer(res.memory_swap));
         json_object_set_new(hc, "NanoCpus", json_integer(res.nano_cpus));
@@ -604,6 +656,8 @@ int cmd_run(const char *root, int argc, char **argv)
                                   .id = id,
                                   .tty = tty,
                                   .auto_remove = rm,
+                                  .restart = restart,
+                                  .max_restarts = max_restarts,
                                   .log_max_size = 10 << 20,
                                   .log_max_files = 3};
         if (monitor_start(&mo, &err) < 0) {

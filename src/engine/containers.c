@@ -89,7 +89,11 @@ json_t *ctr_load(const char *root, const char *id, struct berr **err)
             json_object_set_new(st, "ExitCode", json_integer(255));
         json_object_set_new(st, "Error", json_string("the container's monitor was killed"));
     }
+    /* between two runs of a restart policy, while its monitor lives */
+    if (status && !strcmp(status, "restarting") && !(mon > 0 && proc_alive(mon, mon_start)))
+        json_object_set_new(st, "Status", json_string("exited"));
     status = json_string_value(json_object_get(st, "Status"));
+    json_object_set_new(st, "Restarting", json_boolean(status && !strcmp(status, "restarting")));
     bool running = status && !strcmp(status, "running");
     json_object_set_new(st, "Running", json_boolean(running));
     json_object_set_new(st, "Paused",

@@ -8,6 +8,7 @@
 #include "runtime/container.h"
 #include "runtime/state.h"
 #include <fcntl.h>
+#include <time.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -103,6 +104,7 @@ static void monitor_main(const struct monitor_opts *o, int ready)
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
     snprintf(logpath, sizeof(logpath), "%s/json.log", dir);
     bool created = false;
+    json_t *state = NULL; /* the record of the current run */
 
     setsid();
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -131,9 +133,22 @@ static void monitor_main(const struct monitor_opts *o, int ready)
     struct logger lg = {
         .max_size = o->log_max_size, .max_files = o->log_max_files, .path = logpath};
     lg.fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    int out[2] = {-1, -1}, errp[2] = {-1, -1};
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (lg.fd < 0 || null < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (lg.fd < 0 || null < 0 || sfd < 0) {
+        berr_sys(&err, errno, "monitor: log");
+        goto fail;
+    }
+    /* a stop by the user from an earlier run does not hold for this one */
+    {
+        char stopped[4300];
+        snprintf(stopped, sizeof(stopped), "%s/stopped-by-user", dir);
+        unlink(stopped);
+    }
+    int restarts = 0;
+again:;
+    int out[2] = {-1, -1}, errp[2] = {-1, -1};
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
         berr_sys(&err, errno, "monitor: log pipes");
         goto fail;
     }
@@ -141,8 +156,7 @@ static void monitor_main(const struct monitor_opts *o, int ready)
     dup2(null, STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);
     dup2(errp[1], STDERR_FILENO);
-    _cleanup_free_ char *bundle = strdup(dir);
-    struct rt_create_opts co = {.bundle = bundle, .want_pty = o->tty, .subreaper = true};
+    struct rt_create_opts co = {.bundle = dir, .want_pty = o->tty, .subreaper = true};
     pid_t pid;
     int pty = -1;
     int r = rt_create(o->rtroot, o->id, &co, &pid, &pty, &err);
@@ -162,15 +176,19 @@ static void monitor_main(const struct monitor_opts *o, int ready)
 
     char started[64];
     rt_now_rfc3339(started, sizeof(started));
-    json_t *state = json_pack("{s:s,s:i,s:I,s:s,s:i,s:I,s:I}", "Status", "running", "Pid", pid,
-                              "PidStart", (json_int_t)proc_start_time(pid), "StartedAt", started,
-                              "ExitCode", 0, "MonitorPid", (json_int_t)getpid(), "MonitorStart",
-                              (json_int_t)proc_start_time(getpid()));
+    json_decref(state);
+    state = json_pack("{s:s,s:i,s:I,s:s,s:i,s:I,s:I,s:i}", "Status", "running", "Pid", pid,
+                      "PidStart", (json_int_t)proc_start_time(pid), "StartedAt", started,
+                      "ExitCode", 0, "MonitorPid", (json_int_t)getpid(), "MonitorStart",
+                      (json_int_t)proc_start_time(getpid()), "RestartCount", restarts);
     ctr_save_state(o->root, o->id, state, NULL);
-    report(ready, 0, "");
+    if (ready >= 0)
+        report(ready, 0, "");
+    ready = -1;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
 
     /* copy output into the log until the container is gone */
-    int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     int exit_code = -1;
     bool out_open = pty < 0, err_open = pty < 0, pty_open = pty >= 0;
     char buf[16384];
@@ -224,6 +242,40 @@ static void monitor_main(const struct monitor_opts *o, int ready)
     json_object_set_new(state, "FinishedAt", json_string(finished));
     json_object_set_new(state, "OOMKilled", json_boolean(oom && exit_code == 137));
     ctr_save_state(o->root, o->id, state, NULL);
+    close(out[0]);
+    close(errp[0]);
+    if (pty >= 0)
+        close(pty);
+    created = false;
+    /* the restart policy, as docker's: not after a stop or kill by the user; on-failure
+     * only for a non-zero code, and at most max_restarts times; a delay that doubles from
+     * 100 ms (to 1 min), back to 100 ms after a run of 10 s or more */
+    {
+        char stopped[4300];
+        snprintf(stopped, sizeof(stopped), "%s/stopped-by-user", dir);
+        struct stat sb;
+        bool by_user = stat(stopped, &sb) == 0;
+        bool again_ = !by_user && o->restart != RESTART_NO &&
+                      !(o->restart == RESTART_ON_FAILURE &&
+                        (exit_code == 0 || (o->max_restarts > 0 && restarts >= o->max_restarts)));
+        if (again_ && stat(dir, &sb) == 0) {
+            struct timespec t1;
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            json_object_set_new(state, "Status", json_string("restarting"));
+            ctr_save_state(o->root, o->id, state, NULL);
+            static long delay_ms = 100;
+            if (t1.tv_sec - t0.tv_sec >= 10)
+                delay_ms = 100;
+            usleep(delay_ms * 1000);
+            delay_ms = delay_ms * 2 > 60000 ? 60000 : delay_ms * 2;
+            if (stat(stopped, &sb) != 0) {
+                restarts++;
+                goto again;
+            }
+            json_object_set_new(state, "Status", json_string("exited"));
+            ctr_save_state(o->root, o->id, state, NULL);
+        }
+    }
     json_decref(state);
     umount2(rootfs, MNT_DETACH);
     if (o->auto_remove) {
@@ -235,6 +287,19 @@ static void monitor_main(const struct monitor_opts *o, int ready)
     _exit(0);
 
 fail:
+    if (ready < 0) {
+        /* a restart that failed: the container stays, exited, with the reason */
+        if (created)
+            rt_delete(o->rtroot, o->id, true, NULL);
+        if (state) {
+            json_object_set_new(state, "Status", json_string("exited"));
+            json_object_set_new(state, "Error",
+                                json_string(err && err->msg ? err->msg : "restart failed"));
+            ctr_save_state(o->root, o->id, state, NULL);
+        }
+        umount2(rootfs, MNT_DETACH);
+        _exit(1);
+    }
     report(ready, code, err && err->msg ? err->msg : "monitor failed");
     if (created)
         rt_delete(o->rtroot, o->id, true, NULL);

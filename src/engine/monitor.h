@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include "base/error.h"
 
+enum { RESTART_NO, RESTART_ALWAYS, RESTART_UNLESS_STOPPED, RESTART_ON_FAILURE };
+
 struct monitor_opts {
     const char *root;   /* berth's state root */
     const char *rtroot; /* the runtime's state root */
@@ -17,6 +19,8 @@ struct monitor_opts {
     bool tty;
     bool auto_remove;
     bool keep_on_failure; /* start of an existing container: a failure leaves it as it was */
+    int restart;          /* RESTART_*: --restart */
+    int max_restarts;     /* on-failure:N (0: no limit) */
     long log_max_size;    /* bytes per json.log file before rotation */
     int log_max_files;
 };
