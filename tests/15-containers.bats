@@ -502,3 +502,22 @@ cg() {
 	run -125 b run -d --restart on-failure:x busybox true
 	run -125 b run --restart always busybox true
 }
+
+@test "run: --ulimit sets the container's limits; --device brings a host device in" {
+	run b run --rm --ulimit nofile=1024:2048 --ulimit core=0 busybox sh -c 'ulimit -n; ulimit -Hn; ulimit -c'
+	[ "$output" = "$(printf '1024\n2048\n0')" ]
+	run -125 b run --rm --ulimit bogus=1 busybox true
+	[[ "$output" == *'unknown limit "bogus"'* ]]
+	run -125 b run --rm --ulimit nofile=10:5 busybox true
+	run -125 b run --rm --ulimit core=-1 busybox true
+	[[ "$output" == *"not supported yet"* ]]
+	run b run --rm --device /dev/loop-control:/dev/lc busybox ls -l /dev/lc
+	[[ "$output" == c*" 10, "*237*/dev/lc ]]
+	# without it, the device cgroup refuses the node even if one is made
+	run b run --rm busybox sh -c 'mknod /tmp/lc c 10 237 && cat /tmp/lc'
+	[[ "$output" == *"Operation not permitted"* ]]
+	run -125 b run --rm --device /etc/passwd busybox true
+	[[ "$output" == *"not a device"* ]]
+	run -125 b run --rm --device /dev/loop-control:r busybox true
+	[ -z "$(b ps -aq)" ]
+}

@@ -291,6 +291,8 @@ int cmd_run(const char *root, int argc, char **argv)
                                           {"mount", required_argument, NULL, 11},
                                           {"tmpfs", required_argument, NULL, 12},
                                           {"restart", required_argument, NULL, 13},
+                                          {"ulimit", required_argument, NULL, 14},
+                                          {"device", required_argument, NULL, 15},
                                           {"help", no_argument, NULL, 'H'},
                                           {0}};
     bool rm = false, interactive = false, tty = false, readonly = false, hostnet = false;
@@ -299,7 +301,8 @@ int cmd_run(const char *root, int argc, char **argv)
     const char *name = NULL, *stop_signal = NULL;
     long stop_timeout = -2; /* not given */
     int restart = RESTART_NO, max_restarts = 0;
-    _cleanup_strv_ char **env = NULL, **cap_add = NULL, **cap_drop = NULL, **vol_args = NULL;
+    _cleanup_strv_ char **env = NULL, **cap_add = NULL, **cap_drop = NULL, **vol_args = NULL,
+                        **ulimits = NULL, **devices = NULL;
     json_t *mounts __attribute__((cleanup(json_decrefp))) = json_array();
     bool nnp = false;
     struct bundle_resources res = {0};
@@ -395,6 +398,8 @@ int cmd_run(const char *root, int argc, char **argv)
             free(a);
             break;
         }
+        case 14: ulimits = strv_append(ulimits, optarg); break;
+        case 15: devices = strv_append(devices, optarg); break;
         case 13:
             if (parse_restart(optarg, &restart, &max_restarts) < 0)
                 return run_fail(NULL, "--restart: use no, always, unless-stopped or "
@@ -410,7 +415,8 @@ int cmd_run(const char *root, int argc, char **argv)
                    "[-l K=V] [-m BYTES] [--memory-swap BYTES] [--cpus N] [--cpu-shares N] "
                    "[--cpuset-cpus LIST] [--pids-limit N] [--cap-add CAP] [--cap-drop CAP] "
                    "[--security-opt no-new-privileges] [--stop-signal SIG] [--stop-timeout S] "
-                   "[--restart no|always|unless-stopped|on-failure[:N]] "
+                   "[--restart no|always|unless-stopped|on-failure[:N]] [--ulimit N=S[:H]] "
+                   "[--device /dev/X[:/dev/Y][:rwm]] "
                    "[-v SRC:DST[:ro]] [--mount type=...] [--tmpfs DST] [-w DIR] "
                    "[-u USER[:GROUP]] [--entrypoint CMD] [-h HOSTNAME] [--read-only] "
                    "[--network none|host] IMAGE [COMMAND] [ARG...]\n");
@@ -575,6 +581,13 @@ int cmd_run(const char *root, int argc, char **argv)
         json_object_set_new(hc, "RestartPolicy",
                             json_pack("{s:s,s:i}", "Name", restart_names[restart],
                                       "MaximumRetryCount", max_restarts));
+        json_t *ul = json_array(), *dv = json_array();
+        for (char **u = ulimits; u && *u; u++)
+            json_array_append_new(ul, json_string(*u));
+        for (char **d = devices; d && *d; d++)
+            json_array_append_new(dv, json_string(*d));
+        json_object_set_new(hc, "Ulimits", ul);
+        json_object_set_new(hc, "Devices", dv);
         json_object_set_new(hc, "Memory", json_integer(res.memory));
         json_object_set_new(hc, "MemorySwap", json_integer(res.memory_swap));
         json_object_set_new(hc, "NanoCpus", json_integer(res.nano_cpus));
@@ -615,7 +628,12 @@ int cmd_run(const char *root, int argc, char **argv)
     json_t *spec = bundle_spec(im->config, rootfs, &bo, &err);
     if (!spec)
         goto out;
-    if (bundle_set_resources(spec, &res, &err) < 0 || vol_apply(spec, mounts, rootfs, &err) < 0) {
+    for (char **u = ulimits; u && *u && !err; u++)
+        bundle_add_ulimit(spec, *u, &err);
+    for (char **d = devices; d && *d && !err; d++)
+        bundle_add_device(spec, *d, &err);
+    if (err || bundle_set_resources(spec, &res, &err) < 0 ||
+        vol_apply(spec, mounts, rootfs, &err) < 0) {
         json_decref(spec);
         goto out;
     }

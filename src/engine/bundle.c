@@ -4,11 +4,13 @@
 #include "base/fs.h"
 #include "linux/seccomp.h"
 #include "oci/runtime-spec.h"
+#include <ctype.h>
 #include <fcntl.h>
 #include <math.h>
 #include <strings.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -490,4 +492,92 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
     else
         json_decref(ann);
     return spec;
+}
+
+int bundle_add_ulimit(json_t *spec, const char *arg, struct berr **err)
+{
+    const char *eq = strchr(arg, '=');
+    char type[64];
+    if (!eq || eq == arg || (size_t)(eq - arg) > 40)
+        return berr_set(err, BERR_INVALID, EINVAL, "--ulimit %s: use NAME=SOFT[:HARD]", arg);
+    snprintf(type, sizeof(type), "RLIMIT_%.*s", (int)(eq - arg), arg);
+    for (char *p = type; *p; p++)
+        *p = toupper((unsigned char)*p);
+    if (spec_rlimit_from_name(type) < 0)
+        return berr_set(err, BERR_INVALID, EINVAL, "--ulimit %s: unknown limit \"%.*s\"", arg,
+                        (int)(eq - arg), arg);
+    char *end;
+    long long soft = strtoll(eq + 1, &end, 10), hard = soft;
+    if (end == eq + 1 || (*end && *end != ':'))
+        return berr_set(err, BERR_INVALID, EINVAL, "--ulimit %s: use NAME=SOFT[:HARD]", arg);
+    if (*end == ':') {
+        const char *h = end + 1;
+        hard = strtoll(h, &end, 10);
+        if (end == h || *end)
+            return berr_set(err, BERR_INVALID, EINVAL, "--ulimit %s: use NAME=SOFT[:HARD]", arg);
+    }
+    if (soft < 0 || hard < 0)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "--ulimit %s: unlimited (-1) is not supported yet: give a number", arg);
+    if (soft > hard)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "--ulimit %s: the soft limit must not be above the hard one", arg);
+    json_t *proc = json_object_get(spec, "process");
+    json_t *rl = json_object_get(proc, "rlimits");
+    if (!rl)
+        json_object_set_new(proc, "rlimits", rl = json_array());
+    /* a later --ulimit of the same name wins */
+    for (size_t i = 0; i < json_array_size(rl); i++)
+        if (!strcmp(json_string_value(json_object_get(json_array_get(rl, i), "type")), type))
+            json_array_remove(rl, i--);
+    json_array_append_new(rl, json_pack("{s:s,s:I,s:I}", "type", type, "soft", (json_int_t)soft,
+                                        "hard", (json_int_t)hard));
+    return 0;
+}
+
+int bundle_add_device(json_t *spec, const char *arg, struct berr **err)
+{
+    _cleanup_free_ char *copy = strdup(arg);
+    char *parts[3] = {0};
+    int n = 0;
+    for (char *save = NULL, *p = strtok_r(copy, ":", &save); p && n < 3;
+         p = strtok_r(NULL, ":", &save))
+        parts[n++] = p;
+    const char *host = parts[0], *ctr = host, *perms = "rwm";
+    if (n == 2 && parts[1][0] != '/')
+        perms = parts[1];
+    else if (n >= 2)
+        ctr = parts[1];
+    if (n == 3)
+        perms = parts[2];
+    struct stat st;
+    if (!host || host[0] != '/' || !ctr || ctr[0] != '/')
+        return berr_set(err, BERR_INVALID, EINVAL, "--device %s: use /dev/HOST[:/dev/CTR][:rwm]",
+                        arg);
+    if (!*perms || strspn(perms, "rwm") != strlen(perms))
+        return berr_set(err, BERR_INVALID, EINVAL, "--device %s: permissions are r, w and m", arg);
+    /* the runtime allows what linux.devices lists with rwm (as runc does): a narrower
+     * permission would not hold */
+    if (strlen(perms) != 3 || !strchr(perms, 'r') || !strchr(perms, 'w') || !strchr(perms, 'm'))
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "--device %s: permissions other than rwm are not supported yet", arg);
+    if (stat(host, &st) < 0)
+        return berr_sys(err, errno, "--device %s", host);
+    if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+        return berr_set(err, BERR_INVALID, EINVAL, "--device %s: not a device", host);
+    const char *type = S_ISCHR(st.st_mode) ? "c" : "b";
+    json_t *lx = json_object_get(spec, "linux");
+    json_t *devs = json_object_get(lx, "devices");
+    if (!devs)
+        json_object_set_new(lx, "devices", devs = json_array());
+    json_array_append_new(devs, json_pack("{s:s,s:s,s:I,s:I,s:i,s:i,s:i}", "path", ctr, "type",
+                                          type, "major", (json_int_t)major(st.st_rdev), "minor",
+                                          (json_int_t)minor(st.st_rdev), "fileMode",
+                                          (int)(st.st_mode & 0777), "uid", 0, "gid", 0));
+    json_t *res = json_object_get(lx, "resources");
+    json_array_append_new(json_object_get(res, "devices"),
+                          json_pack("{s:b,s:s,s:I,s:I,s:s}", "allow", 1, "type", type, "major",
+                                    (json_int_t)major(st.st_rdev), "minor",
+                                    (json_int_t)minor(st.st_rdev), "access", perms));
+    return 0;
 }

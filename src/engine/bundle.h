@@ -55,3 +55,10 @@ json_t *bundle_spec(json_t *image_config, const char *rootfs, const struct bundl
 
 /* Sets KEY=VALUE in a JSON array of environment strings, replacing KEY's old value. */
 void bundle_env_set(json_t *env, const char *kv);
+
+/* --ulimit NAME=SOFT[:HARD] (docker's names: nofile, nproc, core, ...; -1 unlimited) added to
+ * process.rlimits. */
+int bundle_add_ulimit(json_t *spec, const char *arg, struct berr **err);
+/* --device HOST[:CONTAINER][:PERMS]: the host's device node made in the container and
+ * allowed in its device cgroup (PERMS of r, w, m; default rwm). */
+int bundle_add_device(json_t *spec, const char *arg, struct berr **err);
