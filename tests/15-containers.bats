@@ -521,3 +521,29 @@ cg() {
 	run -125 b run --rm --device /dev/loop-control:r busybox true
 	[ -z "$(b ps -aq)" ]
 }
+
+@test "logs --since/--until, top, stats --no-stream" {
+	b run -d --name times busybox sh -c 'echo early; sleep 2; echo late; sleep 60' > /dev/null
+	for i in $(seq 60); do [ "$(b logs times | wc -l)" -eq 2 ] && break; sleep 0.1; done
+	[ "$(b logs --since 1s times)" = late ]
+	[ "$(b logs --since 1h times | wc -l)" -eq 2 ]
+	[ "$(b logs --until 1s times)" = early ]
+	first=$(jq -r .time "$STORE/containers/$(b inspect times | jq -r '.[0].Id')/json.log" | head -1)
+	[ "$(b logs --until "$first" times)" = early ]
+	run -125 b logs --since yesterday times
+	run b top times
+	[[ "${lines[0]}" == UID*PID*PPID*CMD ]]
+	[[ "$output" == *"sleep 60"* ]]
+	run b top times -o pid,comm
+	[[ "${lines[1]}" =~ ^\ *[0-9]+\ sleep$ ]]
+	run -1 b top nosuch
+	b run -d --name spin -m 64m busybox sh -c 'while :; do :; done' > /dev/null
+	run b stats --no-stream spin times
+	[[ "${lines[0]}" == "CONTAINER ID"*"NAME"*"CPU %"*"MEM USAGE / LIMIT"*"PIDS" ]]
+	spin=$(echo "$output" | awk '$2 == "spin"')
+	cpu=$(echo "$spin" | awk '{print $3}' | tr -d %)
+	[ "${cpu%.*}" -ge 30 ]
+	[[ "$spin" == *" / 64MiB "* ]]
+	run -125 b stats
+	b rm -f spin times
+}

@@ -210,8 +210,56 @@ static int cmd_ps(const char *root, int argc, char **argv)
 
 struct logs_opts {
     bool timestamps;
-    long tail; /* -1: all */
+    long tail;           /* -1: all */
+    double since, until; /* seconds since the epoch; 0: not given */
 };
+
+/* An RFC 3339 time in UTC ("2026-11-29T03:05:25.754Z") to seconds since the epoch. */
+static bool parse_rfc3339(const char *s, double *ret)
+{
+    struct tm tm = {0};
+    const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    if (!rest)
+        return false;
+    double frac = 0;
+    if (*rest == '.') {
+        char *end;
+        frac = strtod(rest, &end);
+        rest = end;
+    }
+    if (*rest && strcmp(rest, "Z") != 0)
+        return false;
+    *ret = (double)timegm(&tm) + frac;
+    return true;
+}
+
+/* --since/--until: RFC 3339 (UTC), Unix seconds, or a duration back from now (10m, 1h, 30s) */
+static bool parse_when(const char *s, double *ret)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end != s && !*end && v >= 0) {
+        *ret = v;
+        return true;
+    }
+    if (end != s && v >= 0 && (!strcmp(end, "s") || !strcmp(end, "m") || !strcmp(end, "h"))) {
+        *ret = (double)time(NULL) - v * (*end == 'h' ? 3600 : *end == 'm' ? 60 : 1);
+        return true;
+    }
+    return parse_rfc3339(s, ret);
+}
+
+static bool in_range(const char *line, const struct logs_opts *o)
+{
+    if (!o->since && !o->until)
+        return true;
+    json_t *j = json_loads(line, 0, NULL);
+    double t = 0;
+    bool ok = j && parse_rfc3339(json_string_value(json_object_get(j, "time")), &t) &&
+              (!o->since || t >= o->since) && (!o->until || t <= o->until);
+    json_decref(j);
+    return ok;
+}
 
 /* Prints one json-file line to stdout or stderr. */
 static void logs_line(const char *line, const struct logs_opts *o)
@@ -242,7 +290,9 @@ static void logs_read(int fd, char **pending, size_t *plen, json_t *keep, const 
         char *start = *pending, *nl;
         while ((nl = memchr(start, '\n', *pending + *plen - start))) {
             *nl = 0;
-            if (keep)
+            if (!in_range(start, o))
+                ;
+            else if (keep)
                 json_array_append_new(keep, json_string(start));
             else
                 logs_line(start, o);
@@ -258,6 +308,8 @@ static int cmd_logs(const char *root, int argc, char **argv)
     static const struct option longs[] = {{"follow", no_argument, NULL, 'f'},
                                           {"timestamps", no_argument, NULL, 't'},
                                           {"tail", required_argument, NULL, 'n'},
+                                          {"since", required_argument, NULL, 'S'},
+                                          {"until", required_argument, NULL, 'U'},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
     struct logs_opts o = {.tail = -1};
@@ -275,7 +327,23 @@ static int cmd_logs(const char *root, int argc, char **argv)
                 return fail_msg(125, "logs: --tail %s: give a number of lines or \"all\"", optarg);
             break;
         }
-        case 'h': printf("Usage: berth logs [-f] [-t] [-n|--tail N] CONTAINER\n"); return 0;
+        case 'S':
+            if (!parse_when(optarg, &o.since))
+                return fail_msg(125,
+                                "logs: --since %s: give a time (RFC 3339 UTC, Unix seconds) "
+                                "or a duration (10m)",
+                                optarg);
+            break;
+        case 'U':
+            if (!parse_when(optarg, &o.until))
+                return fail_msg(125,
+                                "logs: --until %s: give a time (RFC 3339 UTC, Unix seconds) "
+                                "or a duration (10m)",
+                                optarg);
+            break;
+        case 'h':
+            printf("Usage: berth logs [-f] [-t] [-n|--tail N] [--since T] [--until T] CONTAINER\n");
+            return 0;
         default: return 125;
         }
     }
@@ -970,6 +1038,162 @@ static int cmd_prune(const char *root, int argc, char **argv)
     return rc;
 }
 
+/* top: the container's processes, as `ps -ef` (or the ps options given) shows them */
+static int cmd_top(const char *root, int argc, char **argv)
+{
+    if (argc < 2 || argv[1][0] == '-')
+        return fail_msg(125, "top: give a container (and ps options)%s", "");
+    struct berr *err = NULL;
+    _cleanup_free_ char *id = ctr_resolve(root, argv[1], &err);
+    json_t *ctr = id ? ctr_load(root, id, &err) : NULL;
+    if (!ctr)
+        return cli_fail(err, 1);
+    bool running = is_running(ctr);
+    json_decref(ctr);
+    if (!running)
+        return fail_msg(1, "top: container %s is not running", argv[1]);
+    char rtroot[4200];
+    rtroot_of(rtroot, sizeof(rtroot));
+    char **rargv = calloc(argc + 5, sizeof(char *));
+    int n = 0;
+    rargv[n++] = "berth-runtime";
+    rargv[n++] = "--root";
+    rargv[n++] = rtroot;
+    rargv[n++] = "ps";
+    rargv[n++] = id;
+    for (int i = 2; i < argc; i++)
+        rargv[n++] = argv[i];
+    optind = 1;
+    int r = cmd_runtime(n, rargv);
+    free(rargv);
+    return r;
+}
+
+/* bytes as docker stats prints them: binary units ("1.5MiB") */
+static void size_iec(double b, char *buf, size_t len)
+{
+    static const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int i = 0;
+    while (b >= 1024 && i < 4) {
+        b /= 1024;
+        i++;
+    }
+    snprintf(buf, len, i ? "%.4g%s" : "%.0f%s", b, u[i]);
+}
+
+/* stats --no-stream: CPU (over half a second), memory and PIDs from each cgroup */
+static int cmd_stats(const char *root, int argc, char **argv)
+{
+    bool all = false, no_stream = false;
+    json_t *want = json_array();
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-stream"))
+            no_stream = true;
+        else if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
+            all = true;
+        else if (argv[i][0] == '-') {
+            json_decref(want);
+            return fail_msg(125, "stats: %s is not supported", argv[i]);
+        } else
+            json_array_append_new(want, json_string(argv[i]));
+    }
+    if (!no_stream) {
+        json_decref(want);
+        return fail_msg(125, "stats: only --no-stream is supported yet%s", "");
+    }
+    char rtroot[4200];
+    rtroot_of(rtroot, sizeof(rtroot));
+    json_t *ids = json_array();
+    size_t i;
+    json_t *v;
+    int rc = 0;
+    if (json_array_size(want)) {
+        json_array_foreach(want, i, v)
+        {
+            struct berr *err = NULL;
+            char *id = ctr_resolve(root, json_string_value(v), &err);
+            if (!id)
+                rc = cli_fail(err, 1);
+            else
+                json_array_append_new(ids, json_string(id));
+            free(id);
+        }
+    } else {
+        json_t *every = ctr_ids(root);
+        json_array_foreach(every, i, v)
+        {
+            json_t *c = ctr_load(root, json_string_value(v), NULL);
+            if (c && (all || is_running(c)))
+                json_array_append(ids, v);
+            json_decref(c);
+        }
+        json_decref(every);
+    }
+    json_decref(want);
+    /* two samples of CPU time, half a second apart */
+    size_t n = json_array_size(ids);
+    double *cpu0 = calloc(n + 1, sizeof(double));
+    json_array_foreach(ids, i, v)
+    {
+        json_t *s = rt_stats(rtroot, json_string_value(v), NULL);
+        cpu0[i] = json_number_value(
+            json_object_get(json_object_get(json_object_get(s, "cpu"), "usage"), "total"));
+        json_decref(s);
+    }
+    long t0 = now_ms();
+    if (n)
+        usleep(500000);
+    double wall_ns = (now_ms() - t0) * 1e6;
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    double host_mem = (double)pages * psize;
+    struct table *t = table_new(8);
+    json_array_foreach(ids, i, v)
+    {
+        const char *id = json_string_value(v);
+        json_t *c = ctr_load(root, id, NULL);
+        json_t *s = is_running(c) ? rt_stats(rtroot, id, NULL) : NULL;
+        char sid[13], cpu[32] = "--", mem[64] = "-- / --", memp[32] = "--", pids[32] = "--";
+        snprintf(sid, sizeof(sid), "%.12s", id);
+        if (s) {
+            json_t *m = json_object_get(json_object_get(s, "memory"), "usage");
+            double used = json_number_value(json_object_get(m, "usage"));
+            double limit = json_number_value(json_object_get(m, "limit"));
+            if (limit <= 0 || limit > host_mem)
+                limit = host_mem;
+            double cpu1 = json_number_value(
+                json_object_get(json_object_get(json_object_get(s, "cpu"), "usage"), "total"));
+            snprintf(cpu, sizeof(cpu), "%.2f%%",
+                     wall_ns > 0 ? (cpu1 - cpu0[i]) / wall_ns * 100 : 0);
+            char a[32], b[32];
+            size_iec(used, a, sizeof(a));
+            size_iec(limit, b, sizeof(b));
+            snprintf(mem, sizeof(mem), "%s / %s", a, b);
+            snprintf(memp, sizeof(memp), "%.2f%%", limit > 0 ? used / limit * 100 : 0);
+            snprintf(pids, sizeof(pids), "%lld",
+                     (long long)json_integer_value(
+                         json_object_get(json_object_get(s, "pids"), "current")));
+        } else {
+            snprintf(cpu, sizeof(cpu), "0.00%%");
+            snprintf(mem, sizeof(mem), "0B / 0B");
+            snprintf(memp, sizeof(memp), "0.00%%");
+            snprintf(pids, sizeof(pids), "0");
+        }
+        /* no network yet but none or the host's: nothing of its own to count */
+        const char *row[] = {
+            sid, json_string_value(json_object_get(c, "Name")) ?: "", cpu, mem, memp, "--", "--",
+            pids};
+        table_add(t, row);
+        json_decref(s);
+        json_decref(c);
+    }
+    free(cpu0);
+    json_decref(ids);
+    static const char *header[] = {"CONTAINER ID", "NAME",    "CPU %",     "MEM USAGE / LIMIT",
+                                   "MEM %",        "NET I/O", "BLOCK I/O", "PIDS"};
+    table_print(t, stdout, header);
+    return rc;
+}
+
 /* --- inspect --------------------------------------------------------------------------- */
 
 static int cmd_inspect(const char *root, int argc, char **argv)
@@ -1026,6 +1250,10 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
         return cmd_exec(root, argc, argv);
     if (!strcmp(verb, "pause") || !strcmp(verb, "unpause"))
         return cmd_pause(root, argc, argv, !strcmp(verb, "pause"));
+    if (!strcmp(verb, "top"))
+        return cmd_top(root, argc, argv);
+    if (!strcmp(verb, "stats"))
+        return cmd_stats(root, argc, argv);
     if (!strcmp(verb, "rename"))
         return cmd_rename(root, argc, argv);
     if (!strcmp(verb, "prune"))
@@ -1036,8 +1264,9 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
         return cmd_start(root, argc, argv);
     if (!strcmp(verb, "create") || !strcmp(verb, "run"))
         return cmd_run(root, argc, argv);
-    return fail_msg(125,
-                    "container %s: not a container command (create, start, restart, ls, logs, "
-                    "exec, stop, kill, rm, wait, inspect, pause, unpause, rename, prune)",
-                    verb);
+    return fail_msg(
+        125,
+        "container %s: not a container command (create, start, restart, ls, logs, "
+        "exec, stop, kill, rm, wait, inspect, pause, unpause, rename, prune, top, stats)",
+        verb);
 }

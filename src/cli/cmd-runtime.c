@@ -369,6 +369,9 @@ static int cmd_ps(int argc, char **argv)
     char cmd[8192] = "ps";
     if (optind + 1 < argc) {
         for (int i = optind + 1; i < argc; i++) {
+            /* each is quoted for the shell that runs ps: a quote could end the quoting */
+            if (strchr(argv[i], '\''))
+                return fail_msg("ps: the ps option \"%s\" must not contain a quote", argv[i]);
             strncat(cmd, " '", sizeof(cmd) - strlen(cmd) - 1);
             strncat(cmd, argv[i], sizeof(cmd) - strlen(cmd) - 1);
             strncat(cmd, "'", sizeof(cmd) - strlen(cmd) - 1);

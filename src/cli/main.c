@@ -51,6 +51,8 @@ static void usage(FILE *f)
           "  restart     stop and start containers\n"
           "  pause       freeze every process of containers (unpause: thaw)\n"
           "  rename      give a container another name\n"
+          "  top         show a container's processes\n"
+          "  stats       CPU, memory and PIDs of containers (--no-stream)\n"
           "  ps          list containers (-a: stopped ones too)\n"
           "  logs        show a container's output (-f to follow)\n"
           "  exec        run a command in a running container\n"
@@ -161,8 +163,9 @@ int main(int argc, char **argv)
         return cmd_run(root, sub_argc, sub_argv);
     if (strcmp(cmd, "start") == 0)
         return cmd_start(root, sub_argc, sub_argv);
-    static const char *container_verbs[] = {"ps",   "logs",    "exec",  "stop",    "kill",  "rm",
-                                            "wait", "restart", "pause", "unpause", "rename"};
+    static const char *container_verbs[] = {"ps",     "logs", "exec",    "stop",  "kill",
+                                            "rm",     "wait", "restart", "pause", "unpause",
+                                            "rename", "top",  "stats"};
     for (size_t k = 0; k < sizeof(container_verbs) / sizeof(*container_verbs); k++)
         if (strcmp(cmd, container_verbs[k]) == 0)
             return cmd_container(root, cmd, sub_argc, sub_argv);
