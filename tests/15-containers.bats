@@ -547,3 +547,28 @@ cg() {
 	run -125 b stats
 	b rm -f spin times
 }
+
+@test "export: a container's file system as a tarball, stopped or running; import takes it back" {
+	b run --name changed busybox sh -c 'echo hello > /greeting; rm /bin/ls'
+	b export changed > "$TESTDIR/out.tar"
+	tar -tf "$TESTDIR/out.tar" > "$TESTDIR/list"
+	grep -qx greeting "$TESTDIR/list"
+	grep -qx bin/cat "$TESTDIR/list"
+	! grep -qx bin/ls "$TESTDIR/list"
+	# nothing of the export stays mounted
+	! grep -q "$STORE/containers" /proc/self/mountinfo
+	b export -o "$TESTDIR/o.tar" changed
+	cmp "$TESTDIR/out.tar" "$TESTDIR/o.tar"
+	b import "$TESTDIR/o.tar" exported > /dev/null
+	[ "$(b run --rm exported cat /greeting)" = hello ]
+	# running: its files, without its /proc or volumes
+	b run -d --name live -v vol:/data busybox sh -c 'echo now > /live; echo v > /data/v; sleep 30' > /dev/null
+	sleep 0.5
+	[ "$(b export live | tar -xOf - live)" = now ]
+	[ -z "$(b export live | tar -tf - | grep -E '^(proc|data)/.')" ]
+	run -1 b export nosuch
+	[[ "$output" == *"no such container"* ]]
+	run -125 b export
+	run -1 b export -o /nonexistent-dir/x.tar changed
+	[ ! -e "/nonexistent-dir" ]
+}

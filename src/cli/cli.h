@@ -25,3 +25,5 @@ int cli_exit_code_for(const struct berr *e);
 char **cli_env_arg(char **env, const char *arg);
 /* berth volume create, ls, inspect, rm, prune */
 int cmd_volume(const char *root, int argc, char **argv);
+/* berth export [-o FILE] CONTAINER */
+int cmd_export(const char *root, int argc, char **argv);

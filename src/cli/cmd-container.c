@@ -1250,6 +1250,8 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
         return cmd_exec(root, argc, argv);
     if (!strcmp(verb, "pause") || !strcmp(verb, "unpause"))
         return cmd_pause(root, argc, argv, !strcmp(verb, "pause"));
+    if (!strcmp(verb, "export"))
+        return cmd_export(root, argc, argv);
     if (!strcmp(verb, "top"))
         return cmd_top(root, argc, argv);
     if (!strcmp(verb, "stats"))

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "base/proc.h"
 #include "engine/bundle.h"
+#include "image/layer.h"
 #include "engine/containers.h"
 #include "engine/monitor.h"
 #include "engine/volumes.h"
@@ -256,6 +257,111 @@ int cmd_start(const char *root, int argc, char **argv)
         printf("%s\n", argv[i]);
     }
     return rc;
+}
+
+/* The container's merged root file system, opened: a running one's through its monitor's
+ * mount namespace (without the container's own mounts: /proc, volumes); a stopped one's
+ * mounted here, in a private namespace (the caller is a process of its own). */
+static int open_rootfs(const char *root, const char *id, struct berr **err)
+{
+    json_t *c = ctr_load(root, id, err);
+    if (!c)
+        return -1;
+    json_t *st = json_object_get(c, "State");
+    bool running = json_is_true(json_object_get(st, "Running"));
+    pid_t mon = json_integer_value(json_object_get(st, "MonitorPid"));
+    uint64_t mstart = json_integer_value(json_object_get(st, "MonitorStart"));
+    json_decref(c);
+    _cleanup_free_ char *dir = ctr_dir(root, id);
+    char path[PATH_MAX + 64];
+    if (running) {
+        if (!proc_alive(mon, mstart))
+            return berr_set(err, BERR_INVALID, ESRCH,
+                            "the container's monitor is gone: stop it, then export it");
+        snprintf(path, sizeof(path), "/proc/%d/root%s/rootfs", mon, dir);
+    } else {
+        char imgfile[PATH_MAX];
+        snprintf(imgfile, sizeof(imgfile), "%s/image", dir);
+        _cleanup_free_ char *image_id = NULL;
+        if (fs_read_file(imgfile, &image_id, NULL, err) < 0)
+            return -1;
+        _cleanup_store_ struct store *s = store_open(root, err);
+        if (!s)
+            return -1;
+        _cleanup_image_ struct image *im = store_get_image(s, image_id, err);
+        if (!im || mount_private(s, im, dir, err) < 0)
+            return -1;
+        snprintf(path, sizeof(path), "%s/rootfs", dir);
+    }
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return berr_sys(err, errno, "%s", path);
+    return fd;
+}
+
+/* berth export [-o FILE] CONTAINER: its file system as a tarball (what import takes) */
+int cmd_export(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
+    const char *out = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+o:h", longs, NULL)) != -1) {
+        if (c == 'o')
+            out = optarg;
+        else if (c == 'h') {
+            printf("Usage: berth export [-o FILE] CONTAINER\n");
+            return 0;
+        } else
+            return 125;
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "berth: export: give one container\n");
+        return 125;
+    }
+    if (!out && isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "berth: export: refusing to write a tarball to a terminal: use -o FILE "
+                        "or redirect\n");
+        return 125;
+    }
+    struct berr *err = NULL;
+    _cleanup_free_ char *id = ctr_resolve(root, argv[optind], &err);
+    if (!id)
+        return cli_fail(err, 1);
+    /* written next to the target and renamed: a failed export leaves no half tarball */
+    _cleanup_free_ char *tmp = NULL;
+    int fd = STDOUT_FILENO;
+    if (out && (asprintf(&tmp, "%s.berth-tmp-%d", out, getpid()) < 0 ||
+                (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)) {
+        berr_sys(&err, errno, "export: create %s", out);
+        return cli_fail(err, 1);
+    }
+    /* in a process of its own: a stopped container's mount goes with it */
+    fflush(NULL);
+    pid_t p = fork();
+    if (p == 0) {
+        int rfd = open_rootfs(root, id, &err);
+        if (rfd < 0 || layer_diff(rfd, fd, LAYER_COMPRESSION_NONE, NULL, &err) < 0) {
+            berr_prefix(&err, "export %s", argv[optind]);
+            _exit(cli_fail(err, 1));
+        }
+        _exit(0);
+    }
+    int status = 1;
+    bool ok = p > 0 && waitpid(p, &status, 0) == p && WIFEXITED(status) && !WEXITSTATUS(status);
+    if (out) {
+        if (ok && (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, out) < 0)) {
+            berr_sys(&err, errno, "export: write %s", out);
+            cli_fail(err, 1);
+            ok = false;
+        } else if (!ok) {
+            close(fd);
+        }
+        if (!ok)
+            unlink(tmp);
+    }
+    return ok ? 0 : 1;
 }
 
 int cmd_run(const char *root, int argc, char **argv)

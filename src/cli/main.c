@@ -53,6 +53,7 @@ static void usage(FILE *f)
           "  rename      give a container another name\n"
           "  top         show a container's processes\n"
           "  stats       CPU, memory and PIDs of containers (--no-stream)\n"
+          "  export      write a container's file system as a tarball\n"
           "  ps          list containers (-a: stopped ones too)\n"
           "  logs        show a container's output (-f to follow)\n"
           "  exec        run a command in a running container\n"
@@ -161,6 +162,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "create") == 0)
         return cmd_run(root, sub_argc, sub_argv);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export(root, sub_argc, sub_argv);
     if (strcmp(cmd, "start") == 0)
         return cmd_start(root, sub_argc, sub_argv);
     static const char *container_verbs[] = {"ps",     "logs", "exec",    "stop",  "kill",
