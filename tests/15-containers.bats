@@ -187,8 +187,18 @@ wait_exited() {
 	run b rmi busybox
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"is using it"* ]]
+	# -f: the names go, the image stays nameless while the container needs it
+	run b rmi -f busybox
+	[ "$status" -eq 0 ]
+	[ "$output" = "Untagged: busybox:latest" ]
+	[[ "$(b images)" == *"<none>"* ]]
+	b start user
+	[ "$(b wait user)" = 0 ]
+	b image prune -f > /dev/null
+	[ "$(b images -q | wc -l)" -eq 1 ]
 	b rm user
-	b rmi busybox
+	b image prune -f > /dev/null
+	[ -z "$(b images -q)" ]
 }
 
 @test "names: unique, checked, generated; containers are found by name, ID or ID prefix" {

@@ -523,6 +523,22 @@ static int cmd_rmi(const char *root, int argc, char **argv)
          * names is removed */
         bool deleting = !(by_name && json_array_size(names) > 1);
         _cleanup_free_ char *user = deleting ? image_user(root, im->id) : NULL;
+        if (user && force) {
+            /* -f: its names go; the image itself stays, nameless, while a container needs it
+             * (image prune removes it once none does) */
+            json_array_foreach(names, k, nv)
+            {
+                const char *n = json_string_value(nv);
+                store_untag(st, n, NULL);
+                struct ref *fr = ref_parse(n, NULL);
+                _cleanup_free_ char *fam = fr ? ref_familiar(fr) : NULL;
+                printf("Untagged: %s:%s\n", fam ? fam : n, fr && fr->tag ? fr->tag : "");
+                ref_free(fr);
+            }
+            json_decref(names);
+            image_free(im);
+            continue;
+        }
         if (user) {
             berr_set(&err, BERR_CONFLICT, EBUSY,
                      "conflict: unable to remove image %s - container %s is using it", what, user);
