@@ -582,3 +582,16 @@ cg() {
 	run -1 b export -o /nonexistent-dir/x.tar changed
 	[ ! -e "/nonexistent-dir" ]
 }
+
+@test "50 run -d at once from separate processes: all start, distinct names, a consistent state" {
+	for i in $(seq 50); do
+		"$BERTH" --root "$STORE" --runroot "$RUNROOT" run -d busybox sleep 60 > "$TESTDIR/out.$i" 2>&1 &
+	done
+	wait
+	[ "$(cat "$TESTDIR"/out.* | grep -c '^[0-9a-f]\{64\}$')" -eq 50 ]
+	[ "$(b ps -q | wc -l)" -eq 50 ]
+	[ -z "$(b ps --format json | jq -r .Names | sort | uniq -d)" ]
+	b rm -f $(b ps -aq) > /dev/null
+	[ -z "$(b ps -aq)" ]
+	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
+}

@@ -575,16 +575,22 @@ int cmd_run(const char *root, int argc, char **argv)
     const char *runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth";
     char dir[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], rootfs[PATH_MAX], rtroot[PATH_MAX];
     snprintf(rtroot, sizeof(rtroot), "%s/runtime", runroot);
-    reap_stale(root, rtroot);
     snprintf(dir, sizeof(dir), "%s/containers/%s", root, id);
-    /* names are unique: checked and recorded under one lock */
+    /* names are unique: checked and recorded under one lock. The container's directory is
+     * made under it too, and the stale ones cleared: a directory without its record yet
+     * must not look like one a killed run left */
     char lockpath[PATH_MAX];
+    snprintf(lockpath, sizeof(lockpath), "%s/containers", root);
+    fs_mkdir_p(lockpath, 0700);
     snprintf(lockpath, sizeof(lockpath), "%s/containers/.lock", root);
-    fs_mkdir_p(dir, 0700);
     _cleanup_close_ int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
         berr_sys(&err, errno, "run: lock %s", lockpath);
-        rmdir(dir);
+        return cli_fail(err, 125);
+    }
+    reap_stale(root, rtroot);
+    if (fs_mkdir_p(dir, 0700) < 0) {
+        berr_sys(&err, errno, "run: %s", dir);
         return cli_fail(err, 125);
     }
     _cleanup_free_ char *cname = NULL;
