@@ -595,3 +595,21 @@ cg() {
 	[ -z "$(b ps -aq)" ]
 	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
 }
+
+@test "run --init: berth is PID 1, passes signals on, reaps orphans, returns the command's code" {
+	run -7 b run --rm --init busybox sh -c 'cat /proc/1/comm; exit 7'
+	[ "$output" = init ]
+	run -127 b run --rm --init busybox nosuchcommand
+	# a sleep as the command ignores nothing now: SIGTERM from stop reaches it at once
+	b run -d --name ini --init busybox sleep 100 > /dev/null
+	start=$(date +%s)
+	b stop ini
+	[ $(( $(date +%s) - start )) -le 2 ]
+	[ "$(b inspect ini | jq -c '[.[0].State.ExitCode, .[0].HostConfig.Init]')" = '[143,true]' ]
+	# an orphan is reaped: no zombie stays
+	run b run --rm --init busybox sh -c 'sh -c "true &"; sleep 0.3; ps -o stat | grep -c Z'
+	[ "${lines[-1]}" = 0 ]
+	# the binary is read-only in the container
+	run b run --rm --init busybox sh -c 'echo x > /dev/init'
+	[[ "$output" == *"Read-only file system"* ]]
+}

@@ -27,3 +27,5 @@ char **cli_env_arg(char **env, const char *arg);
 int cmd_volume(const char *root, int argc, char **argv);
 /* berth export [-o FILE] CONTAINER */
 int cmd_export(const char *root, int argc, char **argv);
+/* PID 1 of a `run --init` container (argv[0] "init"): /dev/init -- CMD... */
+int cmd_init(int argc, char **argv);

@@ -59,6 +59,25 @@ static int read_env_file(const char *path, char ***env, struct berr **err)
     return 0;
 }
 
+/* --init: berth itself (static) bound read-only at /dev/init runs the command as its child */
+static int add_init(json_t *spec, struct berr **err)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n < 0)
+        return berr_sys(err, errno, "--init: /proc/self/exe");
+    self[n] = 0;
+    json_array_append_new(json_object_get(spec, "mounts"),
+                          json_pack("{s:s,s:s,s:s,s:[s,s,s,s]}", "destination", "/dev/init", "type",
+                                    "bind", "source", self, "options", "bind", "ro", "nosuid",
+                                    "nodev"));
+    json_t *proc = json_object_get(spec, "process");
+    json_t *args = json_pack("[s,s]", "/dev/init", "--");
+    json_array_extend(args, json_object_get(proc, "args"));
+    json_object_set_new(proc, "args", args);
+    return 0;
+}
+
 /* --restart no|always|unless-stopped|on-failure[:N] */
 static int parse_restart(const char *s, int *policy, int *max)
 {
@@ -399,6 +418,7 @@ int cmd_run(const char *root, int argc, char **argv)
                                           {"restart", required_argument, NULL, 13},
                                           {"ulimit", required_argument, NULL, 14},
                                           {"device", required_argument, NULL, 15},
+                                          {"init", no_argument, NULL, 16},
                                           {"help", no_argument, NULL, 'H'},
                                           {0}};
     bool rm = false, interactive = false, tty = false, readonly = false, hostnet = false;
@@ -410,7 +430,7 @@ int cmd_run(const char *root, int argc, char **argv)
     _cleanup_strv_ char **env = NULL, **cap_add = NULL, **cap_drop = NULL, **vol_args = NULL,
                         **ulimits = NULL, **devices = NULL;
     json_t *mounts __attribute__((cleanup(json_decrefp))) = json_array();
-    bool nnp = false;
+    bool nnp = false, use_init = false;
     struct bundle_resources res = {0};
     json_t *labels __attribute__((cleanup(json_decrefp))) = json_object();
     struct berr *err = NULL;
@@ -506,6 +526,7 @@ int cmd_run(const char *root, int argc, char **argv)
         }
         case 14: ulimits = strv_append(ulimits, optarg); break;
         case 15: devices = strv_append(devices, optarg); break;
+        case 16: use_init = true; break;
         case 13:
             if (parse_restart(optarg, &restart, &max_restarts) < 0)
                 return run_fail(NULL, "--restart: use no, always, unless-stopped or "
@@ -522,7 +543,7 @@ int cmd_run(const char *root, int argc, char **argv)
                    "[--cpuset-cpus LIST] [--pids-limit N] [--cap-add CAP] [--cap-drop CAP] "
                    "[--security-opt no-new-privileges] [--stop-signal SIG] [--stop-timeout S] "
                    "[--restart no|always|unless-stopped|on-failure[:N]] [--ulimit N=S[:H]] "
-                   "[--device /dev/X[:/dev/Y][:rwm]] "
+                   "[--device /dev/X[:/dev/Y][:rwm]] [--init] "
                    "[-v SRC:DST[:ro]] [--mount type=...] [--tmpfs DST] [-w DIR] "
                    "[-u USER[:GROUP]] [--entrypoint CMD] [-h HOSTNAME] [--read-only] "
                    "[--network none|host] IMAGE [COMMAND] [ARG...]\n");
@@ -699,6 +720,7 @@ int cmd_run(const char *root, int argc, char **argv)
         for (char **d = devices; d && *d; d++)
             json_array_append_new(dv, json_string(*d));
         json_object_set_new(hc, "Ulimits", ul);
+        json_object_set_new(hc, "Init", json_boolean(use_init));
         json_object_set_new(hc, "Devices", dv);
         json_object_set_new(hc, "Memory", json_integer(res.memory));
         json_object_set_new(hc, "MemorySwap", json_integer(res.memory_swap));
@@ -740,6 +762,10 @@ int cmd_run(const char *root, int argc, char **argv)
     json_t *spec = bundle_spec(im->config, rootfs, &bo, &err);
     if (!spec)
         goto out;
+    if (use_init && add_init(spec, &err) < 0) {
+        json_decref(spec);
+        goto out;
+    }
     for (char **u = ulimits; u && *u && !err; u++)
         bundle_add_ulimit(spec, *u, &err);
     for (char **d = devices; d && *d && !err; d++)

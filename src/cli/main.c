@@ -99,6 +99,8 @@ int main(int argc, char **argv)
         log_set_program("berth-runtime");
         return cmd_runtime(argc, argv);
     }
+    if (strcmp(self, "init") == 0 && argc > 1 && strcmp(argv[1], "--") == 0)
+        return cmd_init(argc, argv);
     log_set_program("berth");
     const char *root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth";
     int i = 1;
