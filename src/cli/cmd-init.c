@@ -56,8 +56,9 @@ int cmd_init(int argc, char **argv)
                 kill(-child, SIGKILL);
                 while (waitpid(-1, NULL, WNOHANG) > 0)
                     ;
-                return WIFEXITED(status) ? WEXITSTATUS(status)
-                                         : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+                return WIFEXITED(status)     ? WEXITSTATUS(status)
+                       : WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+                                             : 255;
             }
     }
 }
