@@ -4,37 +4,14 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
+load engine-helpers
+
 setup() {
-	TESTDIR=$(mktemp -d /tmp/berth-test.XXXXXX)
-	STORE="$TESTDIR/root"
-	RUNROOT="$TESTDIR/run"
-	tar -C "$ROOTFS" -cf "$TESTDIR/rootfs.tar" .
-	b import -c 'CMD ["sh"]' "$TESTDIR/rootfs.tar" busybox > /dev/null
+	engine_setup
 }
 
 teardown() {
-	local id f pid start
-	for id in $(b ps -aq --no-trunc 2>/dev/null); do
-		b rm -f "$id" > /dev/null 2>&1 || true
-	done
-	# a monitor a failed test left: only ours, by the PID it recorded
-	for f in "$STORE"/containers/*/owner; do
-		[ -f "$f" ] || continue
-		read -r pid start < "$f"
-		[ "$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null)" = "$start" ] && kill -9 "$pid" || true
-	done
-	local m
-	for m in $(awk -v d="$TESTDIR" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
-		umount -l "$m" || true
-	done
-	for d in /sys/fs/cgroup/*/berth/*; do
-		[ -d "$d" ] && [ -z "$(cat "$d/cgroup.procs" 2>/dev/null)" ] && [ -e "$RUNROOT/runtime/$(basename "$d")" ] && rmdir "$d"
-	done
-	rm -rf "$TESTDIR"
-}
-
-b() {
-	"$BERTH" --root "$STORE" --runroot "$RUNROOT" "$@"
+	engine_teardown
 }
 
 # gone PID: the process has exited (a zombie not yet reaped by init counts), within 2 s
