@@ -466,6 +466,82 @@ static bool signal_ctr(const char *root, const char *id, int sig)
     return true;
 }
 
+/* Calls fn for each container named in argv[first..], by name, ID or ID prefix; one that
+ * cannot be found is reported (exit 1) and the others still get their turn. Returns 0, or
+ * the code of the last failure. */
+typedef int (*ctr_fn)(const char *root, const char *id, const char *arg, void *ctx);
+static int each_container(const char *root, int argc, char **argv, int first, ctr_fn fn, void *ctx)
+{
+    int rc = 0;
+    for (int i = first; i < argc; i++) {
+        struct berr *err = NULL;
+        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
+        int r = id ? fn(root, id, argv[i], ctx) : cli_fail(err, 1);
+        if (r)
+            rc = r;
+    }
+    return rc;
+}
+
+static bool stop_one(const char *root, const char *id, int sig, long timeout);
+
+struct stop_args {
+    int sig;
+    long timeout;
+};
+
+static int stop_cb(const char *root, const char *id, const char *arg, void *ctx)
+{
+    struct stop_args *a = ctx;
+    if (!stop_one(root, id, a->sig, a->timeout))
+        return 1;
+    printf("%s\n", arg);
+    return 0;
+}
+
+static int restart_cb(const char *root, const char *id, const char *arg, void *ctx)
+{
+    struct stop_args *a = ctx;
+    if (!stop_one(root, id, 0, a->timeout))
+        return 1;
+    char *sargv[] = {"start", (char *)arg, NULL};
+    return cmd_start(root, 2, sargv);
+}
+
+static int kill_cb(const char *root, const char *id, const char *arg, void *ctx)
+{
+    int sig = *(int *)ctx;
+    json_t *ctr = ctr_load(root, id, NULL);
+    bool running = ctr && is_running(ctr);
+    json_decref(ctr);
+    if (!running)
+        return fail_msg(1, "kill: container %s is not running", arg);
+    char rtroot[4200];
+    rtroot_of(rtroot, sizeof(rtroot));
+    /* a signal that ends it, sent by the user, is a stop: no restart after it */
+    if (sig == SIGKILL || sig == SIGTERM)
+        mark_stopped(root, id);
+    struct berr *err = NULL;
+    if (rt_kill(rtroot, id, sig, false, &err) < 0)
+        return cli_fail(err, 1);
+    printf("%s\n", arg);
+    return 0;
+}
+
+static int wait_cb(const char *root, const char *id, const char *arg, void *ctx)
+{
+    (void)ctx;
+    json_t *ctr = wait_stopped(root, id, -1);
+    if (!ctr)
+        return fail_msg(1, "wait: container %s was removed (--rm) before its exit code was read",
+                        arg);
+    printf("%lld\n", (long long)json_integer_value(
+                         json_object_get(json_object_get(ctr, "State"), "ExitCode")));
+    fflush(stdout);
+    json_decref(ctr);
+    return 0;
+}
+
 /* Stops a container: its stop signal (sig, or its own, or SIGTERM), then SIGKILL after the
  * timeout (-2: its own, else 10 s; -1: for ever). False (error printed) if it could not. */
 static bool stop_one(const char *root, const char *id, int sig, long timeout)
@@ -527,21 +603,8 @@ static int cmd_stop(const char *root, int argc, char **argv)
     }
     if (optind >= argc)
         return fail_msg(125, "stop: give at least one container%s", "");
-    int rc = 0;
-    for (int i = optind; i < argc; i++) {
-        struct berr *err = NULL;
-        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
-        if (!id) {
-            rc = cli_fail(err, 1);
-            continue;
-        }
-        if (!stop_one(root, id, sig, timeout)) {
-            rc = 1;
-            continue;
-        }
-        printf("%s\n", argv[i]);
-    }
-    return rc;
+    struct stop_args a = {.sig = sig, .timeout = timeout};
+    return each_container(root, argc, argv, optind, stop_cb, &a);
 }
 
 static int cmd_restart(const char *root, int argc, char **argv)
@@ -566,24 +629,8 @@ static int cmd_restart(const char *root, int argc, char **argv)
     }
     if (optind >= argc)
         return fail_msg(125, "restart: give at least one container%s", "");
-    int rc = 0;
-    for (int i = optind; i < argc; i++) {
-        struct berr *err = NULL;
-        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
-        if (!id) {
-            rc = cli_fail(err, 1);
-            continue;
-        }
-        if (!stop_one(root, id, 0, timeout)) {
-            rc = 1;
-            continue;
-        }
-        char *sargv[] = {"start", argv[i], NULL};
-        int r = cmd_start(root, 2, sargv);
-        if (r)
-            rc = r;
-    }
-    return rc;
+    struct stop_args a = {.timeout = timeout};
+    return each_container(root, argc, argv, optind, restart_cb, &a);
 }
 
 /* pause, unpause: the container's processes frozen in their cgroup */
@@ -687,33 +734,7 @@ static int cmd_kill(const char *root, int argc, char **argv)
     }
     if (optind >= argc)
         return fail_msg(125, "kill: give at least one container%s", "");
-    int rc = 0;
-    for (int i = optind; i < argc; i++) {
-        struct berr *err = NULL;
-        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
-        if (!id) {
-            rc = cli_fail(err, 1);
-            continue;
-        }
-        json_t *ctr = ctr_load(root, id, NULL);
-        bool running = ctr && is_running(ctr);
-        json_decref(ctr);
-        if (!running) {
-            rc = fail_msg(1, "kill: container %s is not running", argv[i]);
-            continue;
-        }
-        char rtroot[4200];
-        rtroot_of(rtroot, sizeof(rtroot));
-        /* a signal that ends it, sent by the user, is a stop: no restart after it */
-        if (sig == SIGKILL || sig == SIGTERM)
-            mark_stopped(root, id);
-        if (rt_kill(rtroot, id, sig, false, &err) < 0) {
-            rc = cli_fail(err, 1);
-            continue;
-        }
-        printf("%s\n", argv[i]);
-    }
-    return rc;
+    return each_container(root, argc, argv, optind, kill_cb, &sig);
 }
 
 static int cmd_wait(const char *root, int argc, char **argv)
@@ -726,26 +747,7 @@ static int cmd_wait(const char *root, int argc, char **argv)
         return fail_msg(125, "wait: unknown option %s", argv[1]);
     if (argc < 2)
         return fail_msg(125, "wait: give at least one container%s", "");
-    int rc = 0;
-    for (int i = 1; i < argc; i++) {
-        struct berr *err = NULL;
-        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
-        if (!id) {
-            rc = cli_fail(err, 1);
-            continue;
-        }
-        json_t *ctr = wait_stopped(root, id, -1);
-        if (!ctr) {
-            rc = fail_msg(1, "wait: container %s was removed (--rm) before its exit code was read",
-                          argv[i]);
-            continue;
-        }
-        printf("%lld\n", (long long)json_integer_value(
-                             json_object_get(json_object_get(ctr, "State"), "ExitCode")));
-        fflush(stdout);
-        json_decref(ctr);
-    }
-    return rc;
+    return each_container(root, argc, argv, 1, wait_cb, NULL);
 }
 
 /* --- exec ---------------------------------------------------------------------------- */
