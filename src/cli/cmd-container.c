@@ -21,12 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static void rtroot_of(char *buf, size_t len)
-{
-    const char *runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth";
-    snprintf(buf, len, "%s/runtime", runroot);
-}
-
 static int fail_msg(int code, const char *fmt, const char *a)
 {
     struct berr *e = NULL;
@@ -437,7 +431,7 @@ static void set_paused(const char *root, const char *id, bool paused)
 static bool signal_ctr(const char *root, const char *id, int sig)
 {
     char rtroot[4200];
-    rtroot_of(rtroot, sizeof(rtroot));
+    cli_rtroot(rtroot, sizeof(rtroot));
     struct berr *err = NULL;
     json_t *pc = ctr_load(root, id, NULL);
     bool paused = json_is_true(json_object_get(json_object_get(pc, "State"), "Paused"));
@@ -517,7 +511,7 @@ static int kill_cb(const char *root, const char *id, const char *arg, void *ctx)
     if (!running)
         return fail_msg(1, "kill: container %s is not running", arg);
     char rtroot[4200];
-    rtroot_of(rtroot, sizeof(rtroot));
+    cli_rtroot(rtroot, sizeof(rtroot));
     /* a signal that ends it, sent by the user, is a stop: no restart after it */
     if (sig == SIGKILL || sig == SIGTERM)
         mark_stopped(root, id);
@@ -641,7 +635,7 @@ static int cmd_pause(const char *root, int argc, char **argv, bool pause)
         return fail_msg(125, "%s: give at least one container", verb);
     int rc = 0;
     char rtroot[4200];
-    rtroot_of(rtroot, sizeof(rtroot));
+    cli_rtroot(rtroot, sizeof(rtroot));
     for (int i = 1; i < argc; i++) {
         if (argv[i][0] == '-') {
             rc = fail_msg(125, "unknown option %s", argv[i]);
@@ -682,13 +676,9 @@ static int cmd_rename(const char *root, int argc, char **argv)
     if (argc != 3 || argv[1][0] == '-')
         return fail_msg(125, "rename: give a container and its new name%s", "");
     struct berr *err = NULL;
-    char lockpath[4200];
-    snprintf(lockpath, sizeof(lockpath), "%s/containers/.lock", root);
-    _cleanup_close_ int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
-        berr_sys(&err, errno, "rename: lock %s", lockpath);
+    _cleanup_close_ int lockfd = ctr_lock(root, &err);
+    if (lockfd < 0)
         return cli_fail(err, 1);
-    }
     _cleanup_free_ char *id = ctr_resolve(root, argv[1], &err);
     if (!id)
         return cli_fail(err, 1);
@@ -853,7 +843,7 @@ static int cmd_exec(const char *root, int argc, char **argv)
     if (!running)
         return fail_msg(125, "exec: container %s is not running", argv[optind]);
     char rtroot[4200];
-    rtroot_of(rtroot, sizeof(rtroot));
+    cli_rtroot(rtroot, sizeof(rtroot));
     json_t *pj = exec_process(rtroot, id, pid, argv + optind + 1, tty, env, user, cwd, &err);
     if (!pj)
         return cli_fail(err, 125);
@@ -885,7 +875,7 @@ static int cmd_exec(const char *root, int argc, char **argv)
 static int remove_ctr(const char *root, const char *id, struct berr **err)
 {
     char rtroot[4200];
-    rtroot_of(rtroot, sizeof(rtroot));
+    cli_rtroot(rtroot, sizeof(rtroot));
     _cleanup_free_ char *dir = ctr_dir(root, id);
     /* its monitor may still be cleaning up after the exit: let it finish */
     _cleanup_free_ char *owner = NULL;
@@ -936,8 +926,6 @@ static int cmd_rm(const char *root, int argc, char **argv)
     }
     if (optind >= argc)
         return fail_msg(125, "rm: give at least one container%s", "");
-    char lockpath[4200];
-    snprintf(lockpath, sizeof(lockpath), "%s/containers/.lock", root);
     int rc = 0;
     for (int i = optind; i < argc; i++) {
         struct berr *err = NULL;
@@ -960,9 +948,8 @@ static int cmd_rm(const char *root, int argc, char **argv)
             signal_ctr(root, id, SIGKILL);
             json_decref(wait_stopped(root, id, 10000));
         }
-        _cleanup_close_ int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
-            berr_sys(&err, errno, "rm: lock %s", lockpath);
+        _cleanup_close_ int lockfd = ctr_lock(root, &err);
+        if (lockfd < 0) {
             rc = cli_fail(err, 1);
             continue;
         }
@@ -1009,11 +996,10 @@ static int cmd_prune(const char *root, int argc, char **argv)
                         "container prune: this removes every stopped container; run it with -f "
                         "to go ahead%s",
                         "");
-    char lockpath[4200];
-    snprintf(lockpath, sizeof(lockpath), "%s/containers/.lock", root);
-    _cleanup_close_ int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lockfd >= 0)
-        flock(lockfd, LOCK_EX);
+    struct berr *lerr = NULL;
+    _cleanup_close_ int lockfd = ctr_lock(root, &lerr);
+    if (lockfd < 0)
+        return cli_fail(lerr, 1);
     json_t *ids = ctr_ids(root);
     size_t i;
     json_t *v;
@@ -1055,7 +1041,7 @@ static int cmd_top(const char *root, int argc, char **argv)
     if (!running)
         return fail_msg(1, "top: container %s is not running", argv[1]);
     char rtroot[4200];
-    rtroot_of(rtroot, sizeof(rtroot));
+    cli_rtroot(rtroot, sizeof(rtroot));
     char **rargv = calloc(argc + 5, sizeof(char *));
     int n = 0;
     rargv[n++] = "berth-runtime";
@@ -1104,7 +1090,7 @@ static int cmd_stats(const char *root, int argc, char **argv)
         return fail_msg(125, "stats: only --no-stream is supported yet%s", "");
     }
     char rtroot[4200];
-    rtroot_of(rtroot, sizeof(rtroot));
+    cli_rtroot(rtroot, sizeof(rtroot));
     json_t *ids = json_array();
     size_t i;
     json_t *v;

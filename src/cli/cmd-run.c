@@ -178,6 +178,23 @@ static int mount_private(struct store *st, struct image *im, const char *dir, st
     return overlay_mount(st, im, upper, work, rootfs, err);
 }
 
+/* mount_private for an existing container (dir), from the image it records */
+static int mount_container(const char *root, const char *dir, struct berr **err)
+{
+    char imgfile[PATH_MAX];
+    snprintf(imgfile, sizeof(imgfile), "%s/image", dir);
+    _cleanup_free_ char *image_id = NULL;
+    if (fs_read_file(imgfile, &image_id, NULL, err) < 0)
+        return -1;
+    _cleanup_store_ struct store *st = store_open(root, err);
+    if (!st)
+        return -1;
+    _cleanup_image_ struct image *im = store_get_image(st, image_id, err);
+    if (!im || mount_private(st, im, dir, err) < 0)
+        return -1;
+    return 0;
+}
+
 /* start of one created or exited container, in the calling (forked) process */
 static int start_one(const char *root, const char *id, struct berr **err)
 {
@@ -197,20 +214,10 @@ static int start_one(const char *root, const char *id, struct berr **err)
     if (running)
         return 0;
     _cleanup_free_ char *dir = ctr_dir(root, id);
-    char imgfile[PATH_MAX];
-    snprintf(imgfile, sizeof(imgfile), "%s/image", dir);
-    _cleanup_free_ char *image_id = NULL;
-    if (fs_read_file(imgfile, &image_id, NULL, err) < 0)
+    if (mount_container(root, dir, err) < 0)
         return -1;
-    _cleanup_store_ struct store *st = store_open(root, err);
-    if (!st)
-        return -1;
-    _cleanup_image_ struct image *im = store_get_image(st, image_id, err);
-    if (!im || mount_private(st, im, dir, err) < 0)
-        return -1;
-    const char *runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth";
     char rtroot[PATH_MAX];
-    snprintf(rtroot, sizeof(rtroot), "%s/runtime", runroot);
+    cli_rtroot(rtroot, sizeof(rtroot));
     /* whatever a killed monitor left of the last run */
     rt_delete(rtroot, id, true, NULL);
     struct monitor_opts mo = {.root = root,
@@ -299,16 +306,7 @@ static int open_rootfs(const char *root, const char *id, struct berr **err)
                             "the container's monitor is gone: stop it, then export it");
         snprintf(path, sizeof(path), "/proc/%d/root%s/rootfs", mon, dir);
     } else {
-        char imgfile[PATH_MAX];
-        snprintf(imgfile, sizeof(imgfile), "%s/image", dir);
-        _cleanup_free_ char *image_id = NULL;
-        if (fs_read_file(imgfile, &image_id, NULL, err) < 0)
-            return -1;
-        _cleanup_store_ struct store *s = store_open(root, err);
-        if (!s)
-            return -1;
-        _cleanup_image_ struct image *im = store_get_image(s, image_id, err);
-        if (!im || mount_private(s, im, dir, err) < 0)
+        if (mount_container(root, dir, err) < 0)
             return -1;
         snprintf(path, sizeof(path), "%s/rootfs", dir);
     }
@@ -593,9 +591,8 @@ int cmd_run(const char *root, int argc, char **argv)
     char short_id[13];
     snprintf(short_id, sizeof(short_id), "%.12s", id);
 
-    const char *runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth";
     char dir[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], rootfs[PATH_MAX], rtroot[PATH_MAX];
-    snprintf(rtroot, sizeof(rtroot), "%s/runtime", runroot);
+    cli_rtroot(rtroot, sizeof(rtroot));
     snprintf(dir, sizeof(dir), "%s/containers/%s", root, id);
     /* names are unique: checked and recorded under one lock. The container's directory is
      * made under it too, and the stale ones cleared: a directory without its record yet
@@ -649,7 +646,6 @@ int cmd_run(const char *root, int argc, char **argv)
     snprintf(upper, sizeof(upper), "%s/upper", dir);
     snprintf(work, sizeof(work), "%s/work", dir);
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
-    snprintf(rtroot, sizeof(rtroot), "%s/runtime", runroot);
     int code = 125;
     bool mounted = false, created = false, ran = false;
     _cleanup_close_ int dfd = -1;

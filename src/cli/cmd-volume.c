@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "table.h"
 #include "base/cleanup.h"
+#include "engine/containers.h"
 #include "engine/volumes.h"
 #include <fcntl.h>
 #include <getopt.h>
@@ -15,19 +16,6 @@ static int usage_fail(const char *msg)
 {
     fprintf(stderr, "berth: volume %s\n", msg);
     return 125;
-}
-
-/* Volume changes are serialised with container creation: a volume in use stays. */
-static int lock_containers(const char *root)
-{
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/containers", root);
-    mkdir(path, 0700);
-    snprintf(path, sizeof(path), "%s/containers/.lock", root);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        flock(fd, LOCK_EX);
-    return fd;
 }
 
 static bool has_flag(int argc, char **argv, const char *a, const char *b)
@@ -107,7 +95,10 @@ int cmd_volume(const char *root, int argc, char **argv)
     if (!strcmp(verb, "rm") || !strcmp(verb, "remove")) {
         if (argc < 2)
             return usage_fail("rm: give a volume");
-        _cleanup_close_ int lock = lock_containers(root);
+        /* serialised with container creation: a volume a new container names stays */
+        _cleanup_close_ int lock = ctr_lock(root, &err);
+        if (lock < 0)
+            return cli_fail(err, 1);
         int rc = 0;
         for (int i = 1; i < argc; i++) {
             if (argv[i][0] == '-')
@@ -127,7 +118,10 @@ int cmd_volume(const char *root, int argc, char **argv)
                             "run it with -f to go ahead\n");
             return 125;
         }
-        _cleanup_close_ int lock = lock_containers(root);
+        /* serialised with container creation: a volume a new container names stays */
+        _cleanup_close_ int lock = ctr_lock(root, &err);
+        if (lock < 0)
+            return cli_fail(err, 1);
         json_t *vs = vol_list(root);
         size_t i;
         json_t *v;

@@ -10,6 +10,12 @@
 
 char **cli_argv;
 
+void cli_rtroot(char *buf, size_t len)
+{
+    const char *runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth";
+    snprintf(buf, len, "%s/runtime", runroot);
+}
+
 int cli_exit_code_for(const struct berr *e)
 {
     if (e && e->msg && strncmp(e->msg, "exec: ", 6) == 0)

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -113,6 +114,23 @@ int ctr_save_state(const char *root, const char *id, json_t *state, struct berr 
         return berr_sys(err, errno, "container %.12s: state", id);
     _cleanup_free_ char *text = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
     return fs_write_atomic(dfd, "state.json", text, strlen(text), 0600, err);
+}
+
+int ctr_lock(const char *root, struct berr **err)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/containers", root);
+    if (fs_mkdir_p(path, 0700) < 0)
+        return berr_sys(err, errno, "%s", path);
+    snprintf(path, sizeof(path), "%s/containers/.lock", root);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+        berr_sys(err, errno, "lock %s", path);
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 bool ctr_name_taken(const char *root, const char *name)

@@ -30,5 +30,8 @@ int ctr_save_state(const char *root, const char *id, json_t *state, struct berr 
 bool ctr_name_taken(const char *root, const char *name);
 /* A docker-style name ("eager_turing") no container has yet; malloc'd. */
 char *ctr_generate_name(const char *root);
+/* Takes <root>/containers/.lock (made if missing), which serialises names, container
+ * creation and removal, and volume removal. Returns its fd (close it to unlock), or -1. */
+int ctr_lock(const char *root, struct berr **err);
 /* Checks a user-given name: [a-zA-Z0-9][a-zA-Z0-9_.-]+. */
 int ctr_check_name(const char *name, struct berr **err);
