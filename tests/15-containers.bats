@@ -89,6 +89,35 @@ wait_exited() {
 	jq -s -e 'any(.[]; .log == "out1\n" and .stream == "stdout" and (.time | length > 20))' "$STORE/containers/$(b ps -aq --no-trunc)/json.log"
 }
 
+@test "logs: --log-opt max-size/max-file rotate json.log; --log-driver none keeps nothing" {
+	id=$(b run -d --log-opt max-size=2k --log-opt max-file=3 busybox sh -c 'i=0; while [ $i -lt 200 ]; do echo line$i; i=$((i+1)); done')
+	b wait "$id"
+	# three files at most, none much over 2,000 bytes; logs reads them oldest first
+	[ "$(ls "$STORE/containers/$id" | grep -c '^json\.log')" -eq 3 ]
+	for f in "$STORE/containers/$id"/json.log*; do [ "$(stat -c %s "$f")" -le 2100 ]; done
+	run b logs "$id"
+	[ "${lines[-1]}" = line199 ]
+	[ "${#lines[@]}" -lt 200 ] && [ "${#lines[@]}" -gt 40 ]
+	prev=-1
+	for l in "${lines[@]}"; do n=${l#line}; [ "$n" -eq $((prev + 1)) ] || [ "$prev" -eq -1 ]; prev=$n; done
+	[ "$(b inspect "$id" | jq -c '.[0].HostConfig.LogConfig')" = '{"Config":{"max-file":"3","max-size":"2k"},"Type":"json-file"}' ]
+	# max-size alone: one file, as docker
+	id=$(b run -d --log-opt max-size=1k busybox sh -c 'i=0; while [ $i -lt 100 ]; do echo line$i; i=$((i+1)); done')
+	b wait "$id"
+	[ "$(ls "$STORE/containers/$id" | grep -c '^json\.log')" -eq 1 ]
+	b run -d --name quiet --log-driver none busybox echo hi > /dev/null
+	b wait quiet
+	[ ! -e "$STORE/containers/$(b inspect quiet | jq -r '.[0].Id')/json.log" ]
+	run -1 b logs quiet
+	[[ "$output" == *"configured logging driver does not support reading"* ]]
+	run -125 b run -d --log-opt max-size=lots busybox true
+	run -125 b run -d --log-opt max-file=0 busybox true
+	run -125 b run -d --log-opt compress=true busybox true
+	[[ "$output" == *"unknown log opt 'compress'"* ]]
+	run -125 b run -d --log-driver syslog busybox true
+	[ "$(b ps -aq | wc -l)" -eq 3 ]
+}
+
 @test "run -d -t: the container has a terminal; its output is logged" {
 	b run -d -t --name tty busybox sh -c 'test -t 1 && echo has-tty' > /dev/null
 	[ "$(b wait tty)" = 0 ]
@@ -321,6 +350,38 @@ cg() {
 	[ "$output" = "NoNewPrivs:	0" ]
 }
 
+@test "run: --privileged, --security-opt seccomp=unconfined|FILE (docker's format), exec --privileged" {
+	bnd=$(printf '%016x' $(( $(grep CapBnd /proc/self/status | sed 's/.*\t//; s/^/0x/') )))
+	run b run --rm --privileged busybox sh -c 'grep -E "CapEff|Seccomp:" /proc/self/status; grep -c " /sys rw" /proc/self/mountinfo; [ -c /dev/loop-control ] && echo devices; [ -f /proc/interrupts ] && echo unmasked'
+	[ "${lines[0]}" = "CapEff:	$bnd" ]
+	[ "${lines[1]}" = "Seccomp:	0" ]
+	[ "${lines[2]}" = 1 ]
+	[ "${lines[3]}" = devices ]
+	[ "${lines[4]}" = unmasked ]
+	# and without it: docker's defaults
+	run b run --rm busybox sh -c 'grep Seccomp: /proc/self/status; [ -e /dev/loop-control ] || echo none; grep -c " /sys ro" /proc/self/mountinfo; [ -c /proc/interrupts ] && echo masked'
+	[ "$output" = "$(printf 'Seccomp:\t2\nnone\n1\nmasked')" ]
+	run b run --rm --security-opt seccomp=unconfined busybox grep Seccomp: /proc/self/status
+	[ "$output" = "Seccomp:	0" ]
+	# docker's profile format: archMap, errnoRet, rules included only with a capability
+	cat > "$TESTDIR/profile.json" <<-'EOF'
+	{"defaultAction": "SCMP_ACT_ALLOW",
+	 "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
+	             {"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}],
+	 "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1},
+	              {"names": ["mknod", "mknodat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+	               "includes": {"caps": ["CAP_SYS_ADMIN"]}}]}
+	EOF
+	run b run --rm --security-opt seccomp="$TESTDIR/profile.json" busybox sh -c 'mkdir /x; mknod /p p && echo mknod'
+	[ "$output" = "$(printf "mkdir: can't create directory '/x': Operation not permitted\nmknod")" ]
+	run b run --rm --cap-add SYS_ADMIN --security-opt seccomp="$TESTDIR/profile.json" busybox mknod /p p
+	[ "$output" = "mknod: /p: Permission denied" ]
+	b run -d --name ex --security-opt seccomp=unconfined busybox sleep 100 > /dev/null
+	[ "$(b inspect ex | jq -c '.[0].HostConfig | [.Privileged, .SecurityOpt]')" = '[false,["seccomp=unconfined"]]' ]
+	[ "$(b exec ex grep CapEff /proc/self/status)" = "CapEff:	00000000a80425fb" ]
+	[ "$(b exec --privileged ex grep CapEff /proc/self/status)" = "CapEff:	$bnd" ]
+}
+
 @test "run: --env-file, --label, --stop-signal and --stop-timeout" {
 	printf 'A=1\n# a comment\n\nB=two words\nFROM_HOST\n' > "$TESTDIR/env"
 	FROM_HOST=yes run b run --rm --env-file "$TESTDIR/env" busybox sh -c 'echo "$A|$B|$FROM_HOST"'
@@ -352,8 +413,13 @@ cg() {
 	run -125 b run --rm --pids-limit -5 busybox true
 	run -125 b run --rm --cap-add BOGUS busybox true
 	[[ "$output" == *'unknown capability "BOGUS"'* ]]
-	run -125 b run --rm --security-opt seccomp=unconfined busybox true
-	[[ "$output" == *"not supported yet"* ]]
+	run -125 b run --rm --security-opt apparmor=someprofile busybox true
+	[[ "$output" == *"--security-opt apparmor=someprofile: not supported"* ]]
+	run -125 b run --rm --security-opt seccomp=/nonexistent busybox true
+	[[ "$output" == *"/nonexistent"* ]]
+	echo '{"syscalls": []}' > "$TESTDIR/nodefault.json"
+	run -125 b run --rm --security-opt seccomp="$TESTDIR/nodefault.json" busybox true
+	[[ "$output" == *"defaultAction: missing"* ]]
 	run -125 b run --rm --env-file /nonexistent busybox true
 	run -125 b run --rm --stop-signal NOPE busybox true
 	[ -z "$(b ps -aq)" ]

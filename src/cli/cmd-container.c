@@ -347,11 +347,21 @@ static int cmd_logs(const char *root, int argc, char **argv)
     _cleanup_free_ char *id = ctr_resolve(root, argv[optind], &err);
     if (!id)
         return cli_fail(err, 1);
+    json_t *ctr = ctr_load(root, id, &err);
+    if (!ctr)
+        return cli_fail(err, 1);
+    const char *driver = json_string_value(
+        json_object_get(json_object_get(json_object_get(ctr, "HostConfig"), "LogConfig"), "Type"));
+    bool readable = !driver || strcmp(driver, "none") != 0;
+    json_decref(ctr);
+    if (!readable)
+        return fail_msg(1, "logs %s: configured logging driver does not support reading",
+                        argv[optind]);
     _cleanup_free_ char *dir = ctr_dir(root, id);
     char path[4200];
     /* rotated files first, oldest first: json.log.2, json.log.1, then json.log */
     json_t *keep = o.tail >= 0 ? json_array() : NULL;
-    for (int k = 9; k >= 1; k--) {
+    for (int k = 99; k >= 1; k--) {
         snprintf(path, sizeof(path), "%s/json.log.%d", dir, k);
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -745,7 +755,8 @@ static int cmd_wait(const char *root, int argc, char **argv)
 /* Builds the exec'd process from the container's own: its env, user and cwd, unless given.
  * Returns the process JSON, or NULL with err set. */
 static json_t *exec_process(const char *rtroot, const char *id, pid_t pid, char **args, bool tty,
-                            char **env, const char *user, const char *cwd, struct berr **err)
+                            char **env, const char *user, const char *cwd, bool privileged,
+                            struct berr **err)
 {
     json_t *cj = NULL;
     struct spec *s = rt_load_config(rtroot, id, &cj, err);
@@ -771,6 +782,9 @@ static json_t *exec_process(const char *rtroot, const char *id, pid_t pid, char 
         bundle_env_set(je, *e);
     if (cwd)
         json_object_set_new(pj, "cwd", json_string(cwd));
+    /* docker exec --privileged: every capability berth holds, whatever the container's */
+    if (privileged)
+        json_object_set_new(pj, "capabilities", bundle_caps(bundle_all_caps()));
     if (user) {
         /* names are the container's: /etc/passwd read through its root, never the host's */
         char proot[64];
@@ -800,12 +814,16 @@ static json_t *exec_process(const char *rtroot, const char *id, pid_t pid, char 
 
 static int cmd_exec(const char *root, int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"detach", no_argument, NULL, 'd'},     {"interactive", no_argument, NULL, 'i'},
-        {"tty", no_argument, NULL, 't'},        {"env", required_argument, NULL, 'e'},
-        {"user", required_argument, NULL, 'u'}, {"workdir", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},       {0}};
-    bool detach = false, interactive = false, tty = false;
+    static const struct option longs[] = {{"detach", no_argument, NULL, 'd'},
+                                          {"interactive", no_argument, NULL, 'i'},
+                                          {"tty", no_argument, NULL, 't'},
+                                          {"env", required_argument, NULL, 'e'},
+                                          {"user", required_argument, NULL, 'u'},
+                                          {"workdir", required_argument, NULL, 'w'},
+                                          {"privileged", no_argument, NULL, 'P'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    bool detach = false, interactive = false, tty = false, privileged = false;
     const char *user = NULL, *cwd = NULL;
     _cleanup_strv_ char **env = NULL;
     int c;
@@ -818,8 +836,10 @@ static int cmd_exec(const char *root, int argc, char **argv)
         case 'e': env = cli_env_arg(env, optarg); break;
         case 'u': user = optarg; break;
         case 'w': cwd = optarg; break;
+        case 'P': privileged = true; break;
         case 'h':
             printf("Usage: berth exec [-d] [-i] [-t] [-e K=V] [-u USER[:GROUP]] [-w DIR] "
+                   "[--privileged] "
                    "CONTAINER COMMAND [ARG...]\n");
             return 0;
         default: return 125;
@@ -844,7 +864,8 @@ static int cmd_exec(const char *root, int argc, char **argv)
         return fail_msg(125, "exec: container %s is not running", argv[optind]);
     char rtroot[4200];
     cli_rtroot(rtroot, sizeof(rtroot));
-    json_t *pj = exec_process(rtroot, id, pid, argv + optind + 1, tty, env, user, cwd, &err);
+    json_t *pj =
+        exec_process(rtroot, id, pid, argv + optind + 1, tty, env, user, cwd, privileged, &err);
     if (!pj)
         return cli_fail(err, 125);
     struct spec_process *p = spec_process_from_json(pj, "process", &err);

@@ -104,6 +104,46 @@ static int parse_restart(const char *s, int *policy, int *max)
 
 static const char *restart_names[] = {"no", "always", "unless-stopped", "on-failure"};
 
+/* --security-opt: no-new-privileges[=true|false], seccomp=unconfined|FILE (docker's profile
+ * format), and the LSM settings that say "none": berth applies no AppArmor profile or SELinux
+ * label of its own */
+static int parse_security_opt(const char *arg, bool *nnp, bool *unconfined, json_t **seccomp)
+{
+    const char *sep = strpbrk(arg, "=:");
+    size_t kl = sep ? (size_t)(sep - arg) : strlen(arg);
+    const char *val = sep ? sep + 1 : "";
+    if (!strncmp(arg, "no-new-privileges", kl) && kl == 17) {
+        if (sep && strcmp(val, "true") != 0 && strcmp(val, "false") != 0) {
+            fprintf(stderr, "berth: run: --security-opt %s: use true or false\n", arg);
+            return -1;
+        }
+        *nnp = !sep || !strcmp(val, "true");
+        return 0;
+    }
+    if (!strncmp(arg, "seccomp", kl) && kl == 7 && sep) {
+        json_decref(*seccomp);
+        *seccomp = NULL;
+        *unconfined = !strcmp(val, "unconfined");
+        if (*unconfined)
+            return 0;
+        json_error_t je;
+        *seccomp = json_load_file(val, JSON_REJECT_DUPLICATES, &je);
+        if (!*seccomp) {
+            fprintf(stderr, "berth: run: --security-opt %s: %s\n", arg, je.text);
+            return -1;
+        }
+        return 0;
+    }
+    if ((!strcmp(arg, "apparmor=unconfined") || !strcmp(arg, "apparmor:unconfined") ||
+         !strcmp(arg, "label=disable") || !strcmp(arg, "label:disable")))
+        return 0;
+    fprintf(stderr,
+            "berth: run: --security-opt %s: not supported (berth takes no-new-privileges, "
+            "seccomp=unconfined, seccomp=FILE, apparmor=unconfined, label=disable)\n",
+            arg);
+    return -1;
+}
+
 static int refuse(const char *flag)
 {
     fprintf(stderr, "berth: run: %s is not supported yet\n", flag);
@@ -195,10 +235,49 @@ static int mount_container(const char *root, const char *dir, struct berr **err)
     return 0;
 }
 
+/* HostConfig.LogConfig into the monitor's options: json-file's max-size (docker's decimal
+ * units: 10m is 10,000,000 bytes) and max-file, or the none driver. Without them, berth
+ * keeps 3 files of 10 MB. Returns -2 for an unknown option, -1 for a bad value. */
+static int log_config(json_t *lc, struct monitor_opts *mo)
+{
+    mo->log_max_size = 10000000;
+    mo->log_max_files = 3;
+    mo->no_log = !strcmp(json_string_value(json_object_get(lc, "Type")) ?: "", "none");
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(lc, "Config"), k, v)
+    {
+        const char *s = json_string_value(v) ?: "";
+        char *end;
+        if (!strcmp(k, "max-size")) {
+            double n = strtod(s, &end);
+            double unit = !strcasecmp(end, "k") || !strcasecmp(end, "kb")   ? 1e3
+                          : !strcasecmp(end, "m") || !strcasecmp(end, "mb") ? 1e6
+                          : !strcasecmp(end, "g") || !strcasecmp(end, "gb") ? 1e9
+                          : !*end || !strcasecmp(end, "b")                  ? 1
+                                                                            : 0;
+            if (end == s || !unit || !(n * unit >= 1) || n * unit > 1e15)
+                return -1;
+            mo->log_max_size = (long)(n * unit);
+            /* docker: a size alone keeps one file */
+            if (!json_object_get(json_object_get(lc, "Config"), "max-file"))
+                mo->log_max_files = 1;
+        } else if (!strcmp(k, "max-file")) {
+            long n = strtol(s, &end, 10);
+            if (end == s || *end || n < 1 || n > 99)
+                return -1;
+            mo->log_max_files = n;
+        } else {
+            return -2;
+        }
+    }
+    return 0;
+}
+
 /* start of one created or exited container, in the calling (forked) process */
 static int start_one(const char *root, const char *id, struct berr **err)
 {
-    json_t *c = ctr_load(root, id, err);
+    json_t *c __attribute__((cleanup(json_decrefp))) = ctr_load(root, id, err);
     if (!c)
         return -1;
     bool running = json_is_true(json_object_get(json_object_get(c, "State"), "Running"));
@@ -210,7 +289,6 @@ static int start_one(const char *root, const char *id, struct berr **err)
     if (rp && parse_restart(json_string_value(json_object_get(rp, "Name")) ?: "no", &restart,
                             &max_restarts) == 0)
         max_restarts = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
-    json_decref(c);
     if (running)
         return 0;
     _cleanup_free_ char *dir = ctr_dir(root, id);
@@ -227,9 +305,8 @@ static int start_one(const char *root, const char *id, struct berr **err)
                               .auto_remove = rm,
                               .keep_on_failure = true,
                               .restart = restart,
-                              .max_restarts = max_restarts,
-                              .log_max_size = 10 << 20,
-                              .log_max_files = 3};
+                              .max_restarts = max_restarts};
+    log_config(json_object_get(hc, "LogConfig"), &mo);
     return monitor_start(&mo, err);
 }
 
@@ -417,6 +494,9 @@ int cmd_run(const char *root, int argc, char **argv)
                                           {"ulimit", required_argument, NULL, 14},
                                           {"device", required_argument, NULL, 15},
                                           {"init", no_argument, NULL, 16},
+                                          {"privileged", no_argument, NULL, 17},
+                                          {"log-driver", required_argument, NULL, 18},
+                                          {"log-opt", required_argument, NULL, 19},
                                           {"help", no_argument, NULL, 'H'},
                                           {0}};
     bool rm = false, interactive = false, tty = false, readonly = false, hostnet = false;
@@ -428,7 +508,11 @@ int cmd_run(const char *root, int argc, char **argv)
     _cleanup_strv_ char **env = NULL, **cap_add = NULL, **cap_drop = NULL, **vol_args = NULL,
                         **ulimits = NULL, **devices = NULL;
     json_t *mounts __attribute__((cleanup(json_decrefp))) = json_array();
-    bool nnp = false, use_init = false;
+    bool nnp = false, use_init = false, privileged = false, unconfined = false;
+    json_t *seccomp __attribute__((cleanup(json_decrefp))) = NULL;
+    json_t *secopts __attribute__((cleanup(json_decrefp))) = json_array();
+    json_t *logcfg __attribute__((cleanup(json_decrefp))) =
+        json_pack("{s:s,s:{}}", "Type", "json-file", "Config");
     struct bundle_resources res = {0};
     json_t *labels __attribute__((cleanup(json_decrefp))) = json_object();
     struct berr *err = NULL;
@@ -489,12 +573,45 @@ int cmd_run(const char *root, int argc, char **argv)
         case 5: cap_add = strv_append(cap_add, optarg); break;
         case 6: cap_drop = strv_append(cap_drop, optarg); break;
         case 7:
-            if (!strcmp(optarg, "no-new-privileges") || !strcmp(optarg, "no-new-privileges=true") ||
-                !strcmp(optarg, "no-new-privileges:true"))
-                nnp = true;
-            else
-                return refuse("--security-opt other than no-new-privileges");
+            if (parse_security_opt(optarg, &nnp, &unconfined, &seccomp) < 0)
+                return 125;
+            json_array_append_new(secopts, json_string(optarg));
             break;
+        case 17: privileged = true; break;
+        case 18:
+            if (strcmp(optarg, "json-file") != 0 && strcmp(optarg, "none") != 0) {
+                fprintf(stderr,
+                        "berth: run: --log-driver %s: berth has json-file and none (read "
+                        "json-file logs with `berth logs`)\n",
+                        optarg);
+                return 125;
+            }
+            json_object_set_new(logcfg, "Type", json_string(optarg));
+            break;
+        case 19: {
+            const char *eq = strchr(optarg, '=');
+            _cleanup_free_ char *k = strndup(optarg, eq ? (size_t)(eq - optarg) : 0);
+            struct monitor_opts probe = {0};
+            json_t *one = json_pack("{s:s,s:{s:s}}", "Type", "json-file", "Config", k ? k : "",
+                                    eq ? eq + 1 : "");
+            int r = !eq ? -1 : log_config(one, &probe);
+            json_decref(one);
+            if (r < 0) {
+                if (!eq || r == -2)
+                    fprintf(stderr,
+                            "berth: run: --log-opt %s: unknown log opt '%s' for json-file "
+                            "log driver (berth's: max-size, max-file)\n",
+                            optarg, k && *k ? k : optarg);
+                else
+                    fprintf(stderr,
+                            "berth: run: --log-opt %s: give max-size as 10m, 1g, 500k and "
+                            "max-file as a number from 1 to 99\n",
+                            optarg);
+                return 125;
+            }
+            json_object_set_new(json_object_get(logcfg, "Config"), k, json_string(eq + 1));
+            break;
+        }
         case 8:
             if (read_env_file(optarg, &env, &err) < 0)
                 return run_fail(err, "--env-file");
@@ -536,15 +653,18 @@ int cmd_run(const char *root, int argc, char **argv)
                 return run_fail(NULL, "--stop-timeout: give seconds (-1: wait for ever)");
             break;
         case 'H':
-            printf("Usage: berth run [-d] [--rm] [--name NAME] [-i] [-t] [-e K=V] [--env-file F] "
-                   "[-l K=V] [-m BYTES] [--memory-swap BYTES] [--cpus N] [--cpu-shares N] "
-                   "[--cpuset-cpus LIST] [--pids-limit N] [--cap-add CAP] [--cap-drop CAP] "
-                   "[--security-opt no-new-privileges] [--stop-signal SIG] [--stop-timeout S] "
-                   "[--restart no|always|unless-stopped|on-failure[:N]] [--ulimit N=S[:H]] "
-                   "[--device /dev/X[:/dev/Y][:rwm]] [--init] "
-                   "[-v SRC:DST[:ro]] [--mount type=...] [--tmpfs DST] [-w DIR] "
-                   "[-u USER[:GROUP]] [--entrypoint CMD] [-h HOSTNAME] [--read-only] "
-                   "[--network none|host] IMAGE [COMMAND] [ARG...]\n");
+            printf(
+                "Usage: berth run [-d] [--rm] [--name NAME] [-i] [-t] [-e K=V] [--env-file F] "
+                "[-l K=V] [-m BYTES] [--memory-swap BYTES] [--cpus N] [--cpu-shares N] "
+                "[--cpuset-cpus LIST] [--pids-limit N] [--cap-add CAP] [--cap-drop CAP] "
+                "[--privileged] [--security-opt no-new-privileges|seccomp=unconfined|seccomp=FILE] "
+                "[--stop-signal SIG] [--stop-timeout S] "
+                "[--restart no|always|unless-stopped|on-failure[:N]] [--ulimit N=S[:H]] "
+                "[--device /dev/X[:/dev/Y][:rwm]] [--init] [--log-driver json-file|none] "
+                "[--log-opt max-size=10m] [--log-opt max-file=N] "
+                "[-v SRC:DST[:ro]] [--mount type=...] [--tmpfs DST] [-w DIR] "
+                "[-u USER[:GROUP]] [--entrypoint CMD] [-h HOSTNAME] [--read-only] "
+                "[--network none|host] IMAGE [COMMAND] [ARG...]\n");
             return 0;
         default: fprintf(stderr, "berth: run: see 'berth run --help'\n"); return 125;
         }
@@ -731,8 +851,9 @@ int cmd_run(const char *root, int argc, char **argv)
             json_array_append_new(cd, json_string(*p));
         json_object_set_new(hc, "CapAdd", ca);
         json_object_set_new(hc, "CapDrop", cd);
-        json_object_set_new(hc, "SecurityOpt",
-                            nnp ? json_pack("[s]", "no-new-privileges") : json_array());
+        json_object_set(hc, "SecurityOpt", secopts);
+        json_object_set_new(hc, "Privileged", json_boolean(privileged));
+        json_object_set(hc, "LogConfig", logcfg);
         _cleanup_free_ char *text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(rec);
         if (fs_write_atomic(dfd, "container.json", text, strlen(text), 0600, &err) < 0)
@@ -754,7 +875,10 @@ int cmd_run(const char *root, int argc, char **argv)
                              .tty = tty,
                              .cap_add = cap_add,
                              .cap_drop = cap_drop,
-                             .no_new_privileges = nnp};
+                             .no_new_privileges = nnp,
+                             .privileged = privileged,
+                             .seccomp_unconfined = unconfined,
+                             .seccomp = seccomp};
     json_t *spec = bundle_spec(im->config, rootfs, &bo, &err);
     if (!spec)
         goto out;
@@ -809,9 +933,8 @@ int cmd_run(const char *root, int argc, char **argv)
                                   .tty = tty,
                                   .auto_remove = rm,
                                   .restart = restart,
-                                  .max_restarts = max_restarts,
-                                  .log_max_size = 10 << 20,
-                                  .log_max_files = 3};
+                                  .max_restarts = max_restarts};
+        log_config(logcfg, &mo);
         if (monitor_start(&mo, &err) < 0) {
             /* the monitor removed the container dir; its anonymous volumes go too */
             vol_remove_anonymous(root, mounts);

@@ -7,7 +7,10 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <math.h>
+#include <dirent.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
 #include <sys/capability.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -311,6 +314,194 @@ static json_t *caps_json(uint64_t mask)
     return a;
 }
 
+uint64_t bundle_all_caps(void)
+{
+    uint64_t mask = 0;
+    for (int b = 0; b < cap_max_bits() && b < 64; b++)
+        if (prctl(PR_CAPBSET_READ, b, 0, 0, 0) == 1)
+            mask |= 1ULL << b;
+    return mask;
+}
+
+#if defined(__x86_64__)
+#define NATIVE_ARCH "SCMP_ARCH_X86_64"
+#elif defined(__aarch64__)
+#define NATIVE_ARCH "SCMP_ARCH_AARCH64"
+#elif defined(__i386__)
+#define NATIVE_ARCH "SCMP_ARCH_X86"
+#elif defined(__arm__)
+#define NATIVE_ARCH "SCMP_ARCH_ARM"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define NATIVE_ARCH "SCMP_ARCH_PPC64LE"
+#elif defined(__s390x__)
+#define NATIVE_ARCH "SCMP_ARCH_S390X"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define NATIVE_ARCH "SCMP_ARCH_RISCV64"
+#else
+#define NATIVE_ARCH ""
+#endif
+
+static bool str_in(json_t *arr, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i,
+                       v) if (json_is_string(v) && !strcmp(json_string_value(v), s)) return true;
+    return false;
+}
+
+/* "4.8" against the running kernel's release ("6.1.0-18-amd64") */
+static bool kernel_at_least(const char *want)
+{
+    struct utsname u;
+    int a = 0, b = 0, x = 0, y = 0;
+    if (uname(&u) < 0 || sscanf(want, "%d.%d", &a, &b) < 1 ||
+        sscanf(u.release, "%d.%d", &x, &y) < 1)
+        return true;
+    return x > a || (x == a && y >= b);
+}
+
+/* Does the rule apply to this host and this container's capabilities? Docker's semantics:
+ * every included capability held, none of the excluded; the native architecture among the
+ * included ones and not among the excluded; the kernel at least minKernel. */
+static bool rule_applies(json_t *rule, uint64_t caps, const char *where, struct berr **err)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        json_t *sel = json_object_get(rule, pass ? "excludes" : "includes");
+        if (!sel)
+            continue;
+        if (!json_is_object(sel)) {
+            berr_set(err, BERR_INVALID, EINVAL, "%s.%s: not an object", where,
+                     pass ? "excludes" : "includes");
+            return false;
+        }
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(sel, "caps"), i, v)
+        {
+            int bit = json_is_string(v) ? cap_bit(json_string_value(v)) : -1;
+            bool held = bit >= 0 && bit < 64 && (caps & (1ULL << bit));
+            if (pass ? held : !held)
+                return false;
+        }
+        json_t *arches = json_object_get(sel, "arches");
+        if (json_array_size(arches) && str_in(arches, NATIVE_ARCH) == (bool)pass)
+            return false;
+        const char *mk = json_string_value(json_object_get(sel, "minKernel"));
+        if (!pass && mk && !kernel_at_least(mk))
+            return false;
+    }
+    return true;
+}
+
+json_t *bundle_seccomp_profile(json_t *d, uint64_t caps, struct berr **err)
+{
+    if (!json_is_object(d)) {
+        berr_set(err, BERR_INVALID, EINVAL, "a seccomp profile is a JSON object");
+        return NULL;
+    }
+    const char *def = json_string_value(json_object_get(d, "defaultAction"));
+    if (!def) {
+        berr_set(err, BERR_INVALID, EINVAL, "defaultAction: missing");
+        return NULL;
+    }
+    json_t *out = json_pack("{s:s}", "defaultAction", def);
+    json_t *v;
+    if ((v = json_object_get(d, "defaultErrnoRet")))
+        json_object_set(out, "defaultErrnoRet", v);
+    if ((v = json_object_get(d, "flags")))
+        json_object_set(out, "flags", v);
+    if ((v = json_object_get(d, "listenerPath")))
+        json_object_set(out, "listenerPath", v);
+    /* archMap: the native architecture's entry, with its sub-architectures */
+    json_t *arches = json_array();
+    size_t i;
+    json_array_foreach(json_object_get(d, "archMap"), i, v)
+    {
+        if (strcmp(json_string_value(json_object_get(v, "architecture")) ?: "", NATIVE_ARCH) != 0)
+            continue;
+        json_array_append_new(arches, json_string(NATIVE_ARCH));
+        json_array_extend(arches, json_object_get(v, "subArchitectures") ?: json_array());
+    }
+    if (!json_object_get(d, "archMap") && json_is_array(json_object_get(d, "architectures")))
+        json_array_extend(arches, json_object_get(d, "architectures"));
+    if (json_array_size(arches))
+        json_object_set_new(out, "architectures", arches);
+    else
+        json_decref(arches);
+    json_t *calls = json_array();
+    json_object_set_new(out, "syscalls", calls);
+    json_array_foreach(json_object_get(d, "syscalls"), i, v)
+    {
+        char where[64];
+        snprintf(where, sizeof(where), "syscalls[%zu]", i);
+        struct berr *e = NULL;
+        if (!rule_applies(v, caps, where, &e)) {
+            if (e) {
+                *err = e;
+                json_decref(out);
+                return NULL;
+            }
+            continue;
+        }
+        json_t *names = json_object_get(v, "names");
+        json_t *name = json_object_get(v, "name"); /* the old one-name form */
+        const char *action = json_string_value(json_object_get(v, "action"));
+        if ((!json_array_size(names) && !json_is_string(name)) || !action) {
+            berr_set(err, BERR_INVALID, EINVAL, "%s: needs names and an action", where);
+            json_decref(out);
+            return NULL;
+        }
+        json_t *r =
+            json_pack("{s:o,s:s}", "names", names ? json_incref(names) : json_pack("[O]", name),
+                      "action", action);
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x) if (!strcmp(k, "args") || !strcmp(k, "errnoRet"))
+            json_object_set(r, k, x);
+        json_array_append_new(calls, r);
+    }
+    return out;
+}
+
+/* --privileged: every device of the host's /dev (as docker: not the pty, shm and mqueue
+ * file systems, nor the console) */
+static void add_host_devices(json_t *devs, const char *path, int depth)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *n = e->d_name;
+        if (n[0] == '.' ||
+            (depth == 0 && (!strcmp(n, "pts") || !strcmp(n, "shm") || !strcmp(n, "mqueue") ||
+                            !strcmp(n, "fd") || !strcmp(n, "console"))))
+            continue;
+        char full[PATH_MAX];
+        snprintf(full, sizeof(full), "%s/%s", path, n);
+        struct stat st;
+        if (lstat(full, &st) < 0)
+            continue;
+        if (S_ISDIR(st.st_mode) && depth < 4)
+            add_host_devices(devs, full, depth + 1);
+        else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+            json_array_append_new(devs, json_pack("{s:s,s:s,s:I,s:I,s:i,s:i,s:i}", "path", full,
+                                                  "type", S_ISCHR(st.st_mode) ? "c" : "b", "major",
+                                                  (json_int_t)major(st.st_rdev), "minor",
+                                                  (json_int_t)minor(st.st_rdev), "fileMode",
+                                                  (int)(st.st_mode & 0777), "uid", (int)st.st_uid,
+                                                  "gid", (int)st.st_gid));
+    }
+    closedir(d);
+}
+
+json_t *bundle_caps(uint64_t mask)
+{
+    return json_pack("{s:o,s:o,s:o}", "bounding", caps_json(mask), "effective", caps_json(mask),
+                     "permitted", caps_json(mask));
+}
+
 int bundle_parse_bytes(const char *s, int64_t *ret, struct berr **err)
 {
     char *end;
@@ -430,10 +621,21 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
     uint64_t capmask = 0;
     for (const char *const *cp = docker_caps; *cp; cp++)
         capmask |= 1ULL << spec_cap_from_name(*cp);
+    if (o->privileged)
+        capmask = bundle_all_caps();
     if (caps_adjust(&capmask, o->cap_add, o->cap_drop, err) < 0)
         return NULL;
-    json_t *caps = json_pack("{s:o,s:o,s:o}", "bounding", caps_json(capmask), "effective",
-                             caps_json(capmask), "permitted", caps_json(capmask));
+    json_t *seccomp = NULL;
+    if (o->seccomp && !o->privileged) {
+        seccomp = bundle_seccomp_profile(o->seccomp, capmask, err);
+        if (!seccomp) {
+            berr_prefix(err, "seccomp profile");
+            return NULL;
+        }
+    } else if (!o->privileged && !o->seccomp_unconfined) {
+        seccomp = seccomp_default_profile(capmask);
+    }
+    json_t *caps = bundle_caps(capmask);
 
     json_t *argv = json_array();
     for (char **a = args; *a; a++)
@@ -468,12 +670,34 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
         "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup", "options", "ro", "nosuid", "noexec",
         "nodev", "relatime");
 
-    json_t *lx = json_pack(
-        "{s:[{s:s},{s:s},{s:s},{s:s},{s:s},{s:s}],s:o,s:o,s:o,s:{s:[{s:b,s:s}]}}", "namespaces",
-        "type", "pid", "type", "ipc", "type", "uts", "type", "mount", "type", "network", "type",
-        "cgroup", "maskedPaths", strs(docker_masked), "readonlyPaths", strs(docker_readonly),
-        "seccomp", seccomp_default_profile(capmask), "resources", "devices", "allow", 0, "access",
-        "rwm");
+    json_t *lx = json_pack("{s:[{s:s},{s:s},{s:s},{s:s},{s:s},{s:s}],s:{s:[{s:b,s:s}]}}",
+                           "namespaces", "type", "pid", "type", "ipc", "type", "uts", "type",
+                           "mount", "type", "network", "type", "cgroup", "resources", "devices",
+                           "allow", o->privileged, "access", "rwm");
+    if (seccomp)
+        json_object_set_new(lx, "seccomp", seccomp);
+    if (o->privileged) {
+        /* docker's --privileged: the host's devices, all allowed; /sys and the cgroup file
+         * system writable; nothing masked */
+        json_t *devs = json_array();
+        add_host_devices(devs, "/dev", 0);
+        json_object_set_new(lx, "devices", devs);
+        size_t mi;
+        json_t *m;
+        json_array_foreach(mounts, mi, m)
+        {
+            const char *dst = json_string_value(json_object_get(m, "destination"));
+            if (strcmp(dst, "/sys") != 0 && strcmp(dst, "/sys/fs/cgroup") != 0)
+                continue;
+            json_t *opts = json_object_get(m, "options");
+            for (size_t k = 0; k < json_array_size(opts); k++)
+                if (!strcmp(json_string_value(json_array_get(opts, k)), "ro"))
+                    json_array_set_new(opts, k, json_string("rw"));
+        }
+    } else {
+        json_object_set_new(lx, "maskedPaths", strs(docker_masked));
+        json_object_set_new(lx, "readonlyPaths", strs(docker_readonly));
+    }
     json_t *spec =
         json_pack("{s:s,s:o,s:{s:s,s:b},s:o,s:o}", "ociVersion", "1.2.0", "process", process,
                   "root", "path", rootfs, "readonly", 0, "mounts", mounts, "linux", lx);

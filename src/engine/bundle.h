@@ -9,16 +9,19 @@
 #include "base/error.h"
 
 struct bundle_opts {
-    const char *hostname;   /* NULL: none set */
-    char **cmd;             /* the command given to run, NULL-terminated; NULL: the image's */
-    const char *entrypoint; /* --entrypoint (NULL: the image's; "": none) */
-    char **env;             /* -e KEY=VALUE..., added over the image's */
-    const char *workdir;    /* -w */
-    const char *user;       /* -u user[:group] or uid[:gid] */
-    bool tty;               /* -t */
-    char **cap_add;         /* --cap-add NAME|ALL (with or without CAP_, any case) */
-    char **cap_drop;        /* --cap-drop NAME|ALL */
-    bool no_new_privileges; /* --security-opt no-new-privileges */
+    const char *hostname;    /* NULL: none set */
+    char **cmd;              /* the command given to run, NULL-terminated; NULL: the image's */
+    const char *entrypoint;  /* --entrypoint (NULL: the image's; "": none) */
+    char **env;              /* -e KEY=VALUE..., added over the image's */
+    const char *workdir;     /* -w */
+    const char *user;        /* -u user[:group] or uid[:gid] */
+    bool tty;                /* -t */
+    char **cap_add;          /* --cap-add NAME|ALL (with or without CAP_, any case) */
+    char **cap_drop;         /* --cap-drop NAME|ALL */
+    bool no_new_privileges;  /* --security-opt no-new-privileges */
+    bool privileged;         /* --privileged: every capability, device, no seccomp or masks */
+    bool seccomp_unconfined; /* --security-opt seccomp=unconfined */
+    json_t *seccomp;         /* --security-opt seccomp=FILE: docker's profile format */
 };
 
 /* --memory and friends, as docker takes them; 0 (or -1 for swap) where not given. */
@@ -52,6 +55,16 @@ char **bundle_args(json_t *image_config, const struct bundle_opts *o, struct ber
 /* The whole config.json for a container whose root filesystem is rootfs (absolute path). */
 json_t *bundle_spec(json_t *image_config, const char *rootfs, const struct bundle_opts *o,
                     struct berr **err);
+
+/* Docker's seccomp profile format (defaultAction, archMap, syscalls with names, includes and
+ * excludes by capability, architecture and kernel) as runtime-spec linux.seccomp for a
+ * container holding the capabilities in `caps`. An OCI-shaped profile passes too. */
+json_t *bundle_seccomp_profile(json_t *docker, uint64_t caps, struct berr **err);
+
+/* The capabilities berth itself may hand out (its bounding set): --privileged's set. */
+uint64_t bundle_all_caps(void);
+/* process.capabilities for the capabilities in `mask` (bounding, effective, permitted). */
+json_t *bundle_caps(uint64_t mask);
 
 /* Sets KEY=VALUE in a JSON array of environment strings, replacing KEY's old value. */
 void bundle_env_set(json_t *env, const char *kv);

@@ -54,6 +54,8 @@ static void log_rotate(struct logger *lg)
 /* One json-file line: {"log":"...","stream":"stdout","time":"..."} */
 static void log_line(struct logger *lg, int stream, const char *data, size_t len)
 {
+    if (lg->fd < 0)
+        return;
     char ts[64];
     rt_now_rfc3339(ts, sizeof(ts));
     json_t *o = json_object();
@@ -132,10 +134,10 @@ static void monitor_main(const struct monitor_opts *o, int ready)
 
     struct logger lg = {
         .max_size = o->log_max_size, .max_files = o->log_max_files, .path = logpath};
-    lg.fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    lg.fd = o->no_log ? -1 : open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (lg.fd < 0 || null < 0 || sfd < 0) {
+    if ((lg.fd < 0 && !o->no_log) || null < 0 || sfd < 0) {
         berr_sys(&err, errno, "monitor: log");
         goto fail;
     }

@@ -23,6 +23,7 @@ struct monitor_opts {
     int max_restarts;     /* on-failure:N (0: no limit) */
     long log_max_size;    /* bytes per json.log file before rotation */
     int log_max_files;
+    bool no_log; /* --log-driver none: the output is dropped */
 };
 
 /* Starts the monitor; returns 0 once the container is running. On failure returns the

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "engine/bundle.h"
@@ -193,6 +194,67 @@ static void test_spec(void **state)
     free(env);
 }
 
+/* docker's seccomp profile format: rules kept or dropped by capability, architecture and
+ * kernel; the old one-name form; bad profiles refused */
+static void test_seccomp_profile(void **state)
+{
+    json_error_t je;
+    json_t *d = json_loads(
+        "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"
+        "\"archMap\":[{\"architecture\":\"SCMP_ARCH_X86_64\",\"subArchitectures\":[\"SCMP_ARCH_"
+        "X86\"]},"
+        "{\"architecture\":\"SCMP_ARCH_AARCH64\",\"subArchitectures\":[\"SCMP_ARCH_ARM\"]}],"
+        "\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+        "{\"name\":\"write\",\"action\":\"SCMP_ACT_ALLOW\",\"args\":[{\"index\":0,\"value\":1,"
+        "\"op\":\"SCMP_CMP_EQ\"}]},"
+        "{\"names\":[\"mount\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":[\"CAP_SYS_"
+        "ADMIN\"]}},"
+        "{\"names\":[\"chown\"],\"action\":\"SCMP_ACT_ALLOW\",\"excludes\":{\"caps\":[\"CAP_"
+        "CHOWN\"]}},"
+        "{\"names\":[\"s390_only\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"arches\":["
+        "\"s390x\","
+        "\"SCMP_ARCH_S390X\"]}},"
+        "{\"names\":[\"future\"],\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"minKernel\":\"99."
+        "0\"}}]}",
+        0, &je);
+    assert_non_null(d);
+    struct berr *err = NULL;
+    json_t *p = bundle_seccomp_profile(d, 1ULL << CAP_CHOWN, &err);
+    assert_non_null(p);
+    assert_string_equal(json_string_value(json_object_get(p, "defaultAction")), "SCMP_ACT_ERRNO");
+    assert_int_equal(json_integer_value(json_object_get(p, "defaultErrnoRet")), 1);
+#if defined(__x86_64__)
+    assert_string_equal(json_string_value(json_array_get(json_object_get(p, "architectures"), 1)),
+                        "SCMP_ARCH_X86");
+#endif
+    json_t *calls = json_object_get(p, "syscalls");
+    /* read, write: kept; mount: no CAP_SYS_ADMIN; chown: CAP_CHOWN excludes it; s390_only:
+     * not this architecture; future: not this kernel */
+    assert_int_equal(json_array_size(calls), 2);
+    json_t *w = json_array_get(calls, 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(w, "names"), 0)), "write");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_array_get(json_object_get(w, "args"), 0), "value")),
+        1);
+    json_decref(p);
+    p = bundle_seccomp_profile(d, 1ULL << CAP_SYS_ADMIN, &err);
+    assert_int_equal(json_array_size(json_object_get(p, "syscalls")), 4);
+    json_decref(p);
+    json_decref(d);
+
+    d = json_loads("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"x\"]}]}", 0,
+                   &je);
+    assert_null(bundle_seccomp_profile(d, 0, &err));
+    assert_string_equal(err->msg, "syscalls[0]: needs names and an action");
+    berr_free(err);
+    err = NULL;
+    json_decref(d);
+    d = json_loads("[1]", 0, &je);
+    assert_null(bundle_seccomp_profile(d, 0, &err));
+    berr_free(err);
+    json_decref(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -200,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_passwd_symlink_stays_inside),
         cmocka_unit_test(test_args),
         cmocka_unit_test(test_spec),
+        cmocka_unit_test(test_seccomp_profile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
