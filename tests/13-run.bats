@@ -33,9 +33,6 @@ teardown() {
 	[[ "$output" == *'image "nosuchimage" not found'* ]]
 	run b run --rm --bogus busybox true
 	[ "$status" -eq 125 ]
-	run b run -d -i busybox true
-	[ "$status" -eq 125 ]
-	[[ "$output" == *"-i with -d"* ]]
 	[ -z "$(ls "$STORE/containers")" ]
 }
 

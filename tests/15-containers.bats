@@ -450,11 +450,11 @@ cg() {
 	for i in $(seq 50); do [ "$(b logs later | wc -l)" -ge 3 ] && break; sleep 0.05; done
 	[ "$(b logs later)" = "$(printf 'run\nrun\nrun')" ]
 	b rm -f later
-	# a foreground container that exited can be started again, detached
+	# a foreground container that exited can be started again, detached; both runs logged
 	b run --name fg busybox sh -c 'echo once' > /dev/null
 	b start fg
 	[ "$(b wait fg)" = 0 ]
-	[ "$(b logs fg)" = once ]
+	[ "$(b logs fg)" = "$(printf 'once\nonce')" ]
 }
 
 @test "create and start: bad input changes nothing" {
@@ -462,8 +462,8 @@ cg() {
 	run -125 b create --name bad/name busybox true
 	run -1 b start nosuch
 	[[ "$output" == *"no such container: nosuch"* ]]
-	run -125 b start -a nosuch
-	[[ "$output" == *"not supported yet"* ]]
+	run -1 b start -a nosuch
+	[[ "$output" == *"no such container: nosuch"* ]]
 	[ -z "$(b ps -aq)" ]
 	# a created container whose command does not exist: start fails (1, as docker) and it stays
 	b create --name broken busybox nosuchcommand > /dev/null
@@ -553,7 +553,6 @@ cg() {
 	[[ "$output" == *"conflict"* ]]
 	run -125 b run -d --restart sometimes busybox true
 	run -125 b run -d --restart on-failure:x busybox true
-	run -125 b run --restart always busybox true
 }
 
 @test "run: --ulimit sets the container's limits; --device brings a host device in" {
@@ -655,4 +654,103 @@ cg() {
 	# the binary is read-only in the container
 	run b run --rm --init busybox sh -c 'echo x > /dev/init'
 	[[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "attach: a foreground run goes through the monitor: logged, -i input, -dit, killed CLI" {
+	run b run --name fg busybox sh -c 'echo out; echo err >&2; exit 3'
+	[ "$status" -eq 3 ]
+	[ "$(b logs fg 2>/dev/null)" = out ]
+	[ "$(b logs fg 2>&1 >/dev/null)" = err ]
+	[ "$(echo hello | b run --rm -i busybox cat)" = hello ]
+	# without -i the container's stdin is empty, as with docker
+	[ -z "$(echo hello | b run --rm busybox cat)" ]
+	# a lot of output, in order, nothing lost
+	[ "$(b run --rm busybox sh -c 'seq 1 20000' | md5sum)" = "$(seq 1 20000 | md5sum)" ]
+	# input the container does not read does not block its output
+	[ "$(yes | head -c 1000000 | b run --rm -i busybox sh -c 'seq 1 5')" = "$(seq 1 5)" ]
+	# -dit: a shell kept alive on a terminal no one types into
+	b run -dit --name bg busybox sh > /dev/null
+	sleep 0.5
+	[ "$(b inspect bg | jq -r '.[0].State.Status')" = running ]
+	b rm -f bg > /dev/null
+	# the CLI killed: the container goes on under its monitor, which records how it ended
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" run --name k9 busybox sh -c 'sleep 1; exit 4' &
+	pid=$!
+	for i in $(seq 50); do [ "$(b inspect k9 2>/dev/null | jq -r '.[0].State.Status')" = running ] && break; sleep 0.05; done
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ "$(b inspect k9 | jq -r '.[0].State.Status')" = running ]
+	[ "$(b wait k9)" = 4 ]
+	[ "$(b inspect k9 | jq -r '.[0].State.Status')" = exited ]
+	# --restart in the foreground: the first run's code comes back, the policy goes on
+	run -3 b run --name rs --restart on-failure:2 busybox sh -c 'echo ran; exit 3'
+	for i in $(seq 100); do [ "$(b logs rs | wc -l)" -eq 3 ] && [ "$(b inspect rs | jq -r '.[0].State.Status')" = exited ] && break; sleep 0.1; done
+	[ "$(b inspect rs | jq -r '.[0].RestartCount // .[0].State.RestartCount')" = 2 ]
+}
+
+@test "attach: signals reach the container (--sig-proxy), or not (--sig-proxy=false)" {
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" run --rm busybox sh -c 'trap "exit 42" USR1; while true; do sleep 0.1; done' &
+	pid=$!
+	sleep 1
+	kill -USR1 "$pid"
+	wait "$pid" || status=$?
+	[ "$status" -eq 42 ]
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" run --name np --sig-proxy=false busybox sh -c 'trap "exit 42" TERM; while true; do sleep 0.1; done' &
+	pid=$!
+	sleep 1
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
+	# berth itself died of it; the container runs on
+	[ "$status" -eq 143 ]
+	[ "$(b inspect np | jq -r '.[0].State.Status')" = running ]
+	run -125 b run --rm --sig-proxy=maybe busybox true
+}
+
+@test "attach: -it detaches with ctrl-p ctrl-q (or --detach-keys); the container runs on" {
+	(sleep 1; printf 'echo hi\r'; sleep 0.5; printf '\020\021'; sleep 1) |
+		timeout 20 script -qec "$BERTH --root $STORE --runroot $RUNROOT run -it --name d1 busybox sh" /dev/null
+	[ "$(b inspect d1 | jq -r '.[0].State.Status')" = running ]
+	b logs d1 | grep -q '^hi'
+	# a sequence broken half way reaches the container: ctrl-a then b
+	(sleep 1; printf 'a\001b\r'; sleep 0.5; printf '\001x'; sleep 1) |
+		timeout 20 script -qec "$BERTH --root $STORE --runroot $RUNROOT run -it --detach-keys ctrl-a,x --name d2 busybox cat -v" /dev/null
+	[ "$(b inspect d2 | jq -r '.[0].State.Status')" = running ]
+	b logs d2 | grep -q '^a^Ab'
+	# exit instead: the code comes back
+	run bash -c "(sleep 1; printf 'exit 7\r'; sleep 2) | timeout 20 script -qec '$BERTH --root $STORE --runroot $RUNROOT run -it --rm busybox sh' /dev/null"
+	[[ "$output" == *"COMMAND_EXIT_CODE=\"7\""* ]] || [ "$status" -eq 7 ]
+	run -125 b run --rm -it --detach-keys ctrl-, busybox true
+	[[ "$output" == *"invalid detach keys"* ]]
+}
+
+@test "start -a, start -ai: the output here, the container's code as ours" {
+	b create --name sa busybox sh -c 'echo a; echo b >&2; exit 6' > /dev/null
+	run -6 b start -a sa
+	[ "$output" = "$(printf 'a\nb')" ]
+	b create -i --name cin busybox sh -c 'cat; exit 2' > /dev/null
+	[ "$(echo in | b start -ai cin)" = in ]
+	[ "$(b inspect cin | jq -r '.[0].State.ExitCode')" = 2 ]
+	b run -d --name running busybox sleep 100 > /dev/null
+	run -1 b start -a running
+	[[ "$output" == *"not supported yet"* ]]
+	run -125 b start -a sa cin
+	[[ "$output" == *"cannot start and attach multiple containers"* ]]
+}
+
+@test "kill -9 of berth run -d at any moment leaves nothing ps, rm -f or the next run cannot clear" {
+	for d in 0.005 0.01 0.02 0.03 0.05 0.08 0.12; do
+		"$BERTH" --root "$STORE" --runroot "$RUNROOT" run -d busybox sleep 100 > /dev/null &
+		pid=$!
+		sleep "$d"
+		kill -9 "$pid" 2>/dev/null || true
+		wait "$pid" || true
+	done
+	b ps -a > /dev/null
+	b rm -f $(b ps -aq) > /dev/null 2>&1 || true
+	# what a kill left half made goes with the next run
+	b run --rm busybox true
+	[ -z "$(b ps -aq)" ]
+	[ -z "$(ls "$STORE/containers" | grep -v '^\.lock$')" ]
+	! grep -q "$STORE" /proc/self/mountinfo
+	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
 }

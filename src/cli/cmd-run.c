@@ -2,6 +2,7 @@
  * (-d) under its monitor (engine/monitor.c). A foreground container without --rm comes with
  * attaching to a monitor; until then it is refused, never half done. */
 #include "cli.h"
+#include "attach.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -142,12 +144,6 @@ static int parse_security_opt(const char *arg, bool *nnp, bool *unconfined, json
             "seccomp=unconfined, seccomp=FILE, apparmor=unconfined, label=disable)\n",
             arg);
     return -1;
-}
-
-static int refuse(const char *flag)
-{
-    fprintf(stderr, "berth: run: %s is not supported yet\n", flag);
-    return 125;
 }
 
 /* Containers whose `berth run` was killed: once their process has exited too, nothing owns
@@ -275,7 +271,8 @@ static int log_config(json_t *lc, struct monitor_opts *mo)
 }
 
 /* start of one created or exited container, in the calling (forked) process */
-static int start_one(const char *root, const char *id, struct berr **err)
+static int start_one(const char *root, const char *id, int attach_fd, bool interactive,
+                     struct berr **err)
 {
     json_t *c __attribute__((cleanup(json_decrefp))) = ctr_load(root, id, err);
     if (!c)
@@ -305,36 +302,76 @@ static int start_one(const char *root, const char *id, struct berr **err)
                               .auto_remove = rm,
                               .keep_on_failure = true,
                               .restart = restart,
-                              .max_restarts = max_restarts};
+                              .max_restarts = max_restarts,
+                              .interactive = interactive,
+                              .attach_fd = attach_fd};
     log_config(json_object_get(hc, "LogConfig"), &mo);
     return monitor_start(&mo, err);
 }
 
 int cmd_start(const char *root, int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] == '-') {
-            if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-                printf("Usage: berth start CONTAINER...\n");
-                return 0;
+    static const struct option longs[] = {{"attach", no_argument, NULL, 'a'},
+                                          {"interactive", no_argument, NULL, 'i'},
+                                          {"detach-keys", required_argument, NULL, 'k'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    bool attach = false, interactive = false;
+    char keys[16] = {16, 17}; /* ctrl-p ctrl-q */
+    size_t nkeys = 2;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+aih", longs, NULL)) != -1) {
+        switch (c) {
+        case 'a': attach = true; break;
+        case 'i': interactive = true; break;
+        case 'k':
+            if (attach_parse_keys(optarg, keys, &nkeys, sizeof(keys)) < 0) {
+                fprintf(stderr, "berth: start: --detach-keys %s: invalid detach keys\n", optarg);
+                return 125;
             }
-            fprintf(stderr,
-                    "berth: start: %s is not supported yet (follow the output with "
-                    "`berth logs -f`)\n",
-                    argv[i]);
-            return 125;
+            break;
+        case 'h':
+            printf("Usage: berth start [-a] [-i] [--detach-keys KEYS] CONTAINER...\n");
+            return 0;
+        default: return 125;
         }
-    if (argc < 2) {
+    }
+    if (optind >= argc) {
         fprintf(stderr, "berth: start: give at least one container\n");
         return 125;
     }
+    if ((attach || interactive) && argc - optind > 1) {
+        fprintf(stderr, "berth: start: you cannot start and attach multiple containers at once\n");
+        return 125;
+    }
     int rc = 0;
-    for (int i = 1; i < argc; i++) {
+    for (int i = optind; i < argc; i++) {
         struct berr *err = NULL;
         _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
-        if (!id) {
+        json_t *ctr = id ? ctr_load(root, id, &err) : NULL;
+        if (!ctr) {
             rc = cli_fail(err, 1);
             continue;
+        }
+        json_t *cfg = json_object_get(ctr, "Config");
+        bool tty = json_is_true(json_object_get(cfg, "Tty"));
+        bool open_stdin = interactive && json_is_true(json_object_get(cfg, "OpenStdin"));
+        bool running = json_is_true(json_object_get(json_object_get(ctr, "State"), "Running"));
+        json_decref(ctr);
+        if ((attach || interactive) && running) {
+            fprintf(stderr,
+                    "berth: start %s: the container is running; attaching to a running container "
+                    "is not supported yet (read its output with `berth logs -f`)\n",
+                    argv[i]);
+            rc = 1;
+            continue;
+        }
+        int sv[2] = {-1, -1};
+        if ((attach || interactive) &&
+            socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+            berr_sys(&err, errno, "start: attach socket");
+            return cli_fail(err, 1);
         }
         /* each in a process of its own: its mount namespace holds its root file system only */
         fflush(NULL);
@@ -346,18 +383,32 @@ int cmd_start(const char *root, int argc, char **argv)
             int lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
             if (lockfd >= 0)
                 flock(lockfd, LOCK_EX);
-            if (start_one(root, id, &err) < 0) {
+            if (start_one(root, id, sv[1], open_stdin, &err) < 0) {
                 berr_prefix(&err, "start %s", argv[i]);
                 _exit(cli_fail(err, 1)); /* docker start: 1 whatever went wrong */
             }
             _exit(0);
         }
+        if (sv[1] >= 0)
+            close(sv[1]);
         int status = 0;
         if (p < 0 || waitpid(p, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
             rc = p < 0 ? 1 : WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+            if (sv[0] >= 0)
+                close(sv[0]);
             continue;
         }
-        printf("%s\n", argv[i]);
+        if (sv[0] < 0) {
+            printf("%s\n", argv[i]);
+            continue;
+        }
+        /* start -a: the container's output here, and its exit code ours */
+        struct attach_client_opts ao = {
+            .tty = tty, .stdin_open = open_stdin, .sig_proxy = true, .keys = keys, .nkeys = nkeys};
+        rc = attach_client(sv[0], &ao);
+        close(sv[0]);
+        if (rc == ATTACH_DETACHED)
+            rc = 0;
     }
     return rc;
 }
@@ -497,6 +548,8 @@ int cmd_run(const char *root, int argc, char **argv)
                                           {"privileged", no_argument, NULL, 17},
                                           {"log-driver", required_argument, NULL, 18},
                                           {"log-opt", required_argument, NULL, 19},
+                                          {"sig-proxy", optional_argument, NULL, 20},
+                                          {"detach-keys", required_argument, NULL, 21},
                                           {"help", no_argument, NULL, 'H'},
                                           {0}};
     bool rm = false, interactive = false, tty = false, readonly = false, hostnet = false;
@@ -508,7 +561,9 @@ int cmd_run(const char *root, int argc, char **argv)
     _cleanup_strv_ char **env = NULL, **cap_add = NULL, **cap_drop = NULL, **vol_args = NULL,
                         **ulimits = NULL, **devices = NULL;
     json_t *mounts __attribute__((cleanup(json_decrefp))) = json_array();
-    bool nnp = false, use_init = false, privileged = false, unconfined = false;
+    bool nnp = false, use_init = false, privileged = false, unconfined = false, sig_proxy = true;
+    char keys[16] = {16, 17}; /* ctrl-p ctrl-q */
+    size_t nkeys = 2;
     json_t *seccomp __attribute__((cleanup(json_decrefp))) = NULL;
     json_t *secopts __attribute__((cleanup(json_decrefp))) = json_array();
     json_t *logcfg __attribute__((cleanup(json_decrefp))) =
@@ -578,6 +633,16 @@ int cmd_run(const char *root, int argc, char **argv)
             json_array_append_new(secopts, json_string(optarg));
             break;
         case 17: privileged = true; break;
+        case 20:
+            if (optarg && strcmp(optarg, "true") != 0 && strcmp(optarg, "false") != 0)
+                return run_fail(NULL, "--sig-proxy: use --sig-proxy=true or --sig-proxy=false");
+            sig_proxy = !optarg || !strcmp(optarg, "true");
+            break;
+        case 21:
+            if (attach_parse_keys(optarg, keys, &nkeys, sizeof(keys)) < 0)
+                return run_fail(NULL, "--detach-keys: invalid detach keys: use a comma-separated "
+                                      "list of ctrl-<a-z,@,[,\\,],^,_> and single characters");
+            break;
         case 18:
             if (strcmp(optarg, "json-file") != 0 && strcmp(optarg, "none") != 0) {
                 fprintf(stderr,
@@ -661,7 +726,8 @@ int cmd_run(const char *root, int argc, char **argv)
                 "[--stop-signal SIG] [--stop-timeout S] "
                 "[--restart no|always|unless-stopped|on-failure[:N]] [--ulimit N=S[:H]] "
                 "[--device /dev/X[:/dev/Y][:rwm]] [--init] [--log-driver json-file|none] "
-                "[--log-opt max-size=10m] [--log-opt max-file=N] "
+                "[--log-opt max-size=10m] [--log-opt max-file=N] [--sig-proxy=false] "
+                "[--detach-keys ctrl-p,ctrl-q] "
                 "[-v SRC:DST[:ro]] [--mount type=...] [--tmpfs DST] [-w DIR] "
                 "[-u USER[:GROUP]] [--entrypoint CMD] [-h HOSTNAME] [--read-only] "
                 "[--network none|host] IMAGE [COMMAND] [ARG...]\n");
@@ -674,18 +740,11 @@ int cmd_run(const char *root, int argc, char **argv)
                         "exits cannot be restarted\n");
         return 125;
     }
-    if (restart != RESTART_NO && !detach && !create_only)
-        return refuse("--restart without -d (a foreground container is berth run's)");
     if (create_only && detach) {
         fprintf(stderr, "berth: create: -d is not a create flag (a created container starts "
                         "detached with `berth start`)\n");
         return 125;
     }
-    if (create_only && interactive)
-        return refuse("create -i (attaching at start)");
-    if (detach && interactive)
-        return refuse("-i with -d (attaching to a detached container; read its output with "
-                      "`berth logs`)");
     if (optind >= argc) {
         fprintf(stderr, "berth: run: give an image: see 'berth run --help'\n");
         return 125;
@@ -767,7 +826,7 @@ int cmd_run(const char *root, int argc, char **argv)
     snprintf(work, sizeof(work), "%s/work", dir);
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
     int code = 125;
-    bool mounted = false, created = false, ran = false;
+    bool mounted = false, handed = false;
     _cleanup_close_ int dfd = -1;
     if (fs_mkdir_p(dir, 0700) < 0 || mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 ||
         mkdir(rootfs, 0755) < 0) {
@@ -926,88 +985,58 @@ int cmd_run(const char *root, int argc, char **argv)
         printf("%s\n", id);
         return 0;
     }
+    /* the monitor runs it, detached or not: in the foreground we are its attached client,
+     * and the container outlives us if we are killed or the user detaches */
+    int sv[2] = {-1, -1};
+    if (!detach && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+        berr_sys(&err, errno, "run: attach socket");
+        goto out;
+    }
+    struct monitor_opts mo = {.root = root,
+                              .rtroot = rtroot,
+                              .id = id,
+                              .tty = tty,
+                              .interactive = interactive,
+                              .attach_fd = sv[1],
+                              .auto_remove = rm,
+                              .restart = restart,
+                              .max_restarts = max_restarts};
+    log_config(logcfg, &mo);
+    int mr = monitor_start(&mo, &err);
+    if (sv[1] >= 0)
+        close(sv[1]);
+    if (mr < 0) {
+        if (sv[0] >= 0)
+            close(sv[0]);
+        /* the monitor removed the container dir; its anonymous volumes go too */
+        vol_remove_anonymous(root, mounts);
+        code = err->kind == BERR_NOT_FOUND ? 127 : err->kind == BERR_INVALID ? 126 : 125;
+        mounted = false;
+        handed = true;
+        goto out;
+    }
     if (detach) {
-        struct monitor_opts mo = {.root = root,
-                                  .rtroot = rtroot,
-                                  .id = id,
-                                  .tty = tty,
-                                  .auto_remove = rm,
-                                  .restart = restart,
-                                  .max_restarts = max_restarts};
-        log_config(logcfg, &mo);
-        if (monitor_start(&mo, &err) < 0) {
-            /* the monitor removed the container dir; its anonymous volumes go too */
-            vol_remove_anonymous(root, mounts);
-            code = err->kind == BERR_NOT_FOUND ? 127 : err->kind == BERR_INVALID ? 126 : 125;
-            mounted = false;
-            rm = false;
-            goto out;
-        }
         printf("%s\n", id);
         return 0;
     }
-    /* without -i the container's stdin is empty, as with docker */
-    if (!interactive) {
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-            close(null);
-        }
-    }
-    struct rt_create_opts co = {.bundle = dir, .want_pty = tty, .subreaper = true};
-    pid_t pid;
-    int pty = -1;
-    if (rt_create(rtroot, id, &co, &pid, &pty, &err) < 0) {
-        code = cli_exit_code_for(err);
-        goto out;
-    }
-    created = true;
-    if (rt_start(rtroot, id, &err) < 0)
-        goto out;
-    {
-        char started[64];
-        rt_now_rfc3339(started, sizeof(started));
-        /* berth run itself is this container's monitor */
-        json_t *state = json_pack("{s:s,s:i,s:I,s:s,s:i,s:I,s:I}", "Status", "running", "Pid", pid,
-                                  "PidStart", (json_int_t)proc_start_time(pid), "StartedAt",
-                                  started, "ExitCode", 0, "MonitorPid", (json_int_t)getpid(),
-                                  "MonitorStart", (json_int_t)proc_start_time(getpid()));
-        ctr_save_state(root, id, state, NULL);
-        json_decref(state);
-    }
-    code = rt_wait_foreground(pid, pty, &err);
-    if (pty >= 0)
-        close(pty);
-    if (!err) {
-        /* it ran: without --rm it stays, exited, for ps -a, logs-less inspect and rm */
-        ran = true;
-        char finished[64];
-        rt_now_rfc3339(finished, sizeof(finished));
-        json_t *state = ctr_load(root, id, NULL);
-        json_t *st = state ? json_object_get(state, "State") : NULL;
-        if (st) {
-            json_object_set_new(st, "Status", json_string("exited"));
-            json_object_set_new(st, "ExitCode", json_integer(code));
-            json_object_set_new(st, "FinishedAt", json_string(finished));
-            json_object_del(st, "Running");
-            json_object_del(st, "Paused");
-            json_object_del(st, "Dead");
-            json_object_del(st, "Error");
-            ctr_save_state(root, id, st, NULL);
-        }
-        json_decref(state);
-    }
+    struct attach_client_opts ao = {.tty = tty,
+                                    .stdin_open = interactive,
+                                    .sig_proxy = sig_proxy,
+                                    .keys = keys,
+                                    .nkeys = nkeys};
+    code = attach_client(sv[0], &ao);
+    close(sv[0]);
+    return code == ATTACH_DETACHED ? 0 : code;
 out:
     if (err)
         cli_fail(err, code);
-    if (created)
-        rt_delete(rtroot, id, true, NULL);
+    /* only failures come here: what was made for the container goes (unless the monitor,
+     * which had it, removed it already) */
     if (mounted && umount2(rootfs, MNT_DETACH) < 0)
         log_warn("run: unmount %s: %s", rootfs, strerror(errno));
-    if (rm || (code != 0 && !ran))
-        if (!detach || created || mounted) {
-            fs_rm_rf(dir);
-            vol_remove_anonymous(root, mounts);
-        }
+    if (!handed) {
+        fs_rm_rf(dir);
+        vol_remove_anonymous(root, mounts);
+    }
     return code;
 }

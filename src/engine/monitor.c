@@ -16,7 +16,9 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -90,6 +92,117 @@ static void log_data(struct logger *lg, int stream, const char *data, size_t len
     }
 }
 
+int attach_send(int fd, char type, const void *data, size_t len, int flags)
+{
+    struct iovec iov[2] = {{.iov_base = &type, .iov_len = 1},
+                           {.iov_base = (void *)data, .iov_len = len}};
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+    for (;;) {
+        if (sendmsg(fd, &m, flags | MSG_NOSIGNAL) >= 0)
+            return 0;
+        if (errno != EINTR)
+            return -errno;
+    }
+}
+
+/* The attached client, if any: output goes to it as well as to the log, input and window
+ * sizes come from it. Input waits in `in` while the container does not read it, and the
+ * client is not read meanwhile: a container that never reads its stdin cannot block the
+ * monitor. */
+struct client {
+    int fd;    /* -1: none (never attached, or gone) */
+    int in_fd; /* where input goes: the pty master, or the stdin pipe; -1 closed */
+    bool tty;
+    bool in_eof; /* close in_fd once `in` is written */
+    char in[ATTACH_MAX + 1];
+    size_t in_len, in_off;
+};
+
+static void client_gone(struct client *cl)
+{
+    if (cl->fd >= 0)
+        close(cl->fd);
+    cl->fd = -1;
+    /* docker's StdinOnce: a run -i's input ends with its client */
+    if (!cl->tty)
+        cl->in_eof = true;
+}
+
+static void client_output(struct client *cl, int stream, const char *data, size_t len)
+{
+    if (cl->fd >= 0 &&
+        attach_send(cl->fd, stream ? ATTACH_STDERR : ATTACH_STDOUT, data, len, 0) < 0)
+        client_gone(cl);
+}
+
+/* A message from the client; pid is the container's process */
+static void client_message(struct client *cl, pid_t pid)
+{
+    char msg[ATTACH_MAX + 2];
+    ssize_t n = recv(cl->fd, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        client_gone(cl);
+        return;
+    }
+    switch (msg[0]) {
+    case ATTACH_STDIN:
+        if (cl->in_fd >= 0 && !cl->in_eof) {
+            memcpy(cl->in, msg + 1, n - 1);
+            cl->in_len = n - 1;
+            cl->in_off = 0;
+        }
+        break;
+    case ATTACH_STDIN_EOF:
+        if (cl->tty && cl->in_fd >= 0) {
+            /* end of input on a terminal: its EOF character, as a terminal would send */
+            cl->in[0] = 4;
+            cl->in_len = 1;
+            cl->in_off = 0;
+        } else {
+            cl->in_eof = true;
+        }
+        break;
+    case ATTACH_RESIZE:
+        if (cl->tty && n == 1 + sizeof(struct winsize)) {
+            struct winsize ws;
+            memcpy(&ws, msg + 1, sizeof(ws));
+            ioctl(cl->in_fd, TIOCSWINSZ, &ws);
+        }
+        break;
+    case ATTACH_SIGNAL: {
+        msg[n] = 0;
+        int sig = atoi(msg + 1);
+        if (sig > 0 && sig < 65 && pid > 0)
+            kill(pid, sig);
+        break;
+    }
+    }
+}
+
+/* Writes what input waits; closes a pipe whose input ended */
+static void client_input(struct client *cl)
+{
+    while (cl->in_len > cl->in_off && cl->in_fd >= 0) {
+        ssize_t w = write(cl->in_fd, cl->in + cl->in_off, cl->in_len - cl->in_off);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return;
+            cl->in_len = cl->in_off = 0; /* the reader is gone */
+            break;
+        }
+        cl->in_off += w;
+    }
+    cl->in_len = cl->in_off = 0;
+    if (cl->in_eof && !cl->tty && cl->in_fd >= 0) {
+        close(cl->in_fd);
+        cl->in_fd = -1;
+    }
+}
+
 static void report(int fd, int code, const char *msg)
 {
     dprintf(fd, "%d %s", code, msg ? msg : "");
@@ -112,9 +225,20 @@ static void monitor_main(const struct monitor_opts *o, int ready)
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     /* nothing of the caller's but the report pipe: a shell's $(berth run -d ...) must not
      * wait for us, nor may we hold its locks */
-    if (ready > 3)
-        close_range(3, ready - 1, 0);
-    close_range(ready + 1, ~0U, 0);
+    int keep[2] = {ready, o->attach_fd};
+    if (keep[1] < keep[0]) {
+        keep[0] = o->attach_fd;
+        keep[1] = ready;
+    }
+    int from = 3;
+    for (int k = 0; k < 2; k++) {
+        if (keep[k] < from)
+            continue;
+        if (keep[k] > from)
+            close_range(from, keep[k] - 1, 0);
+        from = keep[k] + 1;
+    }
+    close_range(from, ~0U, 0);
     /* the container's exit must not be missed: SIGCHLD is blocked from now on, read from a
      * signalfd later */
     sigset_t set;
@@ -148,14 +272,17 @@ static void monitor_main(const struct monitor_opts *o, int ready)
         unlink(stopped);
     }
     int restarts = 0;
+    struct client cl = {.fd = o->attach_fd, .in_fd = -1, .tty = o->tty};
 again:;
-    int out[2] = {-1, -1}, errp[2] = {-1, -1};
-    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+    int out[2] = {-1, -1}, errp[2] = {-1, -1}, in[2] = {-1, -1};
+    if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+        (o->interactive && !o->tty && pipe2(in, O_CLOEXEC) < 0)) {
         berr_sys(&err, errno, "monitor: log pipes");
         goto fail;
     }
-    /* the container inherits our stdio: /dev/null in, the pipes out (or a pty with -t) */
-    dup2(null, STDIN_FILENO);
+    /* the container inherits our stdio: /dev/null in (a pipe from the client with -i), the
+     * pipes out (or a pty with -t) */
+    dup2(in[0] >= 0 ? in[0] : null, STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);
     dup2(errp[1], STDERR_FILENO);
     struct rt_create_opts co = {.bundle = dir, .want_pty = o->tty, .subreaper = true};
@@ -163,10 +290,17 @@ again:;
     int pty = -1;
     int r = rt_create(o->rtroot, o->id, &co, &pid, &pty, &err);
     /* keep no write end of the pipes: EOF comes when the container's last writer is gone */
+    dup2(null, STDIN_FILENO);
     dup2(null, STDOUT_FILENO);
     dup2(null, STDERR_FILENO);
     close(out[1]);
     close(errp[1]);
+    if (in[0] >= 0)
+        close(in[0]);
+    cl.in_fd = o->tty ? pty : in[1];
+    cl.in_eof = false;
+    if (cl.in_fd >= 0)
+        fcntl(cl.in_fd, F_SETFL, fcntl(cl.in_fd, F_GETFL) | O_NONBLOCK);
     if (r < 0) {
         if (err && err->msg && strncmp(err->msg, "exec: ", 6) == 0)
             code = err->errnum == ENOENT ? 127 : 126;
@@ -190,16 +324,19 @@ again:;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
-    /* copy output into the log until the container is gone */
+    /* copy output into the log (and to the client) until the container is gone */
     int exit_code = -1;
     bool out_open = pty < 0, err_open = pty < 0, pty_open = pty >= 0;
-    char buf[16384];
+    char buf[ATTACH_MAX];
     while (exit_code < 0 || out_open || err_open || pty_open) {
-        struct pollfd p[4] = {{.fd = out_open ? out[0] : -1, .events = POLLIN},
-                              {.fd = err_open ? errp[0] : -1, .events = POLLIN},
-                              {.fd = pty_open ? pty : -1, .events = POLLIN},
-                              {.fd = sfd, .events = POLLIN}};
-        if (poll(p, 4, exit_code >= 0 ? 200 : -1) == 0)
+        bool waiting = cl.in_len > cl.in_off;
+        struct pollfd p[5] = {
+            {.fd = out_open ? out[0] : -1, .events = POLLIN},
+            {.fd = err_open ? errp[0] : -1, .events = POLLIN},
+            {.fd = pty_open ? pty : -1, .events = POLLIN},
+            {.fd = sfd, .events = POLLIN},
+            {.fd = waiting ? cl.in_fd : cl.fd, .events = waiting ? POLLOUT : POLLIN}};
+        if (poll(p, 5, exit_code >= 0 ? 200 : -1) == 0)
             break; /* exited, and nothing more came: a grandchild may hold the pipe */
         for (int i = 0; i < 3; i++) {
             if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -207,7 +344,8 @@ again:;
             ssize_t n = read(p[i].fd, buf, sizeof(buf));
             if (n > 0) {
                 log_data(&lg, i == 1, buf, n, false);
-            } else if (n == 0 || errno != EINTR) {
+                client_output(&cl, i == 1, buf, n);
+            } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
                 if (i == 0)
                     out_open = false;
                 else if (i == 1)
@@ -226,6 +364,10 @@ again:;
                 if (w == pid)
                     exit_code = proc_exit_code(status);
         }
+        if (p[4].revents && !waiting)
+            client_message(&cl, exit_code < 0 ? pid : 0);
+        if (p[4].revents || cl.in_eof)
+            client_input(&cl);
     }
     log_data(&lg, 0, "", 0, true);
     log_data(&lg, 1, "", 0, true);
@@ -246,6 +388,9 @@ again:;
     ctr_save_state(o->root, o->id, state, NULL);
     close(out[0]);
     close(errp[0]);
+    if (in[1] >= 0 && cl.in_fd == in[1])
+        close(in[1]);
+    cl.in_fd = -1;
     if (pty >= 0)
         close(pty);
     created = false;
@@ -272,6 +417,13 @@ again:;
             delay_ms = delay_ms * 2 > 60000 ? 60000 : delay_ms * 2;
             if (stat(stopped, &sb) != 0) {
                 restarts++;
+                /* a client attached at start sees the first run only, as with docker */
+                if (cl.fd >= 0) {
+                    char c[16];
+                    attach_send(cl.fd, ATTACH_EXIT, c,
+                                snprintf(c, sizeof(c), "%d", exit_code < 0 ? 255 : exit_code), 0);
+                    client_gone(&cl);
+                }
                 goto again;
             }
             json_object_set_new(state, "Status", json_string("exited"));
@@ -285,6 +437,12 @@ again:;
         fs_rm_rf(dir);
         vol_remove_anonymous(o->root, json_object_get(c, "Mounts"));
         json_decref(c);
+    }
+    /* the client learns the code last: `run --rm` returns once the container is gone */
+    if (cl.fd >= 0) {
+        char c[16];
+        attach_send(cl.fd, ATTACH_EXIT, c,
+                    snprintf(c, sizeof(c), "%d", exit_code < 0 ? 255 : exit_code), 0);
     }
     _exit(0);
 
