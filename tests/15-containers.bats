@@ -730,9 +730,10 @@ cg() {
 	b create -i --name cin busybox sh -c 'cat; exit 2' > /dev/null
 	[ "$(echo in | b start -ai cin)" = in ]
 	[ "$(b inspect cin | jq -r '.[0].State.ExitCode')" = 2 ]
-	b run -d --name running busybox sleep 100 > /dev/null
-	run -1 b start -a running
-	[[ "$output" == *"not supported yet"* ]]
+	# start -a of a running container attaches to it
+	b run -d --name running busybox sh -c 'sleep 1; echo late; exit 5' > /dev/null
+	run -5 b start -a running
+	[ "$output" = late ]
 	run -125 b start -a sa cin
 	[[ "$output" == *"cannot start and attach multiple containers"* ]]
 }
@@ -753,4 +754,28 @@ cg() {
 	[ -z "$(ls "$STORE/containers" | grep -v '^\.lock$')" ]
 	! grep -q "$STORE" /proc/self/mountinfo
 	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
+}
+
+@test "attach: to a running container's output and input; detach; one client at a time" {
+	b run -d --name ticks busybox sh -c 'sleep 1; echo tick; exit 9' > /dev/null
+	run -9 b attach ticks
+	[ "$output" = tick ]
+	run -1 b attach ticks
+	[[ "$output" == *"cannot attach to a stopped container"* ]]
+	b run -dit --name sh1 busybox sh > /dev/null
+	(sleep 0.5; printf 'echo via-attach\r'; sleep 0.5; printf '\020\021') |
+		timeout 20 script -qec "$BERTH --root $STORE --runroot $RUNROOT attach sh1" /dev/null
+	b logs sh1 | grep -q '^via-attach'
+	[ "$(b inspect sh1 | jq -r '.[0].State.Status')" = running ]
+	# -i without -t: input from a pipe; its end is the container's
+	b run -di --name cat1 busybox sh -c 'cat; echo done' > /dev/null
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" attach cat1 > "$TESTDIR/first" < <(sleep 2) &
+	first=$!
+	sleep 0.5
+	run -1 b attach cat1 < /dev/null
+	[[ "$output" == *"another client is attached"* ]]
+	wait "$first" || true
+	[ "$(cat "$TESTDIR/first")" = done ]
+	run -125 b attach
+	run -1 b attach nosuch
 }

@@ -125,7 +125,11 @@ int attach_client(int sock, const struct attach_client_opts *o)
             }
             if (msg[0] == ATTACH_STDOUT || msg[0] == ATTACH_STDERR)
                 write_all(msg[0] == ATTACH_STDOUT ? STDOUT_FILENO : STDERR_FILENO, msg + 1, n - 1);
-            else if (msg[0] == ATTACH_EXIT) {
+            else if (msg[0] == ATTACH_BUSY) {
+                fprintf(stderr, "berth: another client is attached to this container\n");
+                code = 1;
+                break;
+            } else if (msg[0] == ATTACH_EXIT) {
                 msg[n] = 0;
                 code = atoi(msg + 1);
                 break;

@@ -14,6 +14,8 @@ int cmd_image(const char *root, const char *verb, int argc, char **argv);
 int cmd_run(const char *root, int argc, char **argv);
 /* berth start: created or exited containers, detached, each under a new monitor */
 int cmd_start(const char *root, int argc, char **argv);
+/* berth attach [--no-stdin] [--sig-proxy=false] [--detach-keys K] CONTAINER */
+int cmd_attach(const char *root, int argc, char **argv);
 /* The runtime's state root: $BERTH_RUNROOT (set by --runroot) or /run/berth, plus /runtime */
 void cli_rtroot(char *buf, size_t len);
 /* "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3" -> signal number, or -1 */

@@ -1273,6 +1273,8 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
         return cmd_restart(root, argc, argv);
     if (!strcmp(verb, "start"))
         return cmd_start(root, argc, argv);
+    if (!strcmp(verb, "attach"))
+        return cmd_attach(root, argc, argv);
     if (!strcmp(verb, "create") || !strcmp(verb, "run"))
         return cmd_run(root, argc, argv);
     return fail_msg(

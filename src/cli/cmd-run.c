@@ -360,12 +360,19 @@ int cmd_start(const char *root, int argc, char **argv)
         bool running = json_is_true(json_object_get(json_object_get(ctr, "State"), "Running"));
         json_decref(ctr);
         if ((attach || interactive) && running) {
-            fprintf(stderr,
-                    "berth: start %s: the container is running; attaching to a running container "
-                    "is not supported yet (read its output with `berth logs -f`)\n",
-                    argv[i]);
-            rc = 1;
-            continue;
+            /* docker start -a of a running container: an attach */
+            _cleanup_free_ char *dir = ctr_dir(root, id);
+            int sock = attach_connect(dir, &err);
+            if (sock < 0)
+                return cli_fail(err, 1);
+            struct attach_client_opts ao = {.tty = tty,
+                                            .stdin_open = open_stdin,
+                                            .sig_proxy = true,
+                                            .keys = keys,
+                                            .nkeys = nkeys};
+            rc = attach_client(sock, &ao);
+            close(sock);
+            return rc == ATTACH_DETACHED ? 0 : rc;
         }
         int sv[2] = {-1, -1};
         if ((attach || interactive) &&
@@ -411,6 +418,73 @@ int cmd_start(const char *root, int argc, char **argv)
             rc = 0;
     }
     return rc;
+}
+
+int cmd_attach(const char *root, int argc, char **argv)
+{
+    static const struct option longs[] = {{"no-stdin", no_argument, NULL, 'n'},
+                                          {"sig-proxy", optional_argument, NULL, 's'},
+                                          {"detach-keys", required_argument, NULL, 'k'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    bool no_stdin = false, sig_proxy = true;
+    char keys[16] = {16, 17}; /* ctrl-p ctrl-q */
+    size_t nkeys = 2;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'n': no_stdin = true; break;
+        case 's':
+            if (optarg && strcmp(optarg, "true") != 0 && strcmp(optarg, "false") != 0) {
+                fprintf(stderr, "berth: attach: use --sig-proxy=true or --sig-proxy=false\n");
+                return 125;
+            }
+            sig_proxy = !optarg || !strcmp(optarg, "true");
+            break;
+        case 'k':
+            if (attach_parse_keys(optarg, keys, &nkeys, sizeof(keys)) < 0) {
+                fprintf(stderr, "berth: attach: --detach-keys %s: invalid detach keys\n", optarg);
+                return 125;
+            }
+            break;
+        case 'h':
+            printf("Usage: berth attach [--no-stdin] [--sig-proxy=false] [--detach-keys KEYS] "
+                   "CONTAINER\n");
+            return 0;
+        default: return 125;
+        }
+    }
+    if (optind + 1 != argc) {
+        fprintf(stderr, "berth: attach: give one container\n");
+        return 125;
+    }
+    struct berr *err = NULL;
+    _cleanup_free_ char *id = ctr_resolve(root, argv[optind], &err);
+    json_t *ctr = id ? ctr_load(root, id, &err) : NULL;
+    if (!ctr)
+        return cli_fail(err, 1);
+    json_t *cfg = json_object_get(ctr, "Config");
+    bool tty = json_is_true(json_object_get(cfg, "Tty"));
+    bool open_stdin = !no_stdin && json_is_true(json_object_get(cfg, "OpenStdin"));
+    bool running = json_is_true(json_object_get(json_object_get(ctr, "State"), "Running"));
+    json_decref(ctr);
+    if (!running) {
+        fprintf(stderr,
+                "berth: attach %s: you cannot attach to a stopped container, start it "
+                "first\n",
+                argv[optind]);
+        return 1;
+    }
+    _cleanup_free_ char *dir = ctr_dir(root, id);
+    int sock = attach_connect(dir, &err);
+    if (sock < 0)
+        return cli_fail(err, 1);
+    struct attach_client_opts ao = {
+        .tty = tty, .stdin_open = open_stdin, .sig_proxy = sig_proxy, .keys = keys, .nkeys = nkeys};
+    int rc = attach_client(sock, &ao);
+    close(sock);
+    return rc == ATTACH_DETACHED ? 0 : rc;
 }
 
 /* The container's merged root file system, opened: a running one's through its monitor's

@@ -63,6 +63,7 @@ static void usage(FILE *f)
           "  ps          list containers (-a: stopped ones too)\n"
           "  logs        show a container's output (-f to follow)\n"
           "  exec        run a command in a running container\n"
+          "  attach      attach to a running container's input and output (ctrl-p ctrl-q: detach)\n"
           "  stop        stop containers (SIGTERM, then SIGKILL after -t seconds)\n"
           "  kill        send a signal to containers\n"
           "  rm          remove containers (-f: running ones too)\n"
@@ -176,7 +177,7 @@ int main(int argc, char **argv)
         return cmd_start(root, sub_argc, sub_argv);
     static const char *container_verbs[] = {"ps",     "logs", "exec",    "stop",  "kill",
                                             "rm",     "wait", "restart", "pause", "unpause",
-                                            "rename", "top",  "stats"};
+                                            "rename", "top",  "stats",   "attach"};
     for (size_t k = 0; k < sizeof(container_verbs) / sizeof(*container_verbs); k++)
         if (strcmp(cmd, container_verbs[k]) == 0)
             return cmd_container(root, cmd, sub_argc, sub_argv);

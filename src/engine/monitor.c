@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -271,6 +272,21 @@ static void monitor_main(const struct monitor_opts *o, int ready)
         snprintf(stopped, sizeof(stopped), "%s/stopped-by-user", dir);
         unlink(stopped);
     }
+    /* `berth attach` connects here: <dir>/attach, bound through the directory (a long
+     * state root would not fit in sun_path) and reachable only as the directory is (0700) */
+    int lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    {
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "attach");
+        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        unlinkat(dfd, "attach", 0);
+        if (lfd < 0 || dfd < 0 || fchdir(dfd) < 0 ||
+            bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4) < 0 ||
+            chdir("/") < 0) {
+            berr_sys(&err, errno, "monitor: attach socket");
+            goto fail;
+        }
+    }
     int restarts = 0;
     struct client cl = {.fd = o->attach_fd, .in_fd = -1, .tty = o->tty};
 again:;
@@ -330,14 +346,25 @@ again:;
     char buf[ATTACH_MAX];
     while (exit_code < 0 || out_open || err_open || pty_open) {
         bool waiting = cl.in_len > cl.in_off;
-        struct pollfd p[5] = {
+        struct pollfd p[6] = {
             {.fd = out_open ? out[0] : -1, .events = POLLIN},
             {.fd = err_open ? errp[0] : -1, .events = POLLIN},
             {.fd = pty_open ? pty : -1, .events = POLLIN},
             {.fd = sfd, .events = POLLIN},
-            {.fd = waiting ? cl.in_fd : cl.fd, .events = waiting ? POLLOUT : POLLIN}};
-        if (poll(p, 5, exit_code >= 0 ? 200 : -1) == 0)
+            {.fd = waiting ? cl.in_fd : cl.fd, .events = waiting ? POLLOUT : POLLIN},
+            {.fd = exit_code < 0 ? lfd : -1, .events = POLLIN}};
+        if (poll(p, 6, exit_code >= 0 ? 200 : -1) == 0)
             break; /* exited, and nothing more came: a grandchild may hold the pipe */
+        if (p[5].revents & POLLIN) {
+            /* one client at a time: a second is told so and let go */
+            int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+            if (c >= 0 && cl.fd >= 0) {
+                attach_send(c, ATTACH_BUSY, NULL, 0, MSG_DONTWAIT);
+                close(c);
+            } else if (c >= 0) {
+                cl.fd = c;
+            }
+        }
         for (int i = 0; i < 3; i++) {
             if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -432,6 +459,12 @@ again:;
     }
     json_decref(state);
     umount2(rootfs, MNT_DETACH);
+    close(lfd);
+    {
+        char sock[4300];
+        snprintf(sock, sizeof(sock), "%s/attach", dir);
+        unlink(sock);
+    }
     if (o->auto_remove) {
         json_t *c = ctr_load(o->root, o->id, NULL);
         fs_rm_rf(dir);
@@ -517,4 +550,21 @@ int monitor_start(const struct monitor_opts *o, struct berr **err)
                     : code == 126 ? EACCES
                                   : EIO,
                     "%s", len ? msg : "the container's monitor died while starting it");
+}
+
+int attach_connect(const char *dir, struct berr **err)
+{
+    _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return berr_sys(err, errno, "attach: %s", dir);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/attach", dfd);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return berr_sys(err, e, "attach: the container's monitor");
+    }
+    return fd;
 }

@@ -41,11 +41,15 @@ enum {
     ATTACH_STDIN_EOF = 'c', /* client -> monitor: end of input */
     ATTACH_RESIZE = 'w',    /* client -> monitor: struct winsize */
     ATTACH_SIGNAL = 's',    /* client -> monitor: "15", for the container's process */
+    ATTACH_BUSY = 'b',      /* monitor -> client: another client is attached */
 };
 #define ATTACH_MAX 16384 /* data bytes in one message */
 
 /* One message; flags for send(2) (MSG_DONTWAIT). Returns 0 or negative errno. */
 int attach_send(int fd, char type, const void *data, size_t len, int flags);
+
+/* A connection to the monitor of container dir `dir` (its `attach` socket), or -1. */
+int attach_connect(const char *dir, struct berr **err);
 
 /* Starts the monitor; returns 0 once the container is running. On failure returns the
  * error (BERR_NOT_FOUND "exec: ...": 127, other exec errors: 126) and the container dir is
