@@ -231,45 +231,6 @@ static int mount_container(const char *root, const char *dir, struct berr **err)
     return 0;
 }
 
-/* HostConfig.LogConfig into the monitor's options: json-file's max-size (docker's decimal
- * units: 10m is 10,000,000 bytes) and max-file, or the none driver. Without them, berth
- * keeps 3 files of 10 MB. Returns -2 for an unknown option, -1 for a bad value. */
-static int log_config(json_t *lc, struct monitor_opts *mo)
-{
-    mo->log_max_size = 10000000;
-    mo->log_max_files = 3;
-    mo->no_log = !strcmp(json_string_value(json_object_get(lc, "Type")) ?: "", "none");
-    const char *k;
-    json_t *v;
-    json_object_foreach(json_object_get(lc, "Config"), k, v)
-    {
-        const char *s = json_string_value(v) ?: "";
-        char *end;
-        if (!strcmp(k, "max-size")) {
-            double n = strtod(s, &end);
-            double unit = !strcasecmp(end, "k") || !strcasecmp(end, "kb")   ? 1e3
-                          : !strcasecmp(end, "m") || !strcasecmp(end, "mb") ? 1e6
-                          : !strcasecmp(end, "g") || !strcasecmp(end, "gb") ? 1e9
-                          : !*end || !strcasecmp(end, "b")                  ? 1
-                                                                            : 0;
-            if (end == s || !unit || !(n * unit >= 1) || n * unit > 1e15)
-                return -1;
-            mo->log_max_size = (long)(n * unit);
-            /* docker: a size alone keeps one file */
-            if (!json_object_get(json_object_get(lc, "Config"), "max-file"))
-                mo->log_max_files = 1;
-        } else if (!strcmp(k, "max-file")) {
-            long n = strtol(s, &end, 10);
-            if (end == s || *end || n < 1 || n > 99)
-                return -1;
-            mo->log_max_files = n;
-        } else {
-            return -2;
-        }
-    }
-    return 0;
-}
-
 /* start of one created or exited container, in the calling (forked) process */
 static int start_one(const char *root, const char *id, int attach_fd, bool interactive,
                      struct berr **err)
@@ -305,7 +266,7 @@ static int start_one(const char *root, const char *id, int attach_fd, bool inter
                               .max_restarts = max_restarts,
                               .interactive = interactive,
                               .attach_fd = attach_fd};
-    log_config(json_object_get(hc, "LogConfig"), &mo);
+    monitor_log_config(json_object_get(hc, "LogConfig"), &mo);
     return monitor_start(&mo, err);
 }
 
@@ -733,7 +694,7 @@ int cmd_run(const char *root, int argc, char **argv)
             struct monitor_opts probe = {0};
             json_t *one = json_pack("{s:s,s:{s:s}}", "Type", "json-file", "Config", k ? k : "",
                                     eq ? eq + 1 : "");
-            int r = !eq ? -1 : log_config(one, &probe);
+            int r = !eq ? -1 : monitor_log_config(one, &probe);
             json_decref(one);
             if (r < 0) {
                 if (!eq || r == -2)
@@ -1075,7 +1036,7 @@ int cmd_run(const char *root, int argc, char **argv)
                               .auto_remove = rm,
                               .restart = restart,
                               .max_restarts = max_restarts};
-    log_config(logcfg, &mo);
+    monitor_log_config(logcfg, &mo);
     int mr = monitor_start(&mo, &err);
     if (sv[1] >= 0)
         close(sv[1]);

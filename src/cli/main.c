@@ -1,5 +1,6 @@
 /* main.c - the berth binary: a multi-call program (berth, berth-runtime) */
 #include "cli.h"
+#include "engine/monitor.h"
 #include "base/cleanup.h"
 #include "engine/containers.h"
 #include "base/log.h"
@@ -108,6 +109,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(self, "init") == 0 && argc > 1 && strcmp(argv[1], "--") == 0)
         return cmd_init(argc, argv);
+    if (strcmp(self, "berth-monitor") == 0)
+        return monitor_resume(argc, argv);
     log_set_program("berth");
     const char *root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth";
     int i = 1;

@@ -9,6 +9,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 #include "base/error.h"
 
 enum { RESTART_NO, RESTART_ALWAYS, RESTART_UNLESS_STOPPED, RESTART_ON_FAILURE };
@@ -29,24 +30,7 @@ struct monitor_opts {
     int attach_fd;    /* a client attached from the start (SOCK_SEQPACKET), or -1 */
 };
 
-/* The attach protocol between the monitor and a client (`run` in the foreground,
- * `start -a`): SOCK_SEQPACKET messages of a type byte and data. The client goes when it
- * likes (a detach); the monitor sends ATTACH_EXIT, the exit code in decimal, when the
- * container is gone for good (after --rm's removal). */
-enum {
-    ATTACH_STDOUT = 'o',    /* monitor -> client: output */
-    ATTACH_STDERR = 'e',    /* monitor -> client */
-    ATTACH_EXIT = 'x',      /* monitor -> client: "137" */
-    ATTACH_STDIN = 'i',     /* client -> monitor: input */
-    ATTACH_STDIN_EOF = 'c', /* client -> monitor: end of input */
-    ATTACH_RESIZE = 'w',    /* client -> monitor: struct winsize */
-    ATTACH_SIGNAL = 's',    /* client -> monitor: "15", for the container's process */
-    ATTACH_BUSY = 'b',      /* monitor -> client: another client is attached */
-};
-#define ATTACH_MAX 16384 /* data bytes in one message */
-
-/* One message; flags for send(2) (MSG_DONTWAIT). Returns 0 or negative errno. */
-int attach_send(int fd, char type, const void *data, size_t len, int flags);
+#include "engine/attach-proto.h"
 
 /* A connection to the monitor of container dir `dir` (its `attach` socket), or -1. */
 int attach_connect(const char *dir, struct berr **err);
@@ -55,3 +39,12 @@ int attach_connect(const char *dir, struct berr **err);
  * error (BERR_NOT_FOUND "exec: ...": 127, other exec errors: 126) and the container dir is
  * gone. */
 int monitor_start(const struct monitor_opts *o, struct berr **err);
+
+/* HostConfig.LogConfig into o's log settings: json-file's max-size (docker's decimal units:
+ * 10m is 10,000,000 bytes) and max-file, or the none driver; without them 3 files of 10 MB.
+ * Returns -2 for an unknown option, -1 for a bad value. */
+int monitor_log_config(json_t *log_config, struct monitor_opts *o);
+
+/* `berth-monitor key=value...`: berth exec'd again by the monitor's loop once the container
+ * has exited, to record it and restart or clean up (monitor-loop.c). */
+int monitor_resume(int argc, char **argv);
