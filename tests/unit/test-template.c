@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/format.h"
 #include "cli/template.h"
 
 static const char *ctr =
@@ -184,6 +185,110 @@ static void test_quote(void **state)
     free(q);
 }
 
+/* what a listfmt prints for rows of {"ID", "Names"} */
+static char *list(const char *format, const char *rows)
+{
+    json_t *header = json_pack("{s:s,s:s}", "ID", "CONTAINER ID", "Names", "NAMES");
+    json_t *r = json_loads(rows, 0, NULL);
+    struct berr *err = NULL;
+    struct listfmt *f = listfmt_new(format, "table {{.ID}}\t{{.Names}}", header, &err);
+    if (!f)
+        fail_msg("%s: %s", format, err->msg);
+    size_t i;
+    json_t *row;
+    json_array_foreach(r, i, row) assert_int_equal(listfmt_add(f, row, NULL, &err), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    listfmt_end(f, out);
+    fclose(out);
+    json_decref(r);
+    json_decref(header);
+    return buf;
+}
+
+static void test_listfmt(void **state)
+{
+    const char *rows = "[{\"ID\":\"abc\",\"Names\":\"web\"},{\"ID\":\"0123456789ab\","
+                       "\"Names\":\"quick\"}]";
+    char *out = list(NULL, rows);
+    assert_string_equal(out, "CONTAINER ID   NAMES\n"
+                             "abc            web\n"
+                             "0123456789ab   quick\n");
+    free(out);
+    /* "table TEMPLATE": \t typed as two characters is a column; the header from the names */
+    out = list("table {{.Names}}\\t{{.ID}}\\t{{.Names | upper}}", rows);
+    assert_string_equal(out, "NAMES   CONTAINER ID   NAMES\n"
+                             "web     abc            WEB\n"
+                             "quick   0123456789ab   QUICK\n");
+    free(out);
+    out = list("{{.ID}}\\t{{.Names}}\\n", rows);
+    assert_string_equal(out, "abc\tweb\n\n0123456789ab\tquick\n\n");
+    free(out);
+    out = list("json", rows);
+    assert_string_equal(out, "{\"ID\":\"abc\",\"Names\":\"web\"}\n"
+                             "{\"ID\":\"0123456789ab\",\"Names\":\"quick\"}\n");
+    free(out);
+    out = list("table", "[]");
+    assert_string_equal(out, "CONTAINER ID   NAMES\n");
+    free(out);
+    struct berr *err = NULL;
+    assert_null(listfmt_new("{{.ID", "", NULL, &err));
+    assert_string_equal(err->msg, "template parsing error: template: :1: unclosed action");
+    berr_free(err);
+    json_t *labels = json_pack("{s:s,s:s}", "z", "1", "a.b", "x=y");
+    json_t *l = listfmt_labels(labels);
+    assert_string_equal(json_string_value(l), "a.b=x=y,z=1");
+    json_decref(l);
+    json_decref(labels);
+}
+
+static void test_inspectfmt(void **state)
+{
+    json_t *a = json_pack("{s:s,s:{s:i}}", "Name", "web", "State", "Pid", 42);
+    json_t *b = json_pack("{s:s,s:[i,i]}", "Name", "db", "Args", 1, 2);
+    const char *formats[] = {NULL, "json", "{{.Name}}\\t{{json .}}"};
+    for (int k = 0; k < 3; k++) {
+        struct berr *err = NULL;
+        struct inspectfmt *f = inspectfmt_new(formats[k], &err);
+        assert_non_null(f);
+        assert_int_equal(inspectfmt_add(f, a, true, &err), 0);
+        assert_int_equal(inspectfmt_add(f, b, true, &err), 0);
+        char *buf = NULL, *want = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        inspectfmt_end(f, out);
+        fclose(out);
+        /* the JSON is what jansson writes for the array of them */
+        json_t *arr = json_pack("[O,O]", a, b);
+        char *text = json_dumps(arr, (k ? JSON_COMPACT : JSON_INDENT(4)) | JSON_SORT_KEYS);
+        json_decref(arr);
+        if (k < 2)
+            assert_true(asprintf(&want, "%s\n", text) > 0);
+        else
+            want = strdup("web\\t{\"Name\":\"web\",\"State\":{\"Pid\":42}}\n"
+                          "db\\t{\"Args\":[1,2],\"Name\":\"db\"}\n");
+        assert_string_equal(buf, want);
+        free(text);
+        free(want);
+        free(buf);
+    }
+    /* nothing found: docker's empty array, or its empty line */
+    for (int k = 0; k < 2; k++) {
+        struct berr *err = NULL;
+        struct inspectfmt *f = inspectfmt_new(k ? "{{.Name}}" : NULL, &err);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&buf, &len);
+        inspectfmt_end(f, out);
+        fclose(out);
+        assert_string_equal(buf, k ? "\n" : "[]\n");
+        free(buf);
+    }
+    json_decref(a);
+    json_decref(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -193,6 +298,8 @@ int main(void)
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_methods_and_header),
         cmocka_unit_test(test_quote),
+        cmocka_unit_test(test_listfmt),
+        cmocka_unit_test(test_inspectfmt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
