@@ -262,12 +262,13 @@ wait_exited() {
 }
 
 @test "container verbs: bad input gets one clear line and a non-zero exit" {
-	run b ps --filter status=exited
+	run b ps --filter nosuch=exited
 	[ "$status" -eq 125 ]
-	run b ps --format '{{.Names}}'
+	[ "$output" = "berth: invalid filter 'nosuch'" ]
+	run b ps --format '{{.Names'
 	[ "$status" -eq 125 ]
-	[[ "$output" == *"only \"json\""* ]]
-	run b inspect --format '{{.State}}' x
+	[[ "$output" == *"template parsing error: "*"unclosed action"* ]]
+	run b inspect --format '{{.State' x
 	[ "$status" -eq 125 ]
 	run b stop
 	[ "$status" -eq 125 ]

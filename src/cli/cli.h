@@ -1,6 +1,7 @@
 /* cli.h - shared bits of the command-line front end */
 #pragma once
 #include "base/error.h"
+#include <jansson.h>
 
 /* Prints the error as one line (and to the log file) and returns the exit code for it. */
 int cli_fail(struct berr *err, int code);
@@ -33,3 +34,7 @@ int cmd_volume(const char *root, int argc, char **argv);
 int cmd_export(const char *root, int argc, char **argv);
 /* PID 1 of a `run --init` container (argv[0] "init"): /dev/init -- CMD... */
 int cmd_init(int argc, char **argv);
+/* inspect: type "container", "image", "volume", or NULL for whichever the name is (--type) */
+int cmd_inspect(const char *root, const char *type, int argc, char **argv);
+/* An image as `image inspect` shows it, by name or ID. */
+json_t *cli_image_inspect(const char *root, const char *what, struct berr **err);

@@ -1,6 +1,8 @@
 /* cmd-container.c - berth ps, logs, exec, stop, kill, rm, wait, inspect (and `container ...`) */
 #include "cli.h"
+#include "format.h"
 #include "table.h"
+#include "template.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -8,10 +10,13 @@
 #include "engine/bundle.h"
 #include "engine/containers.h"
 #include "engine/volumes.h"
+#include "image/store.h"
 #include "oci/runtime-spec.h"
 #include "runtime/container.h"
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,43 +89,262 @@ static void ps_status(json_t *st, char *buf, size_t len)
     }
 }
 
-/* `"sh -c 'echo hi; sl…"`: the command, quoted, cut at 20 characters unless no_trunc */
-static void ps_command(json_t *c, bool no_trunc, char *buf, size_t len)
+/* `"sh -c 'echo hi; sl…"`: the command, cut at 20 characters (19 and an ellipsis) unless
+ * no_trunc, quoted as Go quotes; malloc'd */
+static char *ps_command(json_t *c, bool no_trunc)
 {
     char cmd[4096];
     size_t n =
         snprintf(cmd, sizeof(cmd), "%s", json_string_value(json_object_get(c, "Path")) ?: "");
-    size_t i;
+    size_t i, chars = 0, cut = 0;
     json_t *a;
     json_array_foreach(json_object_get(c, "Args"), i, a)
     {
         if (n < sizeof(cmd))
             n += snprintf(cmd + n, sizeof(cmd) - n, " %s", json_string_value(a));
     }
-    if (!no_trunc && strlen(cmd) > 20) {
-        /* 19 characters, not cutting a UTF-8 sequence, then an ellipsis */
-        size_t cut = 19;
-        while (cut > 0 && ((unsigned char)cmd[cut] & 0xc0) == 0x80)
-            cut--;
-        snprintf(buf, len, "\"%.*s…\"", (int)cut, cmd);
-    } else {
-        snprintf(buf, len, "\"%s\"", cmd);
+    for (i = 0; cmd[i]; i++)
+        if (((unsigned char)cmd[i] & 0xc0) != 0x80 && ++chars == 20)
+            cut = i;
+    if (!no_trunc && chars > 20)
+        snprintf(cmd + cut, sizeof(cmd) - cut, "…");
+    return tmpl_quote(cmd);
+}
+
+/* the state docker shows: a paused container is "paused", not "running" */
+static const char *ps_state(json_t *st)
+{
+    if (json_is_true(json_object_get(st, "Paused")))
+        return "paused";
+    return json_string_value(json_object_get(st, "Status")) ?: "created";
+}
+
+static unsigned long long du_total;
+static int du_add(const char *path, const struct stat *s, int type, struct FTW *f)
+{
+    if (type != FTW_D && type != FTW_DP)
+        du_total += s->st_size;
+    return 0;
+}
+
+/* docker's SizeRw and SizeRootFs: what a container wrote (its layer), and that with its
+ * image (st: the image store, or NULL) */
+static void ctr_sizes(const char *root, json_t *ctr, struct store *st, unsigned long long *rw,
+                      unsigned long long *rootfs)
+{
+    _cleanup_free_ char *dir = ctr_dir(root, json_string_value(json_object_get(ctr, "Id")));
+    char upper[4200];
+    snprintf(upper, sizeof(upper), "%s/upper", dir);
+    du_total = 0;
+    nftw(upper, du_add, 16, FTW_PHYS);
+    *rw = *rootfs = du_total;
+    struct image *im =
+        st ? store_get_image(st, json_string_value(json_object_get(ctr, "Image")), NULL) : NULL;
+    if (im)
+        *rootfs += im->size;
+    image_free(im);
+}
+
+/* SIZE: "2B (virtual 4.26MB)" */
+static void ps_size(const char *root, json_t *ctr, struct store *st, char *buf, size_t len)
+{
+    unsigned long long rw, rootfs;
+    char a[32], b[32];
+    ctr_sizes(root, ctr, st, &rw, &rootfs);
+    table_size(rw, a, sizeof(a));
+    table_size(rootfs, b, sizeof(b));
+    if (rootfs > 0)
+        snprintf(buf, len, "%s (virtual %s)", a, b);
+    else
+        snprintf(buf, len, "%s", a);
+}
+
+/* The fields of docker's ps templates for a container: ID, Image, Command, CreatedAt,
+ * RunningFor, Ports, State, Status, Size, Names, Labels, LocalVolumes, Mounts, Networks.
+ * st: the image store when .Size is wanted, else NULL. */
+static json_t *ps_row(const char *root, json_t *ctr, bool no_trunc, struct store *st)
+{
+    json_t *state = json_object_get(ctr, "State");
+    json_t *labels = json_object_get(json_object_get(ctr, "Config"), "Labels");
+    const char *id = json_string_value(json_object_get(ctr, "Id")) ?: "";
+    const char *created = json_string_value(json_object_get(ctr, "Created"));
+    char sid[80], status[128], since[64], at[64], size[80] = "0B", nvol[16];
+    snprintf(sid, sizeof(sid), no_trunc ? "%s" : "%.12s", id);
+    ps_status(state, status, sizeof(status));
+    table_since(created, since, sizeof(since));
+    table_go_time(created, at, sizeof(at));
+    if (st)
+        ps_size(root, ctr, st, size, sizeof(size));
+    /* mounts by volume name or source (15 characters unless no_trunc), and how many are
+     * local volumes */
+    char *mounts = NULL;
+    size_t len = 0, i, local = 0;
+    FILE *f = open_memstream(&mounts, &len);
+    json_t *v;
+    json_array_foreach(json_object_get(ctr, "Mounts"), i, v)
+    {
+        const char *name = json_string_value(json_object_get(v, "Name"));
+        if (!name || !*name)
+            name = json_string_value(json_object_get(v, "Source")) ?: "";
+        fprintf(f, !no_trunc && strlen(name) > 15 ? "%s%.14s…" : "%s%s", i ? "," : "", name);
+        local += !strcmp(json_string_value(json_object_get(v, "Driver")) ?: "", "local");
     }
+    if (f)
+        fclose(f);
+    snprintf(nvol, sizeof(nvol), "%zu", local);
+    char *cmd = ps_command(ctr, no_trunc);
+    json_t *row = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:s}", "ID", sid, "Image",
+        json_string_value(json_object_get(ctr, "ImageName")) ?: "", "Command", cmd ? cmd : "",
+        "CreatedAt", at, "RunningFor", since, "Ports", "", "State", ps_state(state), "Status",
+        status, "Size", size, "Names", json_string_value(json_object_get(ctr, "Name")) ?: "",
+        "Labels", listfmt_labels(labels), "LocalVolumes", nvol, "Mounts", mounts ? mounts : "",
+        "Networks",
+        json_string_value(json_object_get(json_object_get(ctr, "HostConfig"), "NetworkMode"))
+            ?: "");
+    free(cmd);
+    free(mounts);
+    return row;
+}
+
+/* --filter KEY=VALUE, docker's: the values of one key are alternatives, keys all apply */
+static const char *ps_filter_keys[] = {"id",     "name",    "label",    "status", "exited",
+                                       "before", "since",   "ancestor", "volume", "network",
+                                       "health", "is-task", NULL};
+static const char *ps_states[] = {"created", "restarting", "running", "removing",
+                                  "paused",  "exited",     "dead",    NULL};
+
+static bool in_list(const char *const *list, const char *s)
+{
+    for (; *list; list++)
+        if (!strcmp(*list, s))
+            return true;
+    return false;
+}
+
+static int ps_filter_add(json_t *filters, const char *arg, struct berr **err)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "bad format of filter \"%s\" (expected name=value)", arg);
+    _cleanup_free_ char *key = strndup(arg, eq - arg);
+    const char *val = eq + 1;
+    char *end;
+    if (!in_list(ps_filter_keys, key))
+        return berr_set(err, BERR_INVALID, EINVAL, "invalid filter '%s'", key);
+    if ((!strcmp(key, "status") && !in_list(ps_states, val)) ||
+        (!strcmp(key, "exited") && (strtol(val, &end, 10), *end || !*val)) ||
+        (!strcmp(key, "is-task") && strcmp(val, "true") && strcmp(val, "false") &&
+         strcmp(val, "1") && strcmp(val, "0")))
+        return berr_set(err, BERR_INVALID, EINVAL, "invalid filter '%s'", arg);
+    if (!json_object_get(filters, key))
+        json_object_set_new(filters, key, json_array());
+    json_array_append_new(json_object_get(filters, key),
+                          strcmp(key, "exited") ? json_string(val)
+                                                : json_sprintf("%ld", strtol(val, NULL, 10)));
+    return 0;
+}
+
+/* docker's filters.Match: a value equal to s, or a regular expression found in it */
+static bool match_any(json_t *vals, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(vals, i, v)
+    {
+        regex_t re;
+        if (!strcmp(json_string_value(v), s))
+            return true;
+        if (regcomp(&re, json_string_value(v), REG_EXTENDED | REG_NOSUB) != 0)
+            continue;
+        bool m = regexec(&re, s, 0, NULL, 0) == 0;
+        regfree(&re);
+        if (m)
+            return true;
+    }
+    return !vals;
+}
+
+static bool exact_any(json_t *vals, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(vals, i, v)
+    {
+        if (!strcmp(json_string_value(v), s))
+            return true;
+    }
+    return !vals;
+}
+
+/* ancestors: the IDs of the images that ancestor= names */
+static bool ps_match(json_t *f, json_t *ctr, json_t *ancestors)
+{
+    json_t *st = json_object_get(ctr, "State"), *m;
+    json_t *labels = json_object_get(json_object_get(ctr, "Config"), "Labels");
+    const char *name = json_string_value(json_object_get(ctr, "Name")) ?: "";
+    const char *net =
+        json_string_value(json_object_get(json_object_get(ctr, "HostConfig"), "NetworkMode"));
+    char slashed[300];
+    snprintf(slashed, sizeof(slashed), "/%s", name);
+    if (!(match_any(json_object_get(f, "name"), name) ||
+          match_any(json_object_get(f, "name"), slashed)) ||
+        !match_any(json_object_get(f, "id"), json_string_value(json_object_get(ctr, "Id"))) ||
+        !match_any(json_object_get(f, "status"), ps_state(st)) ||
+        !exact_any(json_object_get(f, "network"), net ?: "") ||
+        !exact_any(json_object_get(f, "health"), "none"))
+        return false;
+    /* no container is a swarm task */
+    json_t *task = json_object_get(f, "is-task");
+    if (task && (exact_any(task, "true") || exact_any(task, "1")))
+        return false;
+    size_t j;
+    if (!listfmt_labels_match(json_object_get(f, "label"), labels))
+        return false;
+    /* exited: one of the codes, of a container that ran */
+    bool ran = !json_is_true(json_object_get(st, "Running")) &&
+               *(json_string_value(json_object_get(st, "StartedAt")) ?: "");
+    char code[24];
+    snprintf(code, sizeof(code), "%lld",
+             (long long)json_integer_value(json_object_get(st, "ExitCode")));
+    if (json_object_get(f, "exited") && (!ran || !exact_any(json_object_get(f, "exited"), code)))
+        return false;
+    if (json_object_get(f, "ancestor") &&
+        !json_object_get(ancestors, json_string_value(json_object_get(ctr, "Image")) ?: ""))
+        return false;
+    /* volume: by name (a bind mount by its source) or by where it is mounted */
+    json_t *vols = json_object_get(f, "volume");
+    bool found = !vols;
+    json_array_foreach(json_object_get(ctr, "Mounts"), j, m)
+    {
+        const char *vn = json_string_value(json_object_get(m, "Name"));
+        if (!vn || !*vn)
+            vn = json_string_value(json_object_get(m, "Source")) ?: "";
+        found |=
+            vols && (exact_any(vols, vn) ||
+                     exact_any(vols, json_string_value(json_object_get(m, "Destination")) ?: ""));
+    }
+    return found;
 }
 
 static int cmd_ps(const char *root, int argc, char **argv)
 {
     static const struct option longs[] = {
-        {"all", no_argument, NULL, 'a'},        {"quiet", no_argument, NULL, 'q'},
-        {"no-trunc", no_argument, NULL, 'T'},   {"format", required_argument, NULL, 'F'},
-        {"last", required_argument, NULL, 'n'}, {"latest", no_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},       {0}};
-    bool all = false, quiet = false, no_trunc = false, as_json = false;
+        {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
+        {"no-trunc", no_argument, NULL, 'T'},     {"format", required_argument, NULL, 'F'},
+        {"last", required_argument, NULL, 'n'},   {"latest", no_argument, NULL, 'l'},
+        {"filter", required_argument, NULL, 'f'}, {"size", no_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},         {0}};
+    bool all = false, quiet = false, no_trunc = false, size = false;
+    const char *format = NULL;
     long last = -1; /* -n: the last N created, in any state */
     char *end;
     int c;
+    struct berr *err = NULL;
+    _cleanup_(json_decrefp) json_t *filters = json_object();
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+aqhn:l", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+aqhn:lf:s", longs, NULL)) != -1) {
         switch (c) {
         case 'a': all = true; break;
         case 'n':
@@ -131,72 +355,94 @@ static int cmd_ps(const char *root, int argc, char **argv)
         case 'l': last = 1; break;
         case 'q': quiet = true; break;
         case 'T': no_trunc = true; break;
-        case 'F':
-            if (strcmp(optarg, "json") != 0)
-                return fail_msg(
-                    125, "ps: --format %s: only \"json\" is supported (Go templates are not)",
-                    optarg);
-            as_json = true;
+        case 'F': format = optarg; break;
+        case 's': size = true; break;
+        case 'f':
+            if (ps_filter_add(filters, optarg, &err) < 0)
+                return cli_fail(err, 125);
             break;
         case 'h':
-            printf("Usage: berth ps [-a] [-q] [-n N | -l] [--no-trunc] [--format json]\n");
+            printf("Usage: berth ps [-a] [-q] [-s] [-n N | -l] [--no-trunc] [-f KEY=VALUE]... "
+                   "[--format json|table|TEMPLATE]\n"
+                   "Filters: id, name, label, status, exited, ancestor, before, since, volume, "
+                   "network, health, is-task\n");
             return 0;
         default: return 125;
         }
     }
     if (optind < argc)
         return fail_msg(125, "ps: unexpected argument \"%s\"", argv[optind]);
-    json_t *ids = ctr_ids(root);
-    struct table *t = table_new(7);
+    /* docker's default table; .Size (or -s) has the sizes worked out */
+    char def[160];
+    snprintf(def, sizeof(def),
+             "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t"
+             "{{.Status}}\t{{.Ports}}\t{{.Names}}%s",
+             size ? "\t{{.Size}}" : "");
+    size |= format && strstr(format, ".Size");
+    _cleanup_(json_decrefp) json_t *header = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "CONTAINER ID", "Image",
+        "IMAGE", "Command", "COMMAND", "CreatedAt", "CREATED AT", "RunningFor", "CREATED", "Ports",
+        "PORTS", "State", "STATE", "Status", "STATUS", "Size", "SIZE", "Names", "NAMES", "Labels",
+        "LABELS", "Mounts", "MOUNTS", "LocalVolumes", "LOCAL VOLUMES", "Networks", "NETWORKS");
+    _cleanup_listfmt_ struct listfmt *lf =
+        listfmt_new(quiet ? "{{.ID}}" : format, def, header, &err);
+    if (!lf)
+        return cli_fail(err, 125);
+    /* before= and since= name containers; ancestor= images (by name or ID) */
+    _cleanup_free_ char *before = NULL, *since = NULL;
+    json_t *b = json_array_get(json_object_get(filters, "before"), 0);
+    json_t *s = json_array_get(json_object_get(filters, "since"), 0);
+    if ((b && !(before = ctr_resolve(root, json_string_value(b), &err))) ||
+        (s && !(since = ctr_resolve(root, json_string_value(s), &err))))
+        return cli_fail(err, 1);
+    _cleanup_store_ struct store *st = NULL;
+    _cleanup_(json_decrefp) json_t *ancestors = json_object();
+    if (size || json_object_get(filters, "ancestor")) {
+        st = store_open(root, &err);
+        if (!st)
+            return cli_fail(err, 125);
+    }
     size_t i;
     json_t *v;
+    json_array_foreach(json_object_get(filters, "ancestor"), i, v)
+    {
+        struct image *im = store_find_image(st, json_string_value(v), NULL);
+        if (im)
+            json_object_set_new(ancestors, im->id, json_true());
+        image_free(im);
+    }
+    /* a status filter lists stopped containers too */
+    all |= json_object_get(filters, "status") != NULL;
+    _cleanup_(json_decrefp) json_t *ids = ctr_ids(root);
+    long shown = 0;
+    bool past_before = !before;
     json_array_foreach(ids, i, v)
     {
         const char *id = json_string_value(v);
-        if (last >= 0 && (long)i >= last)
+        if (last >= 0 && shown >= last)
             break; /* newest first: the first N are the last created */
-        json_t *ctr = ctr_load(root, id, NULL);
-        bool restarting =
-            json_is_true(json_object_get(json_object_get(ctr, "State"), "Restarting"));
-        if (!ctr || (!all && last < 0 && !is_running(ctr) && !restarting)) {
-            json_decref(ctr);
+        if (since && !strcmp(id, since))
+            break;
+        if (!past_before) {
+            past_before = !strcmp(id, before);
             continue;
         }
-        char sid[65], status[128], cmd[4200], created[64];
-        snprintf(sid, sizeof(sid), no_trunc ? "%s" : "%.12s", id);
-        json_t *st = json_object_get(ctr, "State");
-        ps_status(st, status, sizeof(status));
-        ps_command(ctr, no_trunc, cmd, sizeof(cmd));
-        table_since(json_string_value(json_object_get(ctr, "Created")), created, sizeof(created));
-        const char *image = json_string_value(json_object_get(ctr, "ImageName")) ?: "";
-        const char *name = json_string_value(json_object_get(ctr, "Name")) ?: "";
-        if (quiet) {
-            printf("%s\n", sid);
-        } else if (as_json) {
-            /* docker's keys for `ps --format json` */
-            json_t *o = json_pack(
-                "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", sid, "Image", image, "Command", cmd,
-                "CreatedAt", json_string_value(json_object_get(ctr, "Created")) ?: "", "RunningFor",
-                created, "Status", status, "State",
-                json_string_value(json_object_get(st, "Status")) ?: "", "Names", name);
-            json_object_set_new(o, "Ports", json_string(""));
-            char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-            printf("%s\n", text);
-            free(text);
-            json_decref(o);
-        } else {
-            const char *row[] = {sid, image, cmd, created, status, "", name};
-            table_add(t, row);
-        }
-        json_decref(ctr);
+        _cleanup_(json_decrefp) json_t *ctr = ctr_load(root, id, NULL);
+        json_t *state = json_object_get(ctr, "State");
+        if (!ctr ||
+            (!all && last < 0 && !is_running(ctr) &&
+             !json_is_true(json_object_get(state, "Restarting"))) ||
+            !ps_match(filters, ctr, ancestors))
+            continue;
+        _cleanup_(json_decrefp) json_t *row = ps_row(root, ctr, no_trunc, st);
+        _cleanup_(json_decrefp) json_t *methods =
+            json_pack("{s:O}", "Label",
+                      json_object_get(json_object_get(ctr, "Config"), "Labels") ?: json_object());
+        if (listfmt_add(lf, row, methods, &err) < 0)
+            return cli_fail(err, 125);
+        shown++;
     }
-    json_decref(ids);
-    static const char *header[] = {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED",
-                                   "STATUS",       "PORTS", "NAMES"};
-    if (!quiet && !as_json)
-        table_print(t, stdout, header);
-    else
-        table_print(t, NULL, NULL);
+    listfmt_end(TAKE_PTR(lf), stdout);
     return 0;
 }
 
@@ -1205,37 +1451,97 @@ static int cmd_stats(const char *root, int argc, char **argv)
 
 /* --- inspect --------------------------------------------------------------------------- */
 
-static int cmd_inspect(const char *root, int argc, char **argv)
+/* An object by name: a container, an image or a volume (type NULL: the first of them that
+ * has the name, in docker's order). sort: whether its JSON shows its keys sorted. */
+static json_t *inspect_find(const char *root, const char *type, const char *what, bool size,
+                            bool *sort, struct berr **err)
 {
-    for (int i = 1; i < argc; i++)
-        if (argv[i][0] == '-') {
-            if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-                printf("Usage: berth container inspect CONTAINER...\n");
-                return 0;
-            }
-            return fail_msg(125,
-                            "inspect: %s: not supported (Go templates are not); pipe the "
-                            "JSON through jq",
-                            argv[i]);
+    struct berr *e = NULL;
+    json_t *o = NULL;
+    *sort = true;
+    if (!type || !strcmp(type, "container")) {
+        _cleanup_free_ char *id = ctr_resolve(root, what, &e);
+        if (id && (o = ctr_load(root, id, &e)) && size) {
+            /* -s: what it wrote, and that with its image */
+            _cleanup_store_ struct store *st = store_open(root, NULL);
+            unsigned long long rw, rootfs;
+            ctr_sizes(root, o, st, &rw, &rootfs);
+            json_object_set_new(o, "SizeRw", json_integer(rw));
+            json_object_set_new(o, "SizeRootFs", json_integer(rootfs));
         }
-    if (argc < 2)
-        return fail_msg(125, "inspect: give at least one container%s", "");
-    json_t *out = json_array();
-    int rc = 0;
-    for (int i = 1; i < argc; i++) {
-        struct berr *err = NULL;
-        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
-        json_t *c = id ? ctr_load(root, id, &err) : NULL;
-        if (!c) {
-            rc = cli_fail(err, 1);
-            continue;
-        }
-        json_array_append_new(out, c);
     }
-    char *text = json_dumps(out, JSON_INDENT(4) | JSON_SORT_KEYS);
-    printf("%s\n", text);
-    free(text);
-    json_decref(out);
+    if (!o && (!type || !strcmp(type, "image"))) {
+        berr_free(TAKE_PTR(e));
+        o = cli_image_inspect(root, what, &e);
+        *sort = false;
+    }
+    if (!o && (!type || !strcmp(type, "volume"))) {
+        berr_free(TAKE_PTR(e));
+        if ((o = vol_get(root, what, false, NULL, &e)))
+            json_object_del(o, "Anonymous");
+        *sort = true;
+    }
+    if (!o && !type) {
+        berr_free(TAKE_PTR(e));
+        berr_set(&e, BERR_NOT_FOUND, ENOENT, "no such object: %s", what);
+    }
+    if (!o)
+        *err = e;
+    return o;
+}
+
+int cmd_inspect(const char *root, const char *type, int argc, char **argv)
+{
+    static const struct option longs[] = {{"format", required_argument, NULL, 'f'},
+                                          {"size", no_argument, NULL, 's'},
+                                          {"type", required_argument, NULL, 't'},
+                                          {"help", no_argument, NULL, 'h'},
+                                          {0}};
+    const char *format = NULL, *kind = type;
+    bool size = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+f:sh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'f': format = optarg; break;
+        case 's': size = true; break;
+        case 't':
+            if (type)
+                return fail_msg(125, "inspect: --type is an option of berth inspect%s", "");
+            if (strcmp(optarg, "container") && strcmp(optarg, "image") && strcmp(optarg, "volume"))
+                return fail_msg(125, "inspect: --type %s: give container, image or volume", optarg);
+            kind = optarg;
+            break;
+        case 'h':
+            printf("Usage: berth %s%sinspect [-f FORMAT] %s%s...\n"
+                   "FORMAT: json, or a Go template such as '{{.State.Pid}}'\n",
+                   type ? type : "", type ? " " : "",
+                   type && strcmp(type, "container") ? "" : "[-s] ",
+                   type ? (!strcmp(type, "container") ? "CONTAINER"
+                           : !strcmp(type, "image")   ? "IMAGE"
+                                                      : "VOLUME")
+                        : "[--type container|image|volume] NAME");
+            return 0;
+        default: return 125;
+        }
+    }
+    if (optind >= argc)
+        return fail_msg(125, "inspect: give at least one %s", kind ? kind : "name");
+    struct berr *err = NULL;
+    struct inspectfmt *f = inspectfmt_new(format, &err);
+    if (!f)
+        return cli_fail(err, 125);
+    int rc = 0;
+    for (int i = optind; i < argc; i++) {
+        bool sort;
+        json_t *o = inspect_find(root, kind, argv[i], size, &sort, &err);
+        if (!o)
+            rc = cli_fail(TAKE_PTR(err), 1);
+        else if (inspectfmt_add(f, o, sort, &err) < 0)
+            rc = cli_fail(TAKE_PTR(err), 125);
+        json_decref(o);
+    }
+    inspectfmt_end(f, stdout);
     return rc;
 }
 
@@ -1254,7 +1560,7 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
     if (!strcmp(verb, "wait"))
         return cmd_wait(root, argc, argv);
     if (!strcmp(verb, "inspect"))
-        return cmd_inspect(root, argc, argv);
+        return cmd_inspect(root, "container", argc, argv);
     if (!strcmp(verb, "exec"))
         return cmd_exec(root, argc, argv);
     if (!strcmp(verb, "pause") || !strcmp(verb, "unpause"))

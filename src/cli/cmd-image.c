@@ -1,5 +1,6 @@
 /* cmd-image.c - berth import, images, tag, rmi, image inspect, history */
 #include "cli.h"
+#include "format.h"
 #include "table.h"
 #include "base/cleanup.h"
 #include "base/digest.h"
@@ -13,6 +14,7 @@
 #include <sys/mount.h>
 #include <ctype.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -52,22 +54,6 @@ static int fail_msg(const char *fmt, const char *a)
     struct berr *e = NULL;
     berr_set(&e, BERR_INVALID, EINVAL, fmt, a);
     return fail(e);
-}
-
-/* docker's units: 1000-based, 3 significant digits ("4.26MB", "1.2GB", "12.5kB", "0B") */
-static void human_size(uint64_t n, char *buf, size_t len)
-{
-    static const char *u[] = {"B", "kB", "MB", "GB", "TB"};
-    double v = (double)n;
-    int i = 0;
-    while (v >= 1000 && i < 4) {
-        v /= 1000;
-        i++;
-    }
-    if (i == 0)
-        snprintf(buf, len, "%lluB", (unsigned long long)n);
-    else
-        snprintf(buf, len, "%.3g%s", v, u[i]);
 }
 
 /* ---- import ---- */
@@ -312,37 +298,144 @@ static int cmd_import(const char *root, int argc, char **argv)
 
 /* ---- images ---- */
 
+/* --filter of images: dangling, reference (a pattern of repository[:tag]), label, before,
+ * since; a row is one name (or <none>) of an image */
+static int images_filter_add(json_t *filters, const char *arg, struct berr **err)
+{
+    static const char *keys[] = {"dangling", "reference", "label", "before", "since"};
+    const char *eq = strchr(arg, '=');
+    if (!eq)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "bad format of filter \"%s\" (expected name=value)", arg);
+    _cleanup_free_ char *key = strndup(arg, eq - arg);
+    size_t k = 0;
+    while (k < ARRAY_SIZE(keys) && strcmp(keys[k], key))
+        k++;
+    if (k == ARRAY_SIZE(keys))
+        return berr_set(err, BERR_INVALID, EINVAL, "invalid filter '%s'", key);
+    if (!strcmp(key, "dangling") && strcmp(eq + 1, "true") && strcmp(eq + 1, "false") &&
+        strcmp(eq + 1, "1") && strcmp(eq + 1, "0"))
+        return berr_set(err, BERR_INVALID, EINVAL, "invalid filter '%s'", arg);
+    if (!json_object_get(filters, key))
+        json_object_set_new(filters, key, json_array());
+    json_array_append_new(json_object_get(filters, key), json_string(eq + 1));
+    return 0;
+}
+
+/* before=, since=: the created time of the image named */
+static int images_when(struct store *st, json_t *filters, const char *key, char **ret,
+                       struct berr **err)
+{
+    json_t *v = json_array_get(json_object_get(filters, key), 0);
+    if (!v)
+        return 0;
+    struct image *im = store_find_image(st, json_string_value(v), err);
+    if (!im)
+        return -1;
+    *ret = strdup(json_string_value(json_object_get(im->config, "created")) ?: "");
+    image_free(im);
+    return 0;
+}
+
+static bool images_match(json_t *f, json_t *row, json_t *labels, const char *before,
+                         const char *since)
+{
+    const char *repo = json_string_value(json_object_get(row, "Repository"));
+    const char *tag = json_string_value(json_object_get(row, "Tag"));
+    const char *created = json_string_value(json_object_get(row, "CreatedAt"));
+    bool dangling = !strcmp(repo, "<none>");
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(f, "dangling"), i, v)
+    {
+        const char *s = json_string_value(v);
+        if (dangling != (!strcmp(s, "true") || !strcmp(s, "1")))
+            return false;
+    }
+    /* reference: a shell pattern ('*' stops at '/') of the name, with or without its tag */
+    json_t *refs = json_object_get(f, "reference");
+    bool any = !refs;
+    char full[600];
+    snprintf(full, sizeof(full), "%s:%s", repo, tag);
+    json_array_foreach(refs, i, v)
+    {
+        const char *pat = json_string_value(v);
+        any |= !dangling &&
+               (fnmatch(pat, repo, FNM_PATHNAME) == 0 || fnmatch(pat, full, FNM_PATHNAME) == 0);
+    }
+    if (!any)
+        return false;
+    if (!listfmt_labels_match(json_object_get(f, "label"), labels))
+        return false;
+    return (!before || strcmp(created, before) < 0) && (!since || strcmp(created, since) > 0);
+}
+
 static int cmd_images(const char *root, int argc, char **argv)
 {
-    static const struct option longs[] = {{"all", no_argument, NULL, 'a'},
-                                          {"quiet", no_argument, NULL, 'q'},
-                                          {"digests", no_argument, NULL, 'd'},
-                                          {"no-trunc", no_argument, NULL, 'n'},
-                                          {"format", required_argument, NULL, 'f'},
-                                          {"help", no_argument, NULL, 'h'},
-                                          {0}};
+    static const struct option longs[] = {
+        {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
+        {"digests", no_argument, NULL, 'd'},      {"no-trunc", no_argument, NULL, 'n'},
+        {"format", required_argument, NULL, 'F'}, {"filter", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},         {0}};
     bool quiet = false, digests = false, notrunc = false;
     const char *format = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "aqh", longs, NULL)) != -1) {
+    struct berr *err = NULL;
+    _cleanup_(json_decrefp) json_t *filters = json_object();
+    while ((c = getopt_long(argc, argv, "aqhf:", longs, NULL)) != -1) {
         switch (c) {
         case 'a': break; /* no intermediate images exist without builds: -a shows the same */
         case 'q': quiet = true; break;
         case 'd': digests = true; break;
         case 'n': notrunc = true; break;
-        case 'f': format = optarg; break;
+        case 'F': format = optarg; break;
+        case 'f':
+            if (images_filter_add(filters, optarg, &err) < 0)
+                return fail(err);
+            break;
         case 'h':
-            printf("Usage: berth images [-a] [-q] [--digests] [--no-trunc] [--format json]\n");
+            printf("Usage: berth images [-a] [-q] [--digests] [--no-trunc] [-f KEY=VALUE]... "
+                   "[--format json|table|TEMPLATE] [REPOSITORY[:TAG]]\n"
+                   "Filters: dangling=true|false, reference=PATTERN, label=KEY[=VALUE], "
+                   "before=IMAGE, since=IMAGE\n");
             return 0;
         default: return 125;
         }
     }
-    if (format && strcmp(format, "json") != 0 && strcmp(format, "table") != 0)
-        return fail_msg("images: --format %s: use json or table", format);
-    struct berr *err = NULL;
+    /* images REPOSITORY[:TAG]: a reference filter, as docker has it */
+    if (optind < argc) {
+        _cleanup_free_ char *ref = NULL;
+        if (asprintf(&ref, "reference=%s", argv[optind++]) < 0 ||
+            images_filter_add(filters, ref, &err) < 0)
+            return fail(err);
+    }
+    if (optind < argc)
+        return fail_msg("images: unexpected argument \"%s\"", argv[optind]);
+    /* docker's default table, and its columns' names */
+    char def[200];
+    snprintf(def, sizeof(def),
+             "table {{.Repository}}\t{{.Tag}}\t%s{{.ID}}\t"
+             "{{if .CreatedSince}}{{.CreatedSince}}{{else}}N/A{{end}}\t{{.Size}}",
+             digests ? "{{.Digest}}\t" : "");
+    _cleanup_free_ char *custom = NULL;
+    if (format && digests && !strncmp(format, "table", 5) && !strstr(format, "{{.Digest}}") &&
+        asprintf(&custom, "%s\\t{{.Digest}}", format) >= 0)
+        format = custom;
+    _cleanup_(json_decrefp) json_t *header =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "IMAGE ID", "Repository",
+                  "REPOSITORY", "Tag", "TAG", "Digest", "DIGEST", "CreatedSince", "CREATED",
+                  "CreatedAt", "CREATED AT", "Size", "SIZE", "Containers", "CONTAINERS",
+                  "SharedSize", "SHARED SIZE", "UniqueSize", "UNIQUE SIZE");
+    _cleanup_listfmt_ struct listfmt *lf = listfmt_new(format, def, header, &err);
+    if (!lf)
+        return fail(err);
     _cleanup_store_ struct store *st = store_open(root, &err);
     if (!st)
         return fail(err);
+    _cleanup_free_ char *before = NULL, *since = NULL;
+    if (images_when(st, filters, "before", &before, &err) < 0 ||
+        images_when(st, filters, "since", &since, &err) < 0)
+        return cli_fail(err, 1);
     json_t *ids = store_image_ids(st);
     json_t *names = store_names(st);
     json_t *rows = json_array();
@@ -357,6 +450,7 @@ static int cmd_images(const char *root, int argc, char **argv)
         if (!im)
             continue;
         const char *created = json_string_value(json_object_get(im->config, "created"));
+        json_t *labels = json_object_get(json_object_get(im->config, "config"), "Labels");
         bool any = false;
         const char *k;
         json_t *nv;
@@ -368,18 +462,23 @@ static int cmd_images(const char *root, int argc, char **argv)
             if (!r)
                 continue;
             _cleanup_free_ char *repo = ref_familiar(r);
-            json_array_append_new(
-                rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "Repository", repo, "Tag",
-                                r->tag ? r->tag : "<none>", "ID", id, "Digest", im->manifest,
-                                "CreatedAt", created ? created : "", "Size", (json_int_t)im->size));
+            json_t *row =
+                json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "Repository", repo, "Tag",
+                          r->tag ? r->tag : "<none>", "ID", id, "Digest", im->manifest, "CreatedAt",
+                          created ? created : "", "Size", (json_int_t)im->size);
             ref_free(r);
             any = true;
+            if (images_match(filters, row, labels, before, since))
+                json_array_append(rows, row);
+            json_decref(row);
         }
-        if (!any)
-            json_array_append_new(rows, json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "Repository",
-                                                  "<none>", "Tag", "<none>", "ID", id, "Digest",
-                                                  im->manifest, "CreatedAt", created ? created : "",
-                                                  "Size", (json_int_t)im->size));
+        json_t *row = any ? NULL
+                          : json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "Repository", "<none>", "Tag",
+                                      "<none>", "ID", id, "Digest", im->manifest, "CreatedAt",
+                                      created ? created : "", "Size", (json_int_t)im->size);
+        if (row && images_match(filters, row, labels, before, since))
+            json_array_append(rows, row);
+        json_decref(row);
         image_free(im);
     }
     json_decref(ids);
@@ -398,64 +497,41 @@ static int cmd_images(const char *root, int argc, char **argv)
             json_array_set(rows, b, json_array_get(rows, b - 1));
             json_array_set_new(rows, b - 1, tmp);
         }
-    json_t *row;
-    if (format && !strcmp(format, "json")) {
-        /* one object a line, with docker's keys and value shapes */
-        json_array_foreach(rows, i, row)
-        {
-            char since[64], size[32], idbuf[80];
-            const char *id = json_string_value(json_object_get(row, "ID"));
-            const char *created = json_string_value(json_object_get(row, "CreatedAt"));
-            table_since(created, since, sizeof(since));
-            human_size(json_integer_value(json_object_get(row, "Size")), size, sizeof(size));
-            snprintf(idbuf, sizeof(idbuf), "%.*s", notrunc ? 71 : 12, notrunc ? id : id + 7);
-            json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:s,s:s}", "Containers", "N/A",
-                                  "CreatedAt", created, "CreatedSince", since, "Digest",
-                                  json_string_value(json_object_get(row, "Digest")), "ID", idbuf,
-                                  "Repository", json_object_get(row, "Repository"), "Tag",
-                                  json_object_get(row, "Tag"), "Size", size, "VirtualSize", size);
-            char *txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-            printf("%s\n", txt);
-            free(txt);
-            json_decref(o);
-        }
-    } else if (quiet) {
-        json_t *seen = json_object();
-        json_array_foreach(rows, i, row)
-        {
-            const char *id = json_string_value(json_object_get(row, "ID"));
-            if (json_object_get(seen, id))
-                continue;
+    json_t *row, *seen = json_object();
+    json_array_foreach(rows, i, row)
+    {
+        const char *id = json_string_value(json_object_get(row, "ID"));
+        if (quiet) {
+            /* each image once */
+            if (!json_object_get(seen, id))
+                printf("%.*s\n", notrunc ? 71 : 12, notrunc ? id : id + 7);
             json_object_set_new(seen, id, json_true());
-            printf("%.*s\n", notrunc ? 71 : 12, notrunc ? id : id + 7);
+            continue;
         }
-        json_decref(seen);
-    } else {
-        struct table *t = table_new(digests ? 6 : 5);
-        json_array_foreach(rows, i, row)
-        {
-            char since[64], size[32], idbuf[80];
-            table_since(json_string_value(json_object_get(row, "CreatedAt")), since, sizeof(since));
-            human_size(json_integer_value(json_object_get(row, "Size")), size, sizeof(size));
-            const char *id = json_string_value(json_object_get(row, "ID"));
-            snprintf(idbuf, sizeof(idbuf), "%.*s", notrunc ? 71 : 12, notrunc ? id : id + 7);
-            const char *repo = json_string_value(json_object_get(row, "Repository"));
-            const char *tag = json_string_value(json_object_get(row, "Tag"));
-            const char *dg = json_string_value(json_object_get(row, "Digest"));
-            if (digests)
-                table_add(t, (const char *[]){repo, tag, dg, idbuf, since, size});
-            else
-                table_add(t, (const char *[]){repo, tag, idbuf, since, size});
+        /* docker's fields of an image row */
+        char since_s[64], at[64], size[32], idbuf[80];
+        const char *created = json_string_value(json_object_get(row, "CreatedAt"));
+        table_since(created, since_s, sizeof(since_s));
+        table_go_time(created, at, sizeof(at));
+        table_size(json_integer_value(json_object_get(row, "Size")), size, sizeof(size));
+        snprintf(idbuf, sizeof(idbuf), "%.*s", notrunc ? 71 : 12, notrunc ? id : id + 7);
+        json_t *o =
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:s,s:s,s:s,s:s}", "Containers", "N/A",
+                      "CreatedAt", at, "CreatedSince", since_s, "Digest",
+                      json_string_value(json_object_get(row, "Digest")), "ID", idbuf, "Repository",
+                      json_object_get(row, "Repository"), "Tag", json_object_get(row, "Tag"),
+                      "Size", size, "VirtualSize", size, "SharedSize", "N/A", "UniqueSize", "N/A");
+        int r = listfmt_add(lf, o, NULL, &err);
+        json_decref(o);
+        if (r < 0) {
+            json_decref(seen);
+            json_decref(rows);
+            return fail(err);
         }
-        if (digests)
-            table_print(
-                t, stdout,
-                (const char *[]){"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"});
-        else
-            table_print(t, stdout,
-                        (const char *[]){"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"});
     }
+    json_decref(seen);
     json_decref(rows);
+    listfmt_end(TAKE_PTR(lf), quiet ? NULL : stdout);
     return 0;
 }
 
@@ -634,31 +710,15 @@ static json_t *inspect_one(struct store *st, struct image *im)
     return o;
 }
 
-static int cmd_inspect(const char *root, int argc, char **argv)
+json_t *cli_image_inspect(const char *root, const char *what, struct berr **err)
 {
-    if (argc < 2)
-        return fail_msg("image inspect: %s", "give at least one image");
-    struct berr *err = NULL;
-    _cleanup_store_ struct store *st = store_open(root, &err);
-    if (!st)
-        return fail(err);
-    json_t *out = json_array();
-    int rc = 0;
-    for (int i = 1; i < argc; i++) {
-        struct image *im = store_find_image(st, argv[i], &err);
-        if (!im) {
-            rc = cli_fail(err, 1);
-            err = NULL;
-            continue;
-        }
-        json_array_append_new(out, inspect_one(st, im));
-        image_free(im);
-    }
-    char *s = json_dumps(out, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-    printf("%s\n", s);
-    free(s);
-    json_decref(out);
-    return rc;
+    _cleanup_store_ struct store *st = store_open(root, err);
+    struct image *im = st ? store_find_image(st, what, err) : NULL;
+    if (!im)
+        return NULL;
+    json_t *o = inspect_one(st, im);
+    image_free(im);
+    return o;
 }
 
 static int cmd_history(const char *root, int argc, char **argv)
@@ -692,7 +752,7 @@ static int cmd_history(const char *root, int argc, char **argv)
             json_t *meta = fs_read_fileat(st->dirfd, lj, &text, NULL, NULL) == 0
                                ? json_loads(text, 0, NULL)
                                : NULL;
-            human_size(json_integer_value(json_object_get(meta, "size")), size, sizeof(size));
+            table_size(json_integer_value(json_object_get(meta, "size")), size, sizeof(size));
             json_decref(meta);
         }
         const char *by = json_string_value(json_object_get(e, "created_by")) ?: "";
@@ -998,7 +1058,7 @@ static int cmd_prune(const char *root, int argc, char **argv)
     }
     json_decref(ids);
     char size[32];
-    human_size(reclaimed, size, sizeof(size));
+    table_size(reclaimed, size, sizeof(size));
     printf("%sTotal reclaimed space: %s\n", header ? "\n" : "", size);
     return 0;
 }
@@ -1025,7 +1085,7 @@ int cmd_image(const char *root, const char *verb, int argc, char **argv)
     if (!strcmp(verb, "rmi") || !strcmp(verb, "rm") || !strcmp(verb, "remove"))
         return cmd_rmi(root, argc, argv);
     if (!strcmp(verb, "inspect"))
-        return cmd_inspect(root, argc, argv);
+        return cmd_inspect(root, "image", argc, argv);
     if (!strcmp(verb, "history"))
         return cmd_history(root, argc, argv);
     fprintf(stderr, "berth: '%s' is not an image command: see 'berth --help'\n", verb);

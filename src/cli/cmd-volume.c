@@ -1,6 +1,6 @@
 /* cmd-volume.c - berth volume create, ls, inspect, rm, prune */
 #include "cli.h"
-#include "table.h"
+#include "format.h"
 #include "base/cleanup.h"
 #include "engine/containers.h"
 #include "engine/volumes.h"
@@ -26,6 +26,51 @@ static bool has_flag(int argc, char **argv, const char *a, const char *b)
     return false;
 }
 
+/* volume ls [-q] [--format F]: docker's fields Name, Driver, Scope, Mountpoint, Labels */
+static int volume_ls(const char *root, int argc, char **argv)
+{
+    const char *format = NULL;
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+            quiet = true;
+        else if (!strcmp(argv[i], "--format") && i + 1 < argc)
+            format = argv[++i];
+        else if (!strncmp(argv[i], "--format=", 9))
+            format = argv[i] + 9;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return printf("Usage: berth volume ls [-q] [--format json|table|TEMPLATE]\n"), 0;
+        else
+            return fprintf(stderr, "berth: volume ls: unknown argument %s\n", argv[i]), 125;
+    }
+    struct berr *err = NULL;
+    json_t *header = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Name", "VOLUME NAME", "Driver",
+                               "DRIVER", "Scope", "SCOPE", "Mountpoint", "MOUNTPOINT", "Labels",
+                               "LABELS", "Links", "LINKS", "Size", "SIZE");
+    struct listfmt *f =
+        listfmt_new(quiet ? "{{.Name}}" : format, "table {{.Driver}}\t{{.Name}}", header, &err);
+    json_decref(header);
+    if (!f)
+        return cli_fail(err, 125);
+    json_t *vs = vol_list(root);
+    size_t i;
+    json_t *v;
+    int rc = 0;
+    json_array_foreach(vs, i, v)
+    {
+        json_t *row = json_pack(
+            "{s:O,s:s,s:s,s:O,s:o,s:s,s:s}", "Name", json_object_get(v, "Name"), "Driver", "local",
+            "Scope", "local", "Mountpoint", json_object_get(v, "Mountpoint"), "Labels",
+            listfmt_labels(json_object_get(v, "Labels")), "Links", "N/A", "Size", "N/A");
+        if (rc == 0 && listfmt_add(f, row, NULL, &err) < 0)
+            rc = cli_fail(err, 125);
+        json_decref(row);
+    }
+    json_decref(vs);
+    listfmt_end(f, rc ? NULL : stdout);
+    return rc;
+}
+
 int cmd_volume(const char *root, int argc, char **argv)
 {
     if (argc < 2)
@@ -33,6 +78,10 @@ int cmd_volume(const char *root, int argc, char **argv)
     const char *verb = argv[1];
     argc--;
     argv++;
+    if (!strcmp(verb, "inspect"))
+        return cmd_inspect(root, "volume", argc, argv);
+    if (!strcmp(verb, "ls") || !strcmp(verb, "list"))
+        return volume_ls(root, argc, argv);
     /* every option of these verbs is one of these: anything else is refused */
     for (int i = 1; i < argc; i++)
         if (argv[i][0] == '-' && strcmp(argv[i], "-q") && strcmp(argv[i], "--quiet") &&
@@ -41,7 +90,6 @@ int cmd_volume(const char *root, int argc, char **argv)
             return 125;
         }
     bool force = has_flag(argc, argv, "-f", "--force");
-    bool quiet = has_flag(argc, argv, "-q", "--quiet");
     struct berr *err = NULL;
     if (!strcmp(verb, "create")) {
         const char *name = NULL;
@@ -54,43 +102,6 @@ int cmd_volume(const char *root, int argc, char **argv)
         printf("%s\n", json_string_value(json_object_get(v, "Name")));
         json_decref(v);
         return 0;
-    }
-    if (!strcmp(verb, "ls") || !strcmp(verb, "list")) {
-        json_t *vs = vol_list(root);
-        struct table *t = table_new(2);
-        size_t i;
-        json_t *v;
-        json_array_foreach(vs, i, v)
-        {
-            const char *name = json_string_value(json_object_get(v, "Name"));
-            if (quiet)
-                printf("%s\n", name);
-            const char *row[] = {"local", name};
-            table_add(t, row);
-        }
-        static const char *header[] = {"DRIVER", "VOLUME NAME"};
-        table_print(t, quiet ? NULL : stdout, header);
-        json_decref(vs);
-        return 0;
-    }
-    if (!strcmp(verb, "inspect")) {
-        json_t *out = json_array();
-        int rc = 0;
-        for (int i = 1; i < argc; i++) {
-            json_t *v = vol_get(root, argv[i], false, NULL, &err);
-            if (!v) {
-                rc = cli_fail(err, 1);
-                err = NULL;
-                continue;
-            }
-            json_object_del(v, "Anonymous");
-            json_array_append_new(out, v);
-        }
-        char *text = json_dumps(out, JSON_INDENT(4) | JSON_SORT_KEYS);
-        printf("%s\n", text);
-        free(text);
-        json_decref(out);
-        return argc < 2 ? usage_fail("inspect: give a volume") : rc;
     }
     if (!strcmp(verb, "rm") || !strcmp(verb, "remove")) {
         if (argc < 2)

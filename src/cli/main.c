@@ -61,7 +61,7 @@ static void usage(FILE *f)
           "  top         show a container's processes\n"
           "  stats       CPU, memory and PIDs of containers (--no-stream)\n"
           "  export      write a container's file system as a tarball\n"
-          "  ps          list containers (-a: stopped ones too)\n"
+          "  ps          list containers (-a: stopped ones too; -f KEY=VALUE; --format)\n"
           "  logs        show a container's output (-f to follow)\n"
           "  exec        run a command in a running container\n"
           "  attach      attach to a running container's input and output (ctrl-p ctrl-q: detach)\n"
@@ -69,13 +69,13 @@ static void usage(FILE *f)
           "  kill        send a signal to containers\n"
           "  rm          remove containers (-f: running ones too)\n"
           "  wait        wait for containers to exit and print their exit codes\n"
-          "  inspect     show containers (or images) as JSON\n"
+          "  inspect     show containers, images or volumes as JSON (-f: a Go template)\n"
           "  volume      volume commands: create, ls, inspect, rm, prune\n"
           "  container   container commands: create, start, restart, ls, logs, exec, stop, kill, "
           "rm, wait, inspect\n"
           "\n"
           "Image commands:\n"
-          "  images      list images\n"
+          "  images      list images (-f KEY=VALUE; --format)\n"
           "  import      make an image from a root filesystem tarball\n"
           "  tag         give an image another name\n"
           "  rmi         remove images\n"
@@ -195,21 +195,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "volume") == 0)
         return cmd_volume(root, sub_argc, sub_argv);
-    /* inspect: containers by name or ID, else images, as docker does */
-    if (strcmp(cmd, "inspect") == 0) {
-        bool images = false;
-        for (int k = 1; k < sub_argc; k++) {
-            struct berr *e = NULL;
-            char *id = ctr_resolve(root, sub_argv[k], &e);
-            if (sub_argv[k][0] == '-') /* options: the container inspect refuses them */
-                return cmd_container(root, "inspect", sub_argc, sub_argv);
-            images |= !id;
-            free(id);
-            berr_free(e);
-        }
-        return images ? cmd_image(root, "inspect", sub_argc, sub_argv)
-                      : cmd_container(root, "inspect", sub_argc, sub_argv);
-    }
+    /* inspect: a container, an image or a volume, whichever has the name, as docker does */
+    if (strcmp(cmd, "inspect") == 0)
+        return cmd_inspect(root, NULL, sub_argc, sub_argv);
     static const char *image_verbs[] = {"import",  "images", "tag", "rmi",
                                         "history", "save",   "load"};
     for (size_t k = 0; k < sizeof(image_verbs) / sizeof(*image_verbs); k++)

@@ -113,3 +113,27 @@ void table_since(const char *rfc3339, char *buf, size_t len)
     size_t n = strlen(buf);
     snprintf(buf + n, len - n, " ago");
 }
+
+void table_size(unsigned long long n, char *buf, size_t len)
+{
+    static const char *u[] = {"B", "kB", "MB", "GB", "TB"};
+    double v = (double)n;
+    int i = 0;
+    while (v >= 1000 && i < 4) {
+        v /= 1000;
+        i++;
+    }
+    if (i == 0)
+        snprintf(buf, len, "%lluB", n);
+    else
+        snprintf(buf, len, "%.3g%s", v, u[i]);
+}
+
+void table_go_time(const char *rfc3339, char *buf, size_t len)
+{
+    struct tm tm = {0}, local;
+    time_t t;
+    if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm) || (t = timegm(&tm)) == -1 ||
+        !localtime_r(&t, &local) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S %z %Z", &local))
+        snprintf(buf, len, "%s", "");
+}

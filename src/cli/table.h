@@ -15,3 +15,8 @@ void table_duration(long seconds, char *buf, size_t len);
 void table_since(const char *rfc3339, char *buf, size_t len);
 /* Seconds since an RFC 3339 time, or -1. */
 long table_age(const char *rfc3339);
+/* docker's sizes: 1000-based units, 3 significant digits ("4.26MB", "12.5kB", "0B") */
+void table_size(unsigned long long n, char *buf, size_t len);
+/* An RFC 3339 time as Go's time.String() in local time ("2026-01-02 15:04:05 +0000 UTC"),
+ * which is how docker's CreatedAt columns show it; "" if unparsable */
+void table_go_time(const char *rfc3339, char *buf, size_t len);
