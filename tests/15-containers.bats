@@ -780,3 +780,17 @@ cg() {
 	run -125 b attach
 	run -1 b attach nosuch
 }
+
+@test "monitor: the loop that stays is small (under 1 MiB resident), and logs what is not UTF-8" {
+	b run -d --name small busybox sh -c 'printf "ok \377\n"; sleep 100' > /dev/null
+	pid=$(b inspect small | jq -r '.[0].State.MonitorPid')
+	[ "$(tr '\0' ' ' < "/proc/$pid/cmdline" | cut -d' ' -f1)" = berth-monitor ]
+	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
+	echo "monitor RSS: $rss kB"
+	[ "$rss" -lt 1024 ]
+	for i in $(seq 50); do [ -n "$(b logs small)" ] && break; sleep 0.05; done
+	[ "$(b logs small)" = "ok $(printf '\357\277\275')" ]
+	# the exit is recorded by berth, exec'd again by the loop
+	b stop -t 0 small
+	[ "$(b inspect small | jq -r '.[0].State.ExitCode')" = 137 ]
+}

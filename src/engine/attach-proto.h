@@ -22,6 +22,7 @@ enum {
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 /* One message; flags for send(2) (MSG_DONTWAIT). Returns 0 or negative errno. */
 static inline int attach_send(int fd, char type, const void *data, size_t len, int flags)
@@ -35,4 +36,16 @@ static inline int attach_send(int fd, char type, const void *data, size_t len, i
         if (errno != EINTR)
             return -errno;
     }
+}
+
+/* Closes a client's connection after a last message without losing that message: a unix
+ * socket closed with unread data resets its peer, which then never reads what was sent. So
+ * the client is stopped from sending more, and what it sent is read and dropped first. */
+static inline void attach_close(int fd)
+{
+    char drop[ATTACH_MAX + 1];
+    shutdown(fd, SHUT_RD);
+    while (recv(fd, drop, sizeof(drop), MSG_DONTWAIT) > 0)
+        ;
+    close(fd);
 }

@@ -330,7 +330,7 @@ int main(int argc, char **argv)
             int c = accept4(lfd, NULL, NULL, 0); /* kept across the exec of berth */
             if (c >= 0 && cl >= 0) {
                 attach_send(c, ATTACH_BUSY, NULL, 0, MSG_DONTWAIT);
-                close(c);
+                attach_close(c);
             } else if (c >= 0) {
                 cl = c;
             }

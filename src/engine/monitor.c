@@ -90,7 +90,7 @@ static void send_exit(struct mon *m, int code)
         return;
     char c[16];
     attach_send(m->cl, ATTACH_EXIT, c, snprintf(c, sizeof(c), "%d", code), 0);
-    close(m->cl);
+    attach_close(m->cl);
     m->cl = -1;
 }
 
