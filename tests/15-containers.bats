@@ -794,3 +794,16 @@ cg() {
 	b stop -t 0 small
 	[ "$(b inspect small | jq -r '.[0].State.ExitCode')" = 137 ]
 }
+
+@test "port: nothing is published without a bridge network; run -p says so" {
+	b run -d --name pt busybox sleep 100 > /dev/null
+	run -0 b port pt
+	[ -z "$output" ]
+	run -1 b port pt 80/tcp
+	[[ "$output" == *"no public port '80/tcp' published for pt"* ]]
+	run -125 b port pt 80/xyz
+	run -1 b port nosuch
+	run -125 b run -d -p 8080:80 busybox true
+	[[ "$output" == *"publishing ports needs bridge networking"* ]]
+	[ "$(b ps -aq | wc -l)" -eq 1 ]
+}

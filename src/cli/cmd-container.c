@@ -1294,6 +1294,33 @@ static int cmd_prune(const char *root, int argc, char **argv)
 }
 
 /* top: the container's processes, as `ps -ef` (or the ps options given) shows them */
+/* port: the container's published ports. berth publishes none yet (no bridge network, and
+ * run refuses -p), so this lists nothing, as docker does for such a container; a port asked
+ * for is "not published". */
+static int cmd_port(const char *root, int argc, char **argv)
+{
+    if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        printf("Usage: berth port CONTAINER [PRIVATE_PORT[/PROTO]]\n");
+        return 0;
+    }
+    if (argc < 2 || argc > 3 || argv[1][0] == '-')
+        return fail_msg(125, "port: give a container and, maybe, a port%s", "");
+    struct berr *err = NULL;
+    _cleanup_free_ char *id = ctr_resolve(root, argv[1], &err);
+    if (!id)
+        return cli_fail(err, 1);
+    if (argc == 3) {
+        char *end;
+        long port = strtol(argv[2], &end, 10);
+        if (end == argv[2] || port < 1 || port > 65535 ||
+            (*end && strcmp(end, "/tcp") && strcmp(end, "/udp") && strcmp(end, "/sctp")))
+            return fail_msg(125, "port: %s: give a port as 80 or 80/tcp", argv[2]);
+        fprintf(stderr, "berth: no public port '%s' published for %s\n", argv[2], argv[1]);
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_top(const char *root, int argc, char **argv)
 {
     if (argc < 2 || argv[1][0] == '-')
@@ -1581,6 +1608,8 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
         return cmd_start(root, argc, argv);
     if (!strcmp(verb, "attach"))
         return cmd_attach(root, argc, argv);
+    if (!strcmp(verb, "port"))
+        return cmd_port(root, argc, argv);
     if (!strcmp(verb, "create") || !strcmp(verb, "run"))
         return cmd_run(root, argc, argv);
     return fail_msg(

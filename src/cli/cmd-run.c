@@ -585,6 +585,8 @@ int cmd_run(const char *root, int argc, char **argv)
                                           {"log-opt", required_argument, NULL, 19},
                                           {"sig-proxy", optional_argument, NULL, 20},
                                           {"detach-keys", required_argument, NULL, 21},
+                                          {"publish", required_argument, NULL, 'p'},
+                                          {"publish-all", no_argument, NULL, 'P'},
                                           {"help", no_argument, NULL, 'H'},
                                           {0}};
     bool rm = false, interactive = false, tty = false, readonly = false, hostnet = false;
@@ -609,7 +611,7 @@ int cmd_run(const char *root, int argc, char **argv)
     char *end;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+ite:w:u:h:dm:c:l:v:", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+ite:w:u:h:dm:c:l:v:p:P", longs, NULL)) != -1) {
         switch (c) {
         case 'R': rm = true; break;
         case 'i': interactive = true; break;
@@ -752,6 +754,13 @@ int cmd_run(const char *root, int argc, char **argv)
             if (end == optarg || *end || stop_timeout < -1)
                 return run_fail(NULL, "--stop-timeout: give seconds (-1: wait for ever)");
             break;
+        case 'p':
+        case 'P':
+            fprintf(stderr,
+                    "berth: run: %s: publishing ports needs bridge networking, which "
+                    "berth does not have yet (use --network host)\n",
+                    c == 'p' ? "-p" : "-P");
+            return 125;
         case 'H':
             printf(
                 "Usage: berth run [-d] [--rm] [--name NAME] [-i] [-t] [-e K=V] [--env-file F] "

@@ -59,6 +59,7 @@ static void usage(FILE *f)
           "  pause       freeze every process of containers (unpause: thaw)\n"
           "  rename      give a container another name\n"
           "  top         show a container's processes\n"
+          "  port        list a container's published ports (none until bridge networking)\n"
           "  stats       CPU, memory and PIDs of containers (--no-stream)\n"
           "  export      write a container's file system as a tarball\n"
           "  ps          list containers (-a: stopped ones too; -f KEY=VALUE; --format)\n"
@@ -178,9 +179,9 @@ int main(int argc, char **argv)
         return cmd_export(root, sub_argc, sub_argv);
     if (strcmp(cmd, "start") == 0)
         return cmd_start(root, sub_argc, sub_argv);
-    static const char *container_verbs[] = {"ps",     "logs", "exec",    "stop",  "kill",
-                                            "rm",     "wait", "restart", "pause", "unpause",
-                                            "rename", "top",  "stats",   "attach"};
+    static const char *container_verbs[] = {"ps",     "logs", "exec",    "stop",   "kill",
+                                            "rm",     "wait", "restart", "pause",  "unpause",
+                                            "rename", "top",  "stats",   "attach", "port"};
     for (size_t k = 0; k < sizeof(container_verbs) / sizeof(*container_verbs); k++)
         if (strcmp(cmd, container_verbs[k]) == 0)
             return cmd_container(root, cmd, sub_argc, sub_argv);
