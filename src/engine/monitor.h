@@ -1,11 +1,11 @@
-/* monitor.h - the per-container monitor: the parent of a detached container's process.
+/* monitor.h - the per-container monitor: the parent of every container berth starts.
  *
- * `berth run -d` forks it, with the container's root file system mounted in a mount
- * namespace the monitor then keeps alive. It creates and starts the container (so the container's
- * init is its child), copies the container's output into json.log (Docker's json-file format,
- * rotated), waits for the exit, records it in state.json, deletes the runtime container and, for
- * --rm, the container. The caller returns once the container runs, or with the error that stopped
- * it. docs/monitor.md has the plan for making it a tiny program of its own. */
+ * `run` (detached or not) and `start` fork it, with the container's root file system mounted
+ * in a mount namespace the monitor then keeps alive. It creates and starts the container (so
+ * the container's init is its child), then execs its loop (monitor-loop.c, a small musl
+ * program) which logs the output, serves the attached client and reaps; at the exit the loop
+ * execs berth again to record it, restart or clean up. The caller returns once the container
+ * runs, or with the error that stopped it. docs/monitor.md has the whole story. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
