@@ -156,9 +156,22 @@ static void reap_stale(const char *root, const char *rtroot)
     _cleanup_closedir_ DIR *d = opendir(path);
     struct dirent *de;
     while (d && (de = readdir(d))) {
+        char f[PATH_MAX + 80];
+        if (!strncmp(de->d_name, ".removing-", 10)) {
+            /* what a monitor that was killed while removing its --rm container left */
+            snprintf(f, sizeof(f), "%s/%s/owner", path, de->d_name);
+            _cleanup_free_ char *owner = NULL;
+            long pid = 0;
+            unsigned long long start = 0;
+            if (fs_read_file(f, &owner, NULL, NULL) == 0 &&
+                sscanf(owner, "%ld %llu", &pid, &start) == 2 && proc_alive(pid, start))
+                continue;
+            snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
+            fs_rm_rf(f);
+            continue;
+        }
         if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
             continue;
-        char f[PATH_MAX + 80];
         snprintf(f, sizeof(f), "%s/%s/owner", path, de->d_name);
         _cleanup_free_ char *owner = NULL;
         long pid = 0;
@@ -885,7 +898,7 @@ int cmd_run(const char *root, int argc, char **argv)
     int on = snprintf(owner, sizeof(owner), "%d %llu", getpid(),
                       (unsigned long long)proc_start_time(getpid()));
     if (dfd < 0 || fs_write_atomic(dfd, "image", im->id, strlen(im->id), 0600, &err) < 0 ||
-        fs_write_atomic(dfd, "owner", owner, on, 0600, &err) < 0) {
+        fs_write_replace(dfd, "owner", owner, on, 0600, &err) < 0) {
         if (!err)
             berr_sys(&err, errno, "run: %s", imgfile);
         goto out;

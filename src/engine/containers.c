@@ -113,7 +113,9 @@ int ctr_save_state(const char *root, const char *id, json_t *state, struct berr 
     if (dfd < 0)
         return berr_sys(err, errno, "container %.12s: state", id);
     _cleanup_free_ char *text = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
-    return fs_write_atomic(dfd, "state.json", text, strlen(text), 0600, err);
+    /* no fsync: a state.json lost to a crash of the machine is recomputed from the
+     * processes that exist (ctr_load), and this is written twice per run */
+    return fs_write_replace(dfd, "state.json", text, strlen(text), 0600, err);
 }
 
 int ctr_lock(const char *root, struct berr **err)

@@ -295,18 +295,28 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
         ctr_save_state(o->root, o->id, state, NULL);
     }
     json_decref(state);
-    snprintf(path, sizeof(path), "%s/rootfs", dir);
-    umount2(path, MNT_DETACH);
     close(m->lfd);
     snprintf(path, sizeof(path), "%s/attach", dir);
     unlink(path);
     if (o->auto_remove) {
+        /* --rm: the container is gone for ps and its name is free at once (its directory
+         * renamed out of sight, with its anonymous volumes removed); the files and the mount
+         * go after the client has its answer, off `run --rm`'s path (an unmount waits for an
+         * RCU grace period). A monitor killed meanwhile leaves the rest to reap_stale. */
         json_t *c = ctr_load(o->root, o->id, NULL);
-        fs_rm_rf(dir);
+        char trash[4300];
+        snprintf(trash, sizeof(trash), "%s/containers/.removing-%s", o->root, o->id);
+        if (rename(dir, trash) < 0)
+            snprintf(trash, sizeof(trash), "%s", dir);
         vol_remove_anonymous(o->root, json_object_get(c, "Mounts"));
         json_decref(c);
+        send_exit(m, exit_code);
+        snprintf(path, sizeof(path), "%s/rootfs", trash);
+        umount2(path, MNT_DETACH);
+        fs_rm_rf(trash);
+        _exit(0);
     }
-    /* the client learns the code last: `run --rm` returns once the container is gone */
+    /* the client learns the code last; the mount goes with our mount namespace */
     send_exit(m, exit_code);
     _exit(0);
 }
@@ -421,7 +431,7 @@ static void monitor_main(const struct monitor_opts *o, int ready)
         int on = snprintf(owner, sizeof(owner), "%d %llu", getpid(),
                           (unsigned long long)proc_start_time(getpid()));
         _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fs_write_atomic(dfd, "owner", owner, on, 0600, &err) < 0)
+        if (dfd < 0 || fs_write_replace(dfd, "owner", owner, on, 0600, &err) < 0)
             goto fail;
     }
     m.null = open("/dev/null", O_RDWR | O_CLOEXEC);
