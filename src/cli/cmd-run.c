@@ -283,6 +283,19 @@ static int start_one(const char *root, const char *id, int attach_fd, bool inter
     return monitor_start(&mo, err);
 }
 
+/* A client of a running container's monitor: its exit code, or 0 after a detach */
+static int attach_running(const char *root, const char *id, const struct attach_client_opts *ao)
+{
+    struct berr *err = NULL;
+    _cleanup_free_ char *dir = ctr_dir(root, id);
+    int sock = attach_connect(dir, &err);
+    if (sock < 0)
+        return cli_fail(err, 1);
+    int rc = attach_client(sock, ao);
+    close(sock);
+    return rc == ATTACH_DETACHED ? 0 : rc;
+}
+
 int cmd_start(const char *root, int argc, char **argv)
 {
     static const struct option longs[] = {{"attach", no_argument, NULL, 'a'},
@@ -335,18 +348,12 @@ int cmd_start(const char *root, int argc, char **argv)
         json_decref(ctr);
         if ((attach || interactive) && running) {
             /* docker start -a of a running container: an attach */
-            _cleanup_free_ char *dir = ctr_dir(root, id);
-            int sock = attach_connect(dir, &err);
-            if (sock < 0)
-                return cli_fail(err, 1);
             struct attach_client_opts ao = {.tty = tty,
                                             .stdin_open = open_stdin,
                                             .sig_proxy = true,
                                             .keys = keys,
                                             .nkeys = nkeys};
-            rc = attach_client(sock, &ao);
-            close(sock);
-            return rc == ATTACH_DETACHED ? 0 : rc;
+            return attach_running(root, id, &ao);
         }
         int sv[2] = {-1, -1};
         if ((attach || interactive) &&
@@ -450,15 +457,9 @@ int cmd_attach(const char *root, int argc, char **argv)
                 argv[optind]);
         return 1;
     }
-    _cleanup_free_ char *dir = ctr_dir(root, id);
-    int sock = attach_connect(dir, &err);
-    if (sock < 0)
-        return cli_fail(err, 1);
     struct attach_client_opts ao = {
         .tty = tty, .stdin_open = open_stdin, .sig_proxy = sig_proxy, .keys = keys, .nkeys = nkeys};
-    int rc = attach_client(sock, &ao);
-    close(sock);
-    return rc == ATTACH_DETACHED ? 0 : rc;
+    return attach_running(root, id, &ao);
 }
 
 /* The container's merged root file system, opened: a running one's through its monitor's
