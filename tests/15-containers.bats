@@ -575,7 +575,7 @@ cg() {
 	[ -z "$(b ps -aq)" ]
 }
 
-@test "logs --since/--until, top, stats --no-stream" {
+@test "logs --since/--until, top, stats (--no-stream)" {
 	b run -d --name times busybox sh -c 'echo early; sleep 2; echo late; sleep 60' > /dev/null
 	for i in $(seq 60); do [ "$(b logs times | wc -l)" -eq 2 ] && break; sleep 0.1; done
 	[ "$(b logs --since 1s times)" = late ]
@@ -597,7 +597,11 @@ cg() {
 	cpu=$(echo "$spin" | awk '{print $3}' | tr -d %)
 	[ "${cpu%.*}" -ge 30 ]
 	[[ "$spin" == *" / 64MiB "* ]]
-	run -125 b stats
+	# streaming: a table a second until interrupted
+	run -124 timeout 2.6 "$BERTH" --root "$STORE" --runroot "$RUNROOT" stats spin
+	[ "$(echo "$output" | grep -c '^CONTAINER ID')" -ge 2 ]
+	run -1 b stats nosuch
+	run -125 b stats --bogus
 	b rm -f spin times
 }
 

@@ -1364,56 +1364,42 @@ static void size_iec(double b, char *buf, size_t len)
 }
 
 /* stats --no-stream: CPU (over half a second), memory and PIDs from each cgroup */
-static int cmd_stats(const char *root, int argc, char **argv)
+/* The containers stats shows: those named, or every running one (-a: every one) */
+static json_t *stats_ids(const char *root, json_t *want, bool all, int *rc)
 {
-    bool all = false, no_stream = false;
-    json_t *want = json_array();
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--no-stream"))
-            no_stream = true;
-        else if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
-            all = true;
-        else if (argv[i][0] == '-') {
-            json_decref(want);
-            return fail_msg(125, "stats: %s is not supported", argv[i]);
-        } else
-            json_array_append_new(want, json_string(argv[i]));
-    }
-    if (!no_stream) {
-        json_decref(want);
-        return fail_msg(125, "stats: only --no-stream is supported yet%s", "");
-    }
-    char rtroot[4200];
-    cli_rtroot(rtroot, sizeof(rtroot));
     json_t *ids = json_array();
     size_t i;
     json_t *v;
-    int rc = 0;
     if (json_array_size(want)) {
         json_array_foreach(want, i, v)
         {
             struct berr *err = NULL;
             char *id = ctr_resolve(root, json_string_value(v), &err);
             if (!id)
-                rc = cli_fail(err, 1);
+                *rc = cli_fail(err, 1);
             else
                 json_array_append_new(ids, json_string(id));
             free(id);
         }
-    } else {
-        json_t *every = ctr_ids(root);
-        json_array_foreach(every, i, v)
-        {
-            json_t *c = ctr_load(root, json_string_value(v), NULL);
-            if (c && (all || is_running(c)))
-                json_array_append(ids, v);
-            json_decref(c);
-        }
-        json_decref(every);
+        return ids;
     }
-    json_decref(want);
-    /* two samples of CPU time, half a second apart */
-    size_t n = json_array_size(ids);
+    json_t *every = ctr_ids(root);
+    json_array_foreach(every, i, v)
+    {
+        json_t *c = ctr_load(root, json_string_value(v), NULL);
+        if (c && (all || is_running(c)))
+            json_array_append(ids, v);
+        json_decref(c);
+    }
+    json_decref(every);
+    return ids;
+}
+
+/* One table: CPU % over `interval_ms` (two samples of CPU time), memory and PIDs now */
+static void stats_table(const char *root, const char *rtroot, json_t *ids, long interval_ms)
+{
+    size_t n = json_array_size(ids), i;
+    json_t *v;
     double *cpu0 = calloc(n + 1, sizeof(double));
     json_array_foreach(ids, i, v)
     {
@@ -1424,7 +1410,7 @@ static int cmd_stats(const char *root, int argc, char **argv)
     }
     long t0 = now_ms();
     if (n)
-        usleep(500000);
+        usleep(interval_ms * 1000);
     double wall_ns = (now_ms() - t0) * 1e6;
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
     double host_mem = (double)pages * psize;
@@ -1433,7 +1419,7 @@ static int cmd_stats(const char *root, int argc, char **argv)
     {
         const char *id = json_string_value(v);
         json_t *c = ctr_load(root, id, NULL);
-        json_t *s = is_running(c) ? rt_stats(rtroot, id, NULL) : NULL;
+        json_t *s = c && is_running(c) ? rt_stats(rtroot, id, NULL) : NULL;
         char sid[13], cpu[32] = "--", mem[64] = "-- / --", memp[32] = "--", pids[32] = "--";
         snprintf(sid, sizeof(sid), "%.12s", id);
         if (s) {
@@ -1469,11 +1455,54 @@ static int cmd_stats(const char *root, int argc, char **argv)
         json_decref(c);
     }
     free(cpu0);
-    json_decref(ids);
     static const char *header[] = {"CONTAINER ID", "NAME",    "CPU %",     "MEM USAGE / LIMIT",
                                    "MEM %",        "NET I/O", "BLOCK I/O", "PIDS"};
     table_print(t, stdout, header);
-    return rc;
+}
+
+static int cmd_stats(const char *root, int argc, char **argv)
+{
+    bool all = false, no_stream = false;
+    json_t *want __attribute__((cleanup(json_decrefp))) = json_array();
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--no-stream"))
+            no_stream = true;
+        else if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
+            all = true;
+        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            printf("Usage: berth stats [-a] [--no-stream] [CONTAINER...]\n");
+            return 0;
+        } else if (argv[i][0] == '-')
+            return fail_msg(125, "stats: %s is not supported", argv[i]);
+        else
+            json_array_append_new(want, json_string(argv[i]));
+    }
+    char rtroot[4200];
+    cli_rtroot(rtroot, sizeof(rtroot));
+    int rc = 0;
+    if (no_stream) {
+        json_t *ids = stats_ids(root, want, all, &rc);
+        stats_table(root, rtroot, ids, 500);
+        json_decref(ids);
+        return rc;
+    }
+    /* streaming, as docker: a new table every second (the screen cleared on a terminal)
+     * until interrupted; the containers listed again each time unless named */
+    bool term = isatty(STDOUT_FILENO);
+    for (;;) {
+        json_t *ids = stats_ids(root, want, all, &rc);
+        if (rc) {
+            json_decref(ids);
+            return rc;
+        }
+        if (term)
+            fputs("\033[2J\033[H", stdout);
+        stats_table(root, rtroot, ids, 1000);
+        json_decref(ids);
+        if (!term)
+            putchar('\n');
+        fflush(stdout);
+    }
 }
 
 /* --- inspect --------------------------------------------------------------------------- */
