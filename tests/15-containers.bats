@@ -550,6 +550,12 @@ cg() {
 	sleep 1
 	[ "$(b logs loop | wc -l)" -eq "$n" ]
 	[ "$(b inspect loop | jq -r '.[0].State.Status')" = exited ]
+	# unless-stopped: the same, while there is no daemon to restart
+	b run -d --name us --restart unless-stopped busybox sh -c 'echo up; sleep 0.2' > /dev/null
+	for i in $(seq 100); do [ "$(b logs us | wc -l)" -ge 2 ] && break; sleep 0.05; done
+	[ "$(b logs us | wc -l)" -ge 2 ]
+	[ "$(b inspect us | jq -r '.[0].HostConfig.RestartPolicy.Name')" = unless-stopped ]
+	b stop us
 	run -125 b run -d --rm --restart always busybox true
 	[[ "$output" == *"conflict"* ]]
 	run -125 b run -d --restart sometimes busybox true
@@ -809,4 +815,30 @@ cg() {
 	run -125 b run -d -p 8080:80 busybox true
 	[[ "$output" == *"publishing ports needs bridge networking"* ]]
 	[ "$(b ps -aq | wc -l)" -eq 1 ]
+}
+
+@test "run --network none: only loopback; --network host: the host's interfaces" {
+	run b run --rm --network none busybox ls /sys/class/net
+	[ "$output" = lo ]
+	[ "$(b run --rm --network host busybox ls /sys/class/net | sort)" = "$(ls /sys/class/net | sort)" ]
+	[ "$(b run --rm --network host busybox hostname)" != "$(hostname)" ] || true
+	run -125 b run --rm --network bridge busybox true
+	[[ "$output" == *"only none and host"* ]]
+}
+
+@test "run -it: the container's terminal has the size of ours, and follows it (SIGWINCH)" {
+	run script -qec "stty cols 123 rows 45; $BERTH --root $STORE --runroot $RUNROOT run --rm -it busybox stty size" /dev/null
+	[[ "$output" == *"45 123"* ]]
+	# a resize while it runs: the new size reaches the container
+	cat > "$TESTDIR/resize.sh" <<-EOF
+	stty cols 80 rows 24
+	$BERTH --root $STORE --runroot $RUNROOT run --rm -it busybox sh -c 'sleep 1.5; stty size' &
+	pid=\$!
+	sleep 0.8
+	stty cols 100 rows 30
+	kill -WINCH \$pid
+	wait \$pid
+	EOF
+	run script -qec "sh $TESTDIR/resize.sh" /dev/null
+	[[ "$output" == *"30 100"* ]]
 }

@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -1020,6 +1021,14 @@ int cmd_run(const char *root, int argc, char **argv)
     }
     if (readonly)
         json_object_set_new(json_object_get(spec, "root"), "readonly", json_true());
+    /* -t in the foreground: the container's terminal is born with our size (a resize sent
+     * after the start could come after its first look) */
+    struct winsize ws;
+    if (tty && !detach && !create_only &&
+        (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) &&
+        ws.ws_row && ws.ws_col)
+        json_object_set_new(json_object_get(spec, "process"), "consoleSize",
+                            json_pack("{s:i,s:i}", "height", ws.ws_row, "width", ws.ws_col));
     if (hostnet) {
         json_t *ns = json_object_get(json_object_get(spec, "linux"), "namespaces");
         for (size_t i = 0; i < json_array_size(ns); i++)
