@@ -884,47 +884,38 @@ static int cmd_restart(const char *root, int argc, char **argv)
 }
 
 /* pause, unpause: the container's processes frozen in their cgroup */
+static int pause_cb(const char *root, const char *id, const char *arg, void *ctx)
+{
+    bool pause = *(bool *)ctx;
+    struct berr *err = NULL;
+    json_t *ctr __attribute__((cleanup(json_decrefp))) = ctr_load(root, id, &err);
+    if (!ctr)
+        return cli_fail(err, 1);
+    bool paused = json_is_true(json_object_get(json_object_get(ctr, "State"), "Paused"));
+    if (!is_running(ctr) || paused == pause)
+        return fail_msg(1,
+                        !is_running(ctr) ? "container %s is not running"
+                        : pause          ? "container %s is already paused"
+                                         : "container %s is not paused",
+                        arg);
+    char rtroot[4200];
+    cli_rtroot(rtroot, sizeof(rtroot));
+    if (rt_pause(rtroot, id, pause, &err) < 0)
+        return cli_fail(err, 1);
+    set_paused(root, id, pause);
+    printf("%s\n", arg);
+    return 0;
+}
+
 static int cmd_pause(const char *root, int argc, char **argv, bool pause)
 {
     const char *verb = pause ? "pause" : "unpause";
     if (argc < 2)
         return fail_msg(125, "%s: give at least one container", verb);
-    int rc = 0;
-    char rtroot[4200];
-    cli_rtroot(rtroot, sizeof(rtroot));
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-') {
-            rc = fail_msg(125, "unknown option %s", argv[i]);
-            continue;
-        }
-        struct berr *err = NULL;
-        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
-        json_t *ctr = id ? ctr_load(root, id, &err) : NULL;
-        if (!ctr) {
-            rc = cli_fail(err, 1);
-            continue;
-        }
-        json_t *st = json_object_get(ctr, "State");
-        bool paused = json_is_true(json_object_get(st, "Paused"));
-        if (!is_running(ctr) || paused == pause) {
-            rc = fail_msg(1,
-                          !is_running(ctr) ? "container %s is not running"
-                          : pause          ? "container %s is already paused"
-                                           : "container %s is not paused",
-                          argv[i]);
-            json_decref(ctr);
-            continue;
-        }
-        if (rt_pause(rtroot, id, pause, &err) < 0) {
-            json_decref(ctr);
-            rc = cli_fail(err, 1);
-            continue;
-        }
-        json_decref(ctr);
-        set_paused(root, id, pause);
-        printf("%s\n", argv[i]);
-    }
-    return rc;
+    for (int i = 1; i < argc; i++)
+        if (argv[i][0] == '-')
+            return fail_msg(125, "unknown option %s", argv[i]);
+    return each_container(root, argc, argv, 1, pause_cb, &pause);
 }
 
 static int cmd_rename(const char *root, int argc, char **argv)
@@ -1174,65 +1165,59 @@ static int remove_ctr(const char *root, const char *id, struct berr **err)
     return 0;
 }
 
+struct rm_opts {
+    bool force, volumes;
+};
+
+static int rm_cb(const char *root, const char *id, const char *arg, void *ctx)
+{
+    const struct rm_opts *o = ctx;
+    struct berr *err = NULL;
+    json_t *ctr = ctr_load(root, id, NULL);
+    bool running = ctr && is_running(ctr);
+    json_decref(ctr);
+    if (running && !o->force)
+        return fail_msg(1,
+                        "rm: container %s is running: stop it first (berth stop), or force "
+                        "its removal with -f",
+                        arg);
+    if (running) {
+        signal_ctr(root, id, SIGKILL);
+        json_decref(wait_stopped(root, id, 10000));
+    }
+    _cleanup_close_ int lockfd = ctr_lock(root, &err);
+    if (lockfd < 0)
+        return cli_fail(err, 1);
+    json_t *rec __attribute__((cleanup(json_decrefp))) = ctr_load(root, id, NULL);
+    if (remove_ctr(root, id, &err) < 0)
+        return cli_fail(err, 1);
+    /* -v: its anonymous volumes too (named ones stay, as with docker) */
+    if (o->volumes)
+        vol_remove_anonymous(root, json_object_get(rec, "Mounts"));
+    printf("%s\n", arg);
+    return 0;
+}
+
 static int cmd_rm(const char *root, int argc, char **argv)
 {
     static const struct option longs[] = {{"force", no_argument, NULL, 'f'},
                                           {"volumes", no_argument, NULL, 'v'},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-    bool force = false, volumes = false;
+    struct rm_opts o = {0};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+fvh", longs, NULL)) != -1) {
         switch (c) {
-        case 'f': force = true; break;
-        case 'v': volumes = true; break;
+        case 'f': o.force = true; break;
+        case 'v': o.volumes = true; break;
         case 'h': printf("Usage: berth rm [-f] [-v] CONTAINER...\n"); return 0;
         default: return 125;
         }
     }
     if (optind >= argc)
         return fail_msg(125, "rm: give at least one container%s", "");
-    int rc = 0;
-    for (int i = optind; i < argc; i++) {
-        struct berr *err = NULL;
-        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
-        if (!id) {
-            rc = cli_fail(err, 1);
-            continue;
-        }
-        json_t *ctr = ctr_load(root, id, NULL);
-        bool running = ctr && is_running(ctr);
-        json_decref(ctr);
-        if (running && !force) {
-            rc = fail_msg(1,
-                          "rm: container %s is running: stop it first (berth stop), or force "
-                          "its removal with -f",
-                          argv[i]);
-            continue;
-        }
-        if (running) {
-            signal_ctr(root, id, SIGKILL);
-            json_decref(wait_stopped(root, id, 10000));
-        }
-        _cleanup_close_ int lockfd = ctr_lock(root, &err);
-        if (lockfd < 0) {
-            rc = cli_fail(err, 1);
-            continue;
-        }
-        json_t *rec = ctr_load(root, id, NULL);
-        if (remove_ctr(root, id, &err) < 0) {
-            json_decref(rec);
-            rc = cli_fail(err, 1);
-            continue;
-        }
-        /* -v: its anonymous volumes too (named ones stay, as with docker) */
-        if (volumes)
-            vol_remove_anonymous(root, json_object_get(rec, "Mounts"));
-        json_decref(rec);
-        printf("%s\n", argv[i]);
-    }
-    return rc;
+    return each_container(root, argc, argv, optind, rm_cb, &o);
 }
 
 /* True while the process that owns a container (its run, start or monitor) lives. */
