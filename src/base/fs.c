@@ -212,3 +212,111 @@ int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags
     }
     return TAKE_FD(parent);
 }
+
+/* the target of the symlink fd (an O_PATH fd of the link itself), malloc'd */
+static int read_link_fd(int fd, char **ret)
+{
+    for (size_t cap = 256; cap <= 65536; cap *= 2) {
+        _cleanup_free_ char *buf = malloc(cap);
+        if (!buf)
+            return -ENOMEM;
+        ssize_t n = readlinkat(fd, "", buf, cap);
+        if (n < 0)
+            return -errno;
+        if ((size_t)n < cap) {
+            buf[n] = 0;
+            *ret = TAKE_PTR(buf);
+            return 0;
+        }
+    }
+    return -ENAMETOOLONG;
+}
+
+int fs_resolve_in_root(int rootfd, const char *path, bool follow_last, char **ret,
+                       struct berr **err)
+{
+    /* `todo` is what is left to walk (symlink targets are spliced in front of it), `done`
+     * the symlink-free path walked so far. `done` only ever gets components that exist as
+     * directories, so ".." is its last component taken off, as the kernel would do. */
+    _cleanup_free_ char *todo = strdup(path);
+    size_t cap = strlen(path) + 2, len = 0;
+    _cleanup_free_ char *done = malloc(cap);
+    if (!todo || !done)
+        return berr_sys(err, ENOMEM, "resolve %s", path);
+    done[0] = 0;
+    int hops = 0;
+    const char *p = todo;
+    for (;;) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *end = strchrnul(p, '/');
+        size_t n = end - p;
+        if (n == 1 && p[0] == '.') {
+            p = end;
+            continue;
+        }
+        if (n == 2 && p[0] == '.' && p[1] == '.') {
+            while (len > 0 && done[len - 1] != '/')
+                len--;
+            if (len > 0)
+                len--;
+            done[len] = 0;
+            p = end;
+            continue;
+        }
+        const char *rest = end;
+        while (*rest == '/')
+            rest++;
+        bool last = !*rest;
+        size_t old = len;
+        if (len + n + 2 > cap) {
+            cap = (len + n + 2) * 2;
+            char *nd = realloc(done, cap);
+            if (!nd)
+                return berr_sys(err, ENOMEM, "resolve %s", path);
+            done = nd;
+        }
+        done[len++] = '/';
+        memcpy(done + len, p, n);
+        len += n;
+        done[len] = 0;
+        if (last && !follow_last)
+            break;
+        _cleanup_close_ int fd = fs_openat_in_root(rootfd, done, O_PATH | O_NOFOLLOW, 0);
+        if (fd == -ENOENT && last)
+            break;
+        if (fd < 0)
+            return berr_sys(err, -fd, "%s", done);
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+            return berr_sys(err, errno, "%s", done);
+        if (S_ISLNK(st.st_mode)) {
+            if (++hops > 40)
+                return berr_sys(err, ELOOP, "%s", path);
+            _cleanup_free_ char *target = NULL;
+            int r = read_link_fd(fd, &target);
+            if (r < 0)
+                return berr_sys(err, -r, "read link %s", done);
+            len = target[0] == '/' ? 0 : old;
+            done[len] = 0;
+            char *next = NULL;
+            if (asprintf(&next, "%s/%s", target, rest) < 0)
+                return berr_sys(err, ENOMEM, "resolve %s", path);
+            free(todo);
+            todo = next;
+            p = todo;
+            continue;
+        }
+        if (!last && !S_ISDIR(st.st_mode))
+            return berr_sys(err, ENOTDIR, "%s", done);
+        p = end;
+    }
+    if (len == 0) {
+        done[0] = '/';
+        done[1] = 0;
+    }
+    *ret = TAKE_PTR(done);
+    return 0;
+}

@@ -32,5 +32,14 @@ int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags
                     struct berr **err);
 /* openat2 wrapper with RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS; negative errno. */
 int fs_openat_in_root(int rootfd, const char *path, int open_flags, mode_t mode);
+/* What `path` resolves to inside rootfd, spelled from the root without symlinks ("/a/b", "/"
+ * for the root): every component is looked up with RESOLVE_IN_ROOT, so symlinks (absolute ones
+ * from rootfd) and ".." resolve as they would for a process whose root is rootfd, never above
+ * it. A symlink as the last component is followed only with follow_last; the last component
+ * may be missing (the answer then names what would be made), the ones before it must be
+ * directories (-ENOENT, -ENOTDIR otherwise; -ELOOP after 40 symlinks). *ret is malloc'd. The
+ * answer is a snapshot: a tree that changes may resolve elsewhere later, but still inside. */
+int fs_resolve_in_root(int rootfd, const char *path, bool follow_last, char **ret,
+                       struct berr **err);
 /* The path of an fd as /proc/self/fd/N in buf. */
 const char *fs_fd_path(int fd, char buf[static 32]);

@@ -32,6 +32,11 @@ char **cli_env_arg(char **env, const char *arg);
 int cmd_volume(const char *root, int argc, char **argv);
 /* berth export [-o FILE] CONTAINER */
 int cmd_export(const char *root, int argc, char **argv);
+/* Mounts a stopped container's root file system at dir/rootfs, in a private mount namespace
+ * of the calling (forked) process. */
+int mount_container(const char *root, const char *dir, struct berr **err);
+/* berth cp [-a] [-L] [-q] CONTAINER:SRC DEST|- and SRC|- CONTAINER:DEST */
+int cmd_cp(const char *root, int argc, char **argv);
 /* PID 1 of a `run --init` container (argv[0] "init"): /dev/init -- CMD... */
 int cmd_init(int argc, char **argv);
 /* inspect: type "container", "image", "volume", or NULL for whichever the name is (--type) */

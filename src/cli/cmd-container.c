@@ -1608,6 +1608,8 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
         return cmd_pause(root, argc, argv, !strcmp(verb, "pause"));
     if (!strcmp(verb, "export"))
         return cmd_export(root, argc, argv);
+    if (!strcmp(verb, "cp"))
+        return cmd_cp(root, argc, argv);
     if (!strcmp(verb, "top"))
         return cmd_top(root, argc, argv);
     if (!strcmp(verb, "stats"))
@@ -1629,6 +1631,6 @@ int cmd_container(const char *root, const char *verb, int argc, char **argv)
     return fail_msg(
         125,
         "container %s: not a container command (create, start, restart, ls, logs, "
-        "exec, stop, kill, rm, wait, inspect, pause, unpause, rename, prune, top, stats)",
+        "exec, stop, kill, rm, wait, inspect, pause, unpause, rename, prune, top, stats, cp)",
         verb);
 }

@@ -229,7 +229,7 @@ static int mount_private(struct store *st, struct image *im, const char *dir, st
 }
 
 /* mount_private for an existing container (dir), from the image it records */
-static int mount_container(const char *root, const char *dir, struct berr **err)
+int mount_container(const char *root, const char *dir, struct berr **err)
 {
     char imgfile[PATH_MAX];
     snprintf(imgfile, sizeof(imgfile), "%s/image", dir);

@@ -62,6 +62,7 @@ static void usage(FILE *f)
           "  port        list a container's published ports (none until bridge networking)\n"
           "  stats       CPU, memory and PIDs of containers (--no-stream)\n"
           "  export      write a container's file system as a tarball\n"
+          "  cp          copy files between a container and the host (- : a tar stream)\n"
           "  ps          list containers (-a: stopped ones too; -f KEY=VALUE; --format)\n"
           "  logs        show a container's output (-f to follow)\n"
           "  exec        run a command in a running container\n"
@@ -73,7 +74,7 @@ static void usage(FILE *f)
           "  inspect     show containers, images or volumes as JSON (-f: a Go template)\n"
           "  volume      volume commands: create, ls, inspect, rm, prune\n"
           "  container   container commands: create, start, restart, ls, logs, exec, stop, kill, "
-          "rm, wait, inspect\n"
+          "rm, wait, inspect, cp\n"
           "\n"
           "Image commands:\n"
           "  images      list images (-f KEY=VALUE; --format)\n"
@@ -177,6 +178,8 @@ int main(int argc, char **argv)
         return cmd_run(root, sub_argc, sub_argv);
     if (strcmp(cmd, "export") == 0)
         return cmd_export(root, sub_argc, sub_argv);
+    if (strcmp(cmd, "cp") == 0)
+        return cmd_cp(root, sub_argc, sub_argv);
     if (strcmp(cmd, "start") == 0)
         return cmd_start(root, sub_argc, sub_argv);
     static const char *container_verbs[] = {"ps",     "logs", "exec",    "stop",   "kill",

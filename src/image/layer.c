@@ -131,6 +131,9 @@ struct apply {
     struct dirtime *dirs; /* directory mtimes, set once all entries are in */
     size_t n_dirs;
     struct layer_stats st;
+    /* layer_untar: cp's options, with prefix, top and rename cleaned (layer_clean_path) */
+    const struct layer_untar_opts *cp;
+    char *cp_prefix, *cp_top, *cp_rename;
     uint8_t buf[128 * 1024];
 };
 
@@ -139,6 +142,9 @@ static void apply_done(struct apply *ap)
     for (size_t i = 0; i < ap->n_dirs; i++)
         free(ap->dirs[i].path);
     free(ap->dirs);
+    free(ap->cp_prefix);
+    free(ap->cp_top);
+    free(ap->cp_rename);
 }
 
 /* The DiffID is the digest of the uncompressed tar stream, byte for byte, padding and
@@ -259,6 +265,23 @@ static int make_room(int parent, const char *name, bool want_dir, bool *ret_whit
     return r < 0 ? berr_sys(err, -r, "remove the existing entry") : 0;
 }
 
+/* cp (docker's NoOverwriteDirNonDir): an existing directory is never replaced by something
+ * else, nor something else by a directory: a copy must not delete a tree it was not given. */
+static int check_overwrite(struct apply *ap, int parent, const char *name, bool want_dir,
+                           const char *path, struct berr **err)
+{
+    struct stat st;
+    if (!ap->cp || fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return 0;
+    if (S_ISDIR(st.st_mode) && !want_dir)
+        return berr_set(err, BERR_CONFLICT, EISDIR,
+                        "cannot overwrite directory \"%s\" with a non-directory", path);
+    if (!S_ISDIR(st.st_mode) && want_dir)
+        return berr_set(err, BERR_CONFLICT, ENOTDIR,
+                        "cannot overwrite non-directory \"%s\" with a directory", path);
+    return 0;
+}
+
 static int set_opaque(int dirfd_, struct berr **err)
 {
     if (fsetxattr(dirfd_, OVL_OPAQUE_XATTR, "y", 1, 0) < 0)
@@ -316,11 +339,20 @@ static int apply_meta(struct apply *ap, int parent, const char *base, const char
                       struct archive_entry *e, struct berr **err)
 {
     la_int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+    enum layer_owner owner = ap->cp ? ap->cp->owner : LAYER_OWNER_KEEP;
+    if (owner == LAYER_OWNER_SET) {
+        uid = ap->cp->uid;
+        gid = ap->cp->gid;
+    }
     if (uid < 0 || uid >= UINT32_MAX || gid < 0 || gid >= UINT32_MAX)
         return berr_set(err, BERR_INVALID, EINVAL, "invalid owner %lld:%lld", (long long)uid,
                         (long long)gid);
-    if (fchownat(parent, base, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) < 0)
+    if (owner != LAYER_OWNER_CALLER &&
+        fchownat(parent, base, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) < 0)
         return berr_sys(err, errno, "chown");
+    /* cp without -a: the owner is not the archive's, and neither are the privileges only
+     * an owner gives, as chown(2) takes them away */
+    bool drop = ap->cp && ap->cp->drop_privileges;
 
     _cleanup_close_ int fd = openat(parent, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
@@ -330,7 +362,8 @@ static int apply_meta(struct apply *ap, int parent, const char *base, const char
         return berr_sys(err, errno, "stat");
     char proc[32];
     fs_fd_path(fd, proc);
-    if (!S_ISLNK(st.st_mode) && chmod(proc, archive_entry_perm(e) & 07777) < 0)
+    mode_t perm = archive_entry_perm(e) & (drop && !S_ISDIR(st.st_mode) ? 01777 : 07777);
+    if (!S_ISLNK(st.st_mode) && chmod(proc, perm) < 0)
         return berr_sys(err, errno, "chmod");
 
     const char *name;
@@ -338,7 +371,7 @@ static int apply_meta(struct apply *ap, int parent, const char *base, const char
     size_t size;
     archive_entry_xattr_reset(e);
     while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-        if (is_overlay_xattr(name))
+        if (is_overlay_xattr(name) || (drop && strcmp(name, "security.capability") == 0))
             continue;
         /* setxattr (not l-) on the magic link reaches the entry itself, symlinks too */
         if (setxattr(proc, name, value, size, 0) < 0) {
@@ -425,7 +458,10 @@ static int apply_hardlink(struct apply *ap, int parent, const char *base, const 
     if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == tst.st_dev &&
         st.st_ino == tst.st_ino)
         return 0;
-    int r = make_room(parent, base, false, NULL, err);
+    int r = check_overwrite(ap, parent, base, false, base, err);
+    if (r < 0)
+        return r;
+    r = make_room(parent, base, false, NULL, err);
     if (r < 0)
         return r;
     if (linkat(tfd, "", parent, base, AT_EMPTY_PATH) == 0)
@@ -457,7 +493,10 @@ static int apply_entry(struct apply *ap, struct archive_entry *e, char *path, st
     if (type == AE_IFSOCK)
         return 0;
     bool whiteout = false;
-    int r = make_room(parent, base, type == AE_IFDIR, &whiteout, err);
+    int r = check_overwrite(ap, parent, base, type == AE_IFDIR, *path ? path : ".", err);
+    if (r < 0)
+        return r;
+    r = make_room(parent, base, type == AE_IFDIR, &whiteout, err);
     if (r < 0)
         return r;
 
@@ -475,7 +514,7 @@ static int apply_entry(struct apply *ap, struct archive_entry *e, char *path, st
     case AE_IFDIR:
         if (r == 0 && mkdirat(parent, base, 0700) < 0)
             return berr_sys(err, errno, "mkdir");
-        if (whiteout) {
+        if (whiteout && !ap->cp) {
             /* this layer deleted the lower NAME and made a new directory NAME: nothing
              * of the old one may show through */
             _cleanup_close_ int fd =
@@ -509,8 +548,75 @@ static int apply_entry(struct apply *ap, struct archive_entry *e, char *path, st
     return apply_meta(ap, parent, base, path, e, err);
 }
 
+/* cp: where a cleaned archive path lands, relative to the root: under top (renamed), inside
+ * prefix. -EXDEV if it is not under top. */
+static int cp_path(struct apply *ap, const char *clean, char **ret)
+{
+    const char *head = "", *rest = clean;
+    if (ap->cp_top) {
+        size_t n = strlen(ap->cp_top);
+        if (n && (strncmp(clean, ap->cp_top, n) != 0 || (clean[n] && clean[n] != '/')))
+            return -EXDEV;
+        head = ap->cp_rename ? ap->cp_rename : ap->cp_top;
+        rest = clean + n;
+        if (*rest == '/')
+            rest++;
+    }
+    const char *pre = ap->cp_prefix;
+    if (asprintf(ret, "%s%s%s%s%s", pre, *pre && (*head || *rest) ? "/" : "", head,
+                 *head && *rest ? "/" : "", rest) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+/* cp's entry: no whiteouts, names mapped by cp_path */
+static int untar_one(struct apply *ap, struct archive_entry *e, struct berr **err)
+{
+    const char *name = archive_entry_pathname(e);
+    if (!name)
+        return berr_set(err, BERR_INVALID, EINVAL, "entry without a name");
+    _cleanup_free_ char *clean = NULL, *path = NULL;
+    int r = layer_clean_path(name, &clean);
+    if (r == 0)
+        r = cp_path(ap, clean, &path);
+    if (r == -ENOMEM)
+        return berr_sys(err, ENOMEM, "unpack");
+    if (r == -EINVAL)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "entry \"%s\": path climbs above the archive's root", name);
+    if (r == -EXDEV)
+        return berr_set(err, BERR_INVALID, EXDEV, "entry \"%s\" is not under \"%s\"", name,
+                        ap->cp->top);
+    const char *link = archive_entry_hardlink(e);
+    if (link) {
+        _cleanup_free_ char *lclean = NULL, *lpath = NULL;
+        r = layer_clean_path(link, &lclean);
+        if (r == 0)
+            r = cp_path(ap, lclean, &lpath);
+        if (r == -ENOMEM)
+            return berr_sys(err, ENOMEM, "unpack");
+        if (r < 0)
+            return berr_set(err, BERR_INVALID, EINVAL,
+                            "entry \"%s\": hardlink target \"%s\" is outside the archive", name,
+                            link);
+        archive_entry_copy_hardlink(e, lpath);
+    } else {
+        mode_t type = archive_entry_filetype(e);
+        if (ap->cp->no_devices && (type == AE_IFCHR || type == AE_IFBLK)) {
+            ap->st.devs_skipped++;
+            return 0;
+        }
+    }
+    r = apply_entry(ap, e, path, err);
+    if (r < 0)
+        berr_prefix(err, "entry \"%s\"", name);
+    return r;
+}
+
 static int apply_one(struct apply *ap, struct archive_entry *e, struct berr **err)
 {
+    if (ap->cp)
+        return untar_one(ap, e, err);
     const char *name = archive_entry_pathname(e);
     if (!name)
         return berr_set(err, BERR_INVALID, EINVAL, "entry without a name");
@@ -609,11 +715,52 @@ static int open_readers(struct apply *ap, struct berr **err)
     return 0;
 }
 
+static int apply_stream(struct apply *ap, int fd_in, int dirfd, struct layer_stats *ret,
+                        struct berr **err);
+
 int layer_apply(int fd_in, int dirfd, struct layer_stats *ret, struct berr **err)
 {
     struct apply *ap = calloc(1, sizeof(*ap));
     if (!ap)
         return berr_sys(err, ENOMEM, "apply layer");
+    return apply_stream(ap, fd_in, dirfd, ret, err);
+}
+
+/* a cleaned copy of a cp option ("" for NULL); -EINVAL if it climbs above the root */
+static int clean_opt(const char *s, char **ret)
+{
+    return layer_clean_path(s ? s : "", ret);
+}
+
+int layer_untar(int fd_in, int rootfd, const struct layer_untar_opts *o, struct layer_stats *ret,
+                struct berr **err)
+{
+    struct apply *ap = calloc(1, sizeof(*ap));
+    if (!ap)
+        return berr_sys(err, ENOMEM, "unpack");
+    ap->cp = o;
+    int r = clean_opt(o->prefix, &ap->cp_prefix);
+    if (r == 0 && o->top)
+        r = clean_opt(o->top, &ap->cp_top);
+    if (r == 0 && o->top && o->rename) {
+        r = clean_opt(o->rename, &ap->cp_rename);
+        /* one name, not a path: it replaces top's last component */
+        if (r == 0 && (!*ap->cp_rename || strchr(ap->cp_rename, '/')))
+            r = -EINVAL;
+    }
+    if (r < 0) {
+        apply_done(ap);
+        free(ap);
+        return r == -ENOMEM ? berr_sys(err, ENOMEM, "unpack")
+                            : berr_set(err, BERR_INVALID, EINVAL, "unpack: invalid destination");
+    }
+    return apply_stream(ap, fd_in, rootfd, ret, err);
+}
+
+/* layer_apply and layer_untar; frees ap */
+static int apply_stream(struct apply *ap, int fd_in, int dirfd, struct layer_stats *ret,
+                        struct berr **err)
+{
     _cleanup_(unpin_locale) struct pinned_locale loc = pin_c_locale();
     ap->fd_in = fd_in;
     ap->rootfd = dirfd;
@@ -688,6 +835,8 @@ struct diff {
     uint64_t tar_size, blob_size;
     int write_errno;
     bool discard; /* failed: closing the writers must not put half an archive out */
+    bool plain;   /* layer_tar_path: no whiteouts, overlay's xattrs left out */
+    const char *top_path, *top_name; /* layer_tar_path: what to write, as what */
     struct hardlink *links;
     size_t n_links;
     struct layer_stats st;
@@ -794,7 +943,7 @@ static int list_dir(int fd, char ***ret, size_t *ret_n)
 /* Adds the entry's xattrs (sorted, overlay's own left out) and tells whether overlay marks
  * it opaque. Redirects and metacopy mean the content lives in a lower layer under another
  * name: a tar of the upper dir alone would be wrong, so they are refused. */
-static int read_xattrs(const char *proc, const char *path, struct archive_entry *e,
+static int read_xattrs(const char *proc, const char *path, struct archive_entry *e, bool plain,
                        bool *ret_opaque, struct berr **err)
 {
     *ret_opaque = false;
@@ -827,6 +976,8 @@ static int read_xattrs(const char *proc, const char *path, struct archive_entry 
         vlen = getxattr(proc, v[i], val, vlen);
         if (vlen < 0)
             return berr_sys(err, errno, "read xattr %s of \"%s\"", v[i], path);
+        if (is_overlay_xattr(v[i]) && plain)
+            continue;
         if (is_overlay_xattr(v[i])) {
             const char *key = strstr(v[i], ".overlay.") + strlen(".overlay.");
             if (strcmp(key, "opaque") == 0 && vlen == 1 && val[0] == 'y')
@@ -935,6 +1086,9 @@ static int find_link(struct diff *d, const struct stat *st, const char *path, co
     return 0;
 }
 
+static int diff_entry(struct diff *d, int dfd, const char *name, const char *path, struct stat st,
+                      struct berr **err);
+
 static int diff_one(struct diff *d, int dfd, const char *prefix, const char *name,
                     struct berr **err)
 {
@@ -942,7 +1096,7 @@ static int diff_one(struct diff *d, int dfd, const char *prefix, const char *nam
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return berr_sys(err, errno, "stat \"%s%s\"", prefix, name);
     _cleanup_free_ char *path = NULL;
-    if (S_ISCHR(st.st_mode) && st.st_rdev == 0) {
+    if (!d->plain && S_ISCHR(st.st_mode) && st.st_rdev == 0) {
         if (asprintf(&path, "%s" WH_PREFIX "%s", prefix, name) < 0)
             return berr_sys(err, ENOMEM, "diff");
         return emit_marker(d, path, &st, err);
@@ -951,10 +1105,19 @@ static int diff_one(struct diff *d, int dfd, const char *prefix, const char *nam
         return berr_sys(err, ENOMEM, "diff");
     if (S_ISSOCK(st.st_mode))
         return 0;
-    if (startswith(name, WH_PREFIX))
+    if (!d->plain && startswith(name, WH_PREFIX))
         return berr_set(err, BERR_UNSUPPORTED, EINVAL,
                         "\"%s\": a layer cannot hold a file whose name starts with " WH_PREFIX,
                         path);
+    return diff_entry(d, dfd, name, path, st, err);
+}
+
+/* The entry `name` of dfd, stat'ed as st, written as `path` (and what it holds under it) */
+static int diff_entry(struct diff *d, int dfd, const char *name, const char *path, struct stat st,
+                      struct berr **err)
+{
+    if (S_ISSOCK(st.st_mode)) /* layer_tar_path's top entry */
+        return 0;
 
     /* O_PATH: devices and fifos are never opened; the fd pins what was stat'ed */
     _cleanup_close_ int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -977,7 +1140,7 @@ static int diff_one(struct diff *d, int dfd, const char *prefix, const char *nam
 
     char proc[32];
     bool opaque;
-    int r = read_xattrs(fs_fd_path(fd, proc), path, e, &opaque, err);
+    int r = read_xattrs(fs_fd_path(fd, proc), path, e, d->plain, &opaque, err);
     if (r < 0)
         return r;
 
@@ -1104,15 +1267,61 @@ static int open_writers(struct diff *d, enum layer_compression comp, struct berr
     return 0;
 }
 
+static int diff_stream(struct diff *d, int dirfd, int fd_out, enum layer_compression comp,
+                       struct layer_stats *ret, struct berr **err);
+
 int layer_diff(int upper_dirfd, int fd_out, enum layer_compression comp, struct layer_stats *ret,
                struct berr **err)
 {
     if (comp != LAYER_COMPRESSION_NONE && comp != LAYER_COMPRESSION_GZIP &&
         comp != LAYER_COMPRESSION_ZSTD)
         return berr_set(err, BERR_INVALID, EINVAL, "unknown layer compression %d", (int)comp);
-    _cleanup_free_ struct diff *d = calloc(1, sizeof(*d));
+    struct diff *d = calloc(1, sizeof(*d));
     if (!d)
         return berr_sys(err, ENOMEM, "diff");
+    return diff_stream(d, upper_dirfd, fd_out, comp, ret, err);
+}
+
+/* layer_tar_path's one entry (and what is under it): the parent directory resolved inside
+ * the root, the entry itself never followed */
+static int tar_top(struct diff *d, int rootfd, struct berr **err)
+{
+    _cleanup_free_ char *full = NULL;
+    int r = layer_clean_path(d->top_path, &full);
+    if (r < 0)
+        return berr_set(err, BERR_INVALID, -r, "invalid path %s", d->top_path);
+    const char *parent = ".", *base = *full ? full : ".";
+    char *slash = strrchr(full, '/');
+    if (slash) {
+        *slash = 0;
+        parent = full;
+        base = slash + 1;
+    }
+    _cleanup_close_ int dfd = fs_openat_in_root(rootfd, parent, O_PATH | O_DIRECTORY, 0);
+    if (dfd < 0)
+        return berr_sys(err, -dfd, "open %s", d->top_path);
+    struct stat st;
+    if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return berr_sys(err, errno, "stat %s", d->top_path);
+    return diff_entry(d, dfd, base, d->top_name, st, err);
+}
+
+int layer_tar_path(int rootfd, const char *path, const char *name, int fd_out,
+                   struct layer_stats *ret, struct berr **err)
+{
+    struct diff *d = calloc(1, sizeof(*d));
+    if (!d)
+        return berr_sys(err, ENOMEM, "archive %s", path);
+    d->plain = true;
+    d->top_path = path;
+    d->top_name = name;
+    return diff_stream(d, rootfd, fd_out, LAYER_COMPRESSION_NONE, ret, err);
+}
+
+/* layer_diff and layer_tar_path; frees d */
+static int diff_stream(struct diff *d, int dirfd, int fd_out, enum layer_compression comp,
+                       struct layer_stats *ret, struct berr **err)
+{
     _cleanup_(unpin_locale) struct pinned_locale loc = pin_c_locale();
     d->fd_out = fd_out;
     digest_init(&d->diff);
@@ -1120,7 +1329,7 @@ int layer_diff(int upper_dirfd, int fd_out, enum layer_compression comp, struct 
 
     int r = open_writers(d, comp, err);
     if (r >= 0)
-        r = diff_dir(d, upper_dirfd, "", err);
+        r = d->top_path ? tar_top(d, dirfd, err) : diff_dir(d, dirfd, "", err);
     if (r >= 0 && archive_write_close(d->tar) != ARCHIVE_OK)
         r = diff_error(d, d->tar, err, "finish layer");
     if (r >= 0 && d->comp && archive_write_close(d->comp) != ARCHIVE_OK)
@@ -1141,5 +1350,6 @@ int layer_diff(int upper_dirfd, int fd_out, enum layer_compression comp, struct 
     for (size_t i = 0; i < d->n_links; i++)
         free(d->links[i].path);
     free(d->links);
+    free(d);
     return r < 0 ? r : 0;
 }
