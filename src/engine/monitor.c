@@ -316,7 +316,10 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
         fs_rm_rf(trash);
         _exit(0);
     }
-    /* the client learns the code last; the mount goes with our mount namespace */
+    /* unmounted before the client learns the code: the next start or cp mounts the same
+     * upper directory, which overlayfs refuses while our mount holds it */
+    snprintf(path, sizeof(path), "%s/rootfs", dir);
+    umount2(path, MNT_DETACH);
     send_exit(m, exit_code);
     _exit(0);
 }
