@@ -761,7 +761,8 @@ cg() {
 	b run --rm busybox true
 	[ -z "$(b ps -aq)" ]
 	sleep 0.2
-	[ -z "$(ls -A "$STORE/containers" | grep -v '^\.lock$')" ]
+	[ -z "$(ls -A "$STORE/containers" | grep -v -e '^\.lock$' -e '^\.names$' -e '^\.creating$')" ]
+	[ -z "$(ls -A "$STORE/containers/.creating")" ]
 	! grep -q "$STORE" /proc/self/mountinfo
 	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
 }
@@ -841,4 +842,27 @@ cg() {
 	EOF
 	run script -qec "sh $TESTDIR/resize.sh" /dev/null
 	[[ "$output" == *"30 100"* ]]
+}
+
+@test "names: an index finds them; a removed, renamed or half-made container frees its name" {
+	b run -d --name keep busybox sleep 100 > /dev/null
+	id=$(b inspect keep | jq -r '.[0].Id')
+	[ "$(readlink "$STORE/containers/.names/keep")" = "$id" ]
+	b rename keep kept
+	[ ! -e "$STORE/containers/.names/keep" ]
+	[ "$(b inspect kept | jq -r '.[0].Id')" = "$id" ]
+	b run -d --name keep busybox true > /dev/null
+	run -125 b run -d --name kept busybox true
+	[[ "$output" == *'"kept" is already in use by container '"${id:0:12}"* ]]
+	run -125 b rename keep kept
+	b rm -f kept keep > /dev/null
+	[ -z "$(ls "$STORE/containers/.names")" ]
+	# a link whose container is gone (a killed removal) does not hold the name
+	ln -s "$(printf '%064d' 7)" "$STORE/containers/.names/stale"
+	b run --rm --name stale busybox true
+	# a store from before the index: the index is built from the records
+	b run -d --name old busybox sleep 100 > /dev/null
+	rm -rf "$STORE/containers/.names"
+	run -125 b run -d --name old busybox true
+	[ "$(b inspect old | jq -r '.[0].Name')" = old ]
 }

@@ -929,16 +929,18 @@ static int cmd_rename(const char *root, int argc, char **argv)
     _cleanup_free_ char *id = ctr_resolve(root, argv[1], &err);
     if (!id)
         return cli_fail(err, 1);
-    if (ctr_check_name(argv[2], &err) < 0)
-        return cli_fail(err, 125);
-    if (ctr_name_taken(root, argv[2]))
-        return fail_msg(125, "rename: the container name \"%s\" is already in use", argv[2]);
     _cleanup_free_ char *dir = ctr_dir(root, id);
     char path[4300];
     snprintf(path, sizeof(path), "%s/container.json", dir);
     json_t *c = json_load_file(path, 0, NULL);
     if (!c)
         return fail_msg(1, "rename: no such container: %s", argv[1]);
+    if (ctr_name_claim(root, argv[2], id, &err) < 0) {
+        json_decref(c);
+        berr_prefix(&err, "rename");
+        return cli_fail(err, 125);
+    }
+    _cleanup_free_ char *old = strdup(json_string_value(json_object_get(c, "Name")) ?: "");
     json_object_set_new(c, "Name", json_string(argv[2]));
     _cleanup_free_ char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(c);
@@ -947,8 +949,11 @@ static int cmd_rename(const char *root, int argc, char **argv)
         berr_sys(&err, errno, "rename: %s", dir);
         return cli_fail(err, 1);
     }
-    if (fs_write_atomic(dfd, "container.json", text, strlen(text), 0600, &err) < 0)
+    if (fs_write_atomic(dfd, "container.json", text, strlen(text), 0600, &err) < 0) {
+        ctr_name_release(root, argv[2], id);
         return cli_fail(err, 1);
+    }
+    ctr_name_release(root, old, id);
     return 0;
 }
 
@@ -1160,8 +1165,12 @@ static int remove_ctr(const char *root, const char *id, struct berr **err)
     char rootfs[4200];
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
     umount2(rootfs, MNT_DETACH); /* only if berth's own namespace held it: normally not */
+    json_t *c = ctr_load(root, id, NULL);
+    _cleanup_free_ char *name = strdup(json_string_value(json_object_get(c, "Name")) ?: "");
+    json_decref(c);
     if (fs_rm_rf(dir) < 0)
         return berr_sys(err, errno, "rm: %s", dir);
+    ctr_name_release(root, name, id);
     return 0;
 }
 

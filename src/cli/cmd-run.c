@@ -150,56 +150,77 @@ static int parse_security_opt(const char *arg, bool *nnp, bool *unconfined, json
 /* Containers whose `berth run` was killed: once their process has exited too, nothing owns
  * them. The disk is the source of truth, so the next run clears them: runtime state, cgroup
  * and container dir. A container still running is left alone. */
+/* The owner recorded in a file ("PID START"), alive? */
+static bool owner_alive(const char *path)
+{
+    _cleanup_free_ char *owner = NULL;
+    long pid = 0;
+    unsigned long long start = 0;
+    return fs_read_file(path, &owner, NULL, NULL) == 0 &&
+           sscanf(owner, "%ld %llu", &pid, &start) == 2 && proc_alive(pid, start);
+}
+
+/* A --rm container whose monitor was killed, once it has exited: removed, as its monitor
+ * would have. Others stay for `rm`. Returns true if it went. */
+static bool reap_one(const char *root, const char *rtroot, const char *id)
+{
+    char f[PATH_MAX + 80];
+    snprintf(f, sizeof(f), "%s/containers/%s/owner", root, id);
+    if (owner_alive(f))
+        return false;
+    snprintf(f, sizeof(f), "%s/containers/%s/container.json", root, id);
+    json_t *rec = json_load_file(f, 0, NULL);
+    bool auto_remove =
+        !rec || json_is_true(json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove"));
+    json_decref(rec);
+    if (!auto_remove)
+        return false;
+    struct berr *e = NULL;
+    json_t *state = rt_state(rtroot, id, &e);
+    const char *status = state ? json_string_value(json_object_get(state, "status")) : NULL;
+    bool running = status && strcmp(status, "stopped") != 0;
+    json_decref(state);
+    berr_free(e);
+    if (running)
+        return false;
+    if (status)
+        rt_delete(rtroot, id, true, NULL);
+    snprintf(f, sizeof(f), "%s/containers/%s", root, id);
+    log_debug("run: clearing container %.12s left by a monitor that was killed", id);
+    fs_rm_rf(f);
+    return true;
+}
+
+/* What killed runs left, found without reading every container: the directories of runs
+ * killed while setting up (<root>/containers/.creating/<id>, their marker) and of --rm
+ * containers whose monitor was killed while removing them (.removing-<id>). */
 static void reap_stale(const char *root, const char *rtroot)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], f[PATH_MAX + 80];
+    snprintf(path, sizeof(path), "%s/containers/.creating", root);
+    _cleanup_closedir_ DIR *c = opendir(path);
+    struct dirent *de;
+    while (c && (de = readdir(c))) {
+        if (strlen(de->d_name) != 64)
+            continue;
+        snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
+        if (owner_alive(f))
+            continue;
+        rt_delete(rtroot, de->d_name, true, NULL);
+        snprintf(f, sizeof(f), "%s/containers/%s", root, de->d_name);
+        fs_rm_rf(f);
+        snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
+        unlink(f);
+    }
     snprintf(path, sizeof(path), "%s/containers", root);
     _cleanup_closedir_ DIR *d = opendir(path);
-    struct dirent *de;
     while (d && (de = readdir(d))) {
-        char f[PATH_MAX + 80];
-        if (!strncmp(de->d_name, ".removing-", 10)) {
-            /* what a monitor that was killed while removing its --rm container left */
-            snprintf(f, sizeof(f), "%s/%s/owner", path, de->d_name);
-            _cleanup_free_ char *owner = NULL;
-            long pid = 0;
-            unsigned long long start = 0;
-            if (fs_read_file(f, &owner, NULL, NULL) == 0 &&
-                sscanf(owner, "%ld %llu", &pid, &start) == 2 && proc_alive(pid, start))
-                continue;
-            snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
-            fs_rm_rf(f);
-            continue;
-        }
-        if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+        if (strncmp(de->d_name, ".removing-", 10) != 0)
             continue;
         snprintf(f, sizeof(f), "%s/%s/owner", path, de->d_name);
-        _cleanup_free_ char *owner = NULL;
-        long pid = 0;
-        unsigned long long start = 0;
-        if (fs_read_file(f, &owner, NULL, NULL) == 0 &&
-            sscanf(owner, "%ld %llu", &pid, &start) == 2 && proc_alive(pid, start))
-            continue; /* its berth run is alive */
-        /* only containers that were to go when they exit: the others stay for `rm` */
-        snprintf(f, sizeof(f), "%s/%s/container.json", path, de->d_name);
-        json_t *rec = json_load_file(f, 0, NULL);
-        bool auto_remove =
-            !rec || json_is_true(json_object_get(json_object_get(rec, "HostConfig"), "AutoRemove"));
-        json_decref(rec);
-        if (!auto_remove)
+        if (owner_alive(f))
             continue;
-        struct berr *e = NULL;
-        json_t *state = rt_state(rtroot, de->d_name, &e);
-        const char *status = state ? json_string_value(json_object_get(state, "status")) : NULL;
-        bool running = status && strcmp(status, "stopped") != 0;
-        json_decref(state);
-        berr_free(e);
-        if (running)
-            continue;
-        if (status)
-            rt_delete(rtroot, de->d_name, true, NULL);
         snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
-        log_debug("run: clearing container %.12s left by a run that was killed", de->d_name);
         fs_rm_rf(f);
     }
 }
@@ -845,22 +866,41 @@ int cmd_run(const char *root, int argc, char **argv)
         return cli_fail(err, 125);
     }
     reap_stale(root, rtroot);
-    if (fs_mkdir_p(dir, 0700) < 0) {
-        berr_sys(&err, errno, "run: %s", dir);
-        return cli_fail(err, 125);
-    }
-    _cleanup_free_ char *cname = NULL;
-    if (name) {
-        if (ctr_check_name(name, &err) < 0 ||
-            (ctr_name_taken(root, name) &&
-             berr_set(&err, BERR_CONFLICT, EEXIST, "the container name \"%s\" is already in use",
-                      name) < 0)) {
-            rmdir(dir);
+    /* the marker of a container being set up: a run killed before its monitor took over
+     * leaves it, and the next run clears what that run made */
+    char marker[PATH_MAX + 80], mdir[PATH_MAX];
+    snprintf(mdir, sizeof(mdir), "%s/containers/.creating", root);
+    snprintf(marker, sizeof(marker), "%s/%s", mdir, id);
+    {
+        char me[64];
+        int ml = snprintf(me, sizeof(me), "%d %llu", getpid(),
+                          (unsigned long long)proc_start_time(getpid()));
+        _cleanup_close_ int mfd = -1;
+        if (fs_mkdir_p(mdir, 0700) < 0 ||
+            (mfd = open(mdir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+            fs_write_replace(mfd, id, me, ml, 0600, &err) < 0 || fs_mkdir_p(dir, 0700) < 0) {
+            if (!err)
+                berr_sys(&err, errno, "run: %s", dir);
+            unlink(marker);
             return cli_fail(err, 125);
         }
-        cname = strdup(name);
-    } else {
-        cname = ctr_generate_name(root);
+    }
+    _cleanup_free_ char *cname = name ? strdup(name) : ctr_generate_name(root);
+    if (name && ctr_name_claim(root, name, id, &err) < 0 && err->kind == BERR_CONFLICT) {
+        /* held by a --rm container whose monitor was killed: that one is gone really */
+        _cleanup_free_ char *holder = ctr_resolve(root, name, NULL);
+        if (holder && reap_one(root, rtroot, holder)) {
+            berr_free(err);
+            err = NULL;
+            ctr_name_claim(root, name, id, &err);
+        }
+    } else if (!name && cname) {
+        ctr_name_claim(root, cname, id, &err);
+    }
+    if (err || !cname) {
+        rmdir(dir);
+        unlink(marker);
+        return cli_fail(err, 125);
     }
     /* the mounts: volumes are made (and checked) under the lock, as the record is */
     for (char **a = vol_args; a && *a; a++) {
@@ -877,6 +917,7 @@ int cmd_run(const char *root, int argc, char **argv)
                         *a + 1);
             vol_remove_anonymous(root, mounts);
             rmdir(dir);
+            unlink(marker);
             return cli_fail(err, 125);
         }
         json_array_append_new(mounts, m);
@@ -1049,6 +1090,7 @@ int cmd_run(const char *root, int argc, char **argv)
     if (create_only) {
         /* started later by `berth start`, which mounts the root file system again */
         umount2(rootfs, MNT_DETACH);
+        unlink(marker);
         printf("%s\n", id);
         return 0;
     }
@@ -1070,6 +1112,7 @@ int cmd_run(const char *root, int argc, char **argv)
                               .max_restarts = max_restarts};
     monitor_log_config(logcfg, &mo);
     int mr = monitor_start(&mo, &err);
+    unlink(marker); /* the monitor owns it now, or removed it */
     if (sv[1] >= 0)
         close(sv[1]);
     if (mr < 0) {
@@ -1105,5 +1148,6 @@ out:
         fs_rm_rf(dir);
         vol_remove_anonymous(root, mounts);
     }
+    unlink(marker);
     return code;
 }

@@ -25,42 +25,143 @@ static json_t *load_json(const char *root, const char *id, const char *file)
     return json_load_file(path, 0, NULL);
 }
 
+struct dated {
+    char id[65];
+    char created[64];
+};
+
+static int newest_first(const void *a, const void *b)
+{
+    return strcmp(((const struct dated *)b)->created, ((const struct dated *)a)->created);
+}
+
 json_t *ctr_ids(const char *root)
 {
-    json_t *ids = json_array();
     char path[4200];
     snprintf(path, sizeof(path), "%s/containers", root);
     _cleanup_closedir_ DIR *d = opendir(path);
+    struct dated *v = NULL;
+    size_t n = 0, cap = 0;
     struct dirent *de;
     while (d && (de = readdir(d))) {
         if (strlen(de->d_name) != 64)
             continue;
         json_t *c = load_json(root, de->d_name, "container.json");
         if (!c)
-            continue; /* not a recorded container (a run --rm being set up, or gone) */
-        json_array_append_new(ids, json_pack("{s:s,s:O}", "id", de->d_name, "created",
-                                             json_object_get(c, "Created")));
+            continue; /* not a recorded container (a run being set up, or gone) */
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct dated *nv = realloc(v, cap * sizeof(*v));
+            if (!nv) {
+                json_decref(c);
+                break;
+            }
+            v = nv;
+        }
+        snprintf(v[n].id, sizeof(v[n].id), "%s", de->d_name);
+        snprintf(v[n].created, sizeof(v[n].created), "%s",
+                 json_string_value(json_object_get(c, "Created")) ?: "");
+        n++;
         json_decref(c);
     }
-    /* newest first */
-    size_t n = json_array_size(ids);
-    for (size_t a = 1; a < n; a++)
-        for (size_t b = a; b > 0; b--) {
-            const char *x =
-                json_string_value(json_object_get(json_array_get(ids, b - 1), "created"));
-            const char *y = json_string_value(json_object_get(json_array_get(ids, b), "created"));
-            if (!x || !y || strcmp(x, y) >= 0)
-                break;
-            json_t *t = json_incref(json_array_get(ids, b));
-            json_array_set(ids, b, json_array_get(ids, b - 1));
-            json_array_set_new(ids, b - 1, t);
-        }
+    qsort(v, n, sizeof(*v), newest_first);
     json_t *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, json_string(v[i].id));
+    free(v);
+    return out;
+}
+
+/* A container's record exists: one being set up, or whose directory was removed or renamed
+ * away (run --rm), has none */
+static bool recorded(const char *root, const char *id)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/containers/%s/container.json", root, id);
+    return strlen(id) == 64 && access(path, F_OK) == 0;
+}
+
+/* The name index, <root>/containers/.names/<name>: a symlink to the container's ID, so that
+ * a name is found or checked without reading every record. A link to a container without
+ * a record is free (so a removal that forgets it, or is killed, frees the name anyway).
+ * Built from the records once when missing (a store made before the index). */
+static int names_fd(const char *root)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/containers/.names", root);
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0 || errno != ENOENT)
+        return fd;
+    char tmp[4300];
+    snprintf(tmp, sizeof(tmp), "%s/containers/.names.tmp-%d", root, getpid());
+    fs_rm_rf(tmp);
+    snprintf(path, sizeof(path), "%s/containers", root);
+    if (fs_mkdir_p(path, 0700) < 0 || mkdir(tmp, 0700) < 0)
+        return -1;
+    json_t *ids = ctr_ids(root);
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v) json_array_append(out, json_object_get(v, "id"));
+    json_array_foreach(ids, i, v)
+    {
+        json_t *c = load_json(root, json_string_value(v), "container.json");
+        const char *name = json_string_value(json_object_get(c, "Name"));
+        char link[4600];
+        snprintf(link, sizeof(link), "%s/%s", tmp, name ? name : "");
+        if (name && *name && !strchr(name, '/'))
+            symlink(json_string_value(v), link);
+        json_decref(c);
+    }
     json_decref(ids);
-    return out;
+    snprintf(path, sizeof(path), "%s/containers/.names", root);
+    if (rename(tmp, path) < 0)
+        fs_rm_rf(tmp); /* another made it first */
+    return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* The ID a name stands for, or NULL */
+static char *name_owner(const char *root, const char *name)
+{
+    if (ctr_check_name(name, NULL) < 0)
+        return NULL;
+    _cleanup_close_ int fd = names_fd(root);
+    char id[80];
+    ssize_t n = fd >= 0 ? readlinkat(fd, name, id, sizeof(id) - 1) : -1;
+    if (n != 64)
+        return NULL;
+    id[n] = 0;
+    return recorded(root, id) ? strdup(id) : NULL;
+}
+
+int ctr_name_claim(const char *root, const char *name, const char *id, struct berr **err)
+{
+    if (ctr_check_name(name, err) < 0)
+        return -1;
+    _cleanup_close_ int fd = names_fd(root);
+    if (fd < 0)
+        return berr_sys(err, errno, "%s/containers/.names", root);
+    for (int tries = 0; tries < 3; tries++) {
+        if (symlinkat(id, fd, name) == 0)
+            return 0;
+        if (errno != EEXIST)
+            return berr_sys(err, errno, "container name \"%s\"", name);
+        _cleanup_free_ char *holder = name_owner(root, name);
+        if (holder)
+            return berr_set(err, BERR_CONFLICT, EEXIST,
+                            "the container name \"%s\" is already in use by container %.12s", name,
+                            holder);
+        unlinkat(fd, name, 0); /* a link left by a container that is gone */
+    }
+    return berr_set(err, BERR_CONFLICT, EEXIST, "the container name \"%s\" is already in use",
+                    name);
+}
+
+void ctr_name_release(const char *root, const char *name, const char *id)
+{
+    _cleanup_close_ int fd = names_fd(root);
+    char cur[80];
+    ssize_t n = fd >= 0 && name ? readlinkat(fd, name, cur, sizeof(cur) - 1) : -1;
+    if (n == 64 && !strncmp(cur, id, 64))
+        unlinkat(fd, name, 0);
 }
 
 json_t *ctr_load(const char *root, const char *id, struct berr **err)
@@ -137,19 +238,8 @@ int ctr_lock(const char *root, struct berr **err)
 
 bool ctr_name_taken(const char *root, const char *name)
 {
-    json_t *ids = ctr_ids(root);
-    bool taken = false;
-    size_t i;
-    json_t *v;
-    json_array_foreach(ids, i, v)
-    {
-        json_t *c = load_json(root, json_string_value(v), "container.json");
-        const char *n = json_string_value(json_object_get(c, "Name"));
-        taken |= n && !strcmp(n, name);
-        json_decref(c);
-    }
-    json_decref(ids);
-    return taken;
+    _cleanup_free_ char *id = name_owner(root, name);
+    return id != NULL;
 }
 
 int ctr_check_name(const char *name, struct berr **err)
@@ -193,38 +283,25 @@ char *ctr_generate_name(const char *root)
 
 char *ctr_resolve(const char *root, const char *what, struct berr **err)
 {
-    json_t *ids = ctr_ids(root);
-    char *found = NULL;
-    int matches = 0;
-    size_t i;
-    json_t *v;
-    /* an exact name or ID first, then an ID prefix */
-    json_array_foreach(ids, i, v)
-    {
-        const char *id = json_string_value(v);
-        json_t *c = load_json(root, id, "container.json");
-        const char *n = json_string_value(json_object_get(c, "Name"));
-        if ((n && !strcmp(n, what)) || !strcmp(id, what)) {
-            free(found);
-            found = strdup(id);
-            matches = 1;
-            json_decref(c);
-            json_decref(ids);
-            return found;
-        }
-        json_decref(c);
-    }
+    /* a full ID, a name, then a unique ID prefix */
+    if (recorded(root, what))
+        return strdup(what);
+    char *found = name_owner(root, what);
+    if (found)
+        return found;
     size_t wl = strlen(what);
-    json_array_foreach(ids, i, v)
-    {
-        const char *id = json_string_value(v);
-        if (wl && strncmp(id, what, wl) == 0) {
+    int matches = 0;
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/containers", root);
+    _cleanup_closedir_ DIR *d = wl ? opendir(path) : NULL;
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (strlen(de->d_name) == 64 && !strncmp(de->d_name, what, wl) &&
+            recorded(root, de->d_name)) {
             if (!found)
-                found = strdup(id);
+                found = strdup(de->d_name);
             matches++;
         }
-    }
-    json_decref(ids);
     if (matches == 1)
         return found;
     free(found);

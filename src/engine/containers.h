@@ -28,6 +28,11 @@ json_t *ctr_load(const char *root, const char *id, struct berr **err);
 int ctr_save_state(const char *root, const char *id, json_t *state, struct berr **err);
 /* True if a container has that name. */
 bool ctr_name_taken(const char *root, const char *name);
+/* Gives container `id` the name (call under ctr_lock, before its record is written);
+ * BERR_CONFLICT if another container has it. */
+int ctr_name_claim(const char *root, const char *name, const char *id, struct berr **err);
+/* Frees a name if it is still container id's. */
+void ctr_name_release(const char *root, const char *name, const char *id);
 /* A docker-style name ("eager_turing") no container has yet; malloc'd. */
 char *ctr_generate_name(const char *root);
 /* Takes <root>/containers/.lock (made if missing), which serialises names, container
