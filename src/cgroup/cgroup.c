@@ -367,6 +367,41 @@ int cg_clone_fd(const struct cg *cg)
     return dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 }
 
+int cg_birth_fds(const struct cg *cg, int *ret_clone_fd, int **ret_tasks)
+{
+    const struct cg_layout *l = cg_layout();
+    if (l->mode == CG_MODE_UNIFIED || l->n_hier == 0)
+        return -1;
+    int *t = calloc(l->n_hier, sizeof(int));
+    int cfd = -1;
+    size_t n = 0;
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < l->n_hier; i++) {
+        _cleanup_free_ char *dir = cg_dir(&l->hier[i], cg->path);
+        char tasks[4200];
+        snprintf(tasks, sizeof(tasks), "%s/tasks", dir ? dir : "");
+        int fd = !dir            ? -1
+                 : l->hier[i].v2 ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)
+                                 : open(tasks, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+            for (size_t k = 0; k < n; k++)
+                close(t[k]);
+            if (cfd >= 0)
+                close(cfd);
+            free(t);
+            return -1;
+        }
+        if (l->hier[i].v2)
+            cfd = fd;
+        else
+            t[n++] = fd;
+    }
+    *ret_clone_fd = cfd;
+    *ret_tasks = t;
+    return (int)n;
+}
+
 const char *cg_hierarchy(const char *controller)
 {
     const struct cg_layout *l = cg_layout();

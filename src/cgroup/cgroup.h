@@ -46,6 +46,13 @@ struct cg *cg_open(const char *path, struct berr **err);
 /* On a pure v2 host, an O_PATH|O_DIRECTORY fd of the cgroup for clone3's CLONE_INTO_CGROUP
  * (a child born there costs no migration); -1 elsewhere. */
 int cg_clone_fd(const struct cg *cg);
+/* On a v1 or hybrid host, how a new process joins the cgroup without the kernel's global
+ * migration lock (whose first taking after a pause waits for an RCU grace period, 5-10 ms):
+ * for each v1 hierarchy an open `tasks` file, to which the new process itself writes "0"
+ * (moving itself, a single thread, skips that lock), and the unified hierarchy's directory
+ * for clone3's CLONE_INTO_CGROUP (-1 if there is none). Returns the number of fds in
+ * ret_tasks (malloc'd), or -1 on a pure v2 host or an error (then use cg_enter). */
+int cg_birth_fds(const struct cg *cg, int *ret_clone_fd, int **ret_tasks);
 /* Moves process `pid` into the cgroup in every hierarchy. */
 int cg_enter(const struct cg *cg, pid_t pid, struct berr **err);
 /* Applies resources to an existing cgroup (used by `update`). */

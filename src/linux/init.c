@@ -448,6 +448,20 @@ static int init_setup(struct init_config *c, struct berr **err)
     const struct spec_process *p = s->process;
     int r;
 
+    /* Into the container's cgroups first, by ourselves: a process that moves itself (one
+     * thread) into a v1 cgroup does not take the kernel's global migration lock, whose
+     * first taking after a pause waits for an RCU grace period. Before anything we make
+     * or start can be counted anywhere else. */
+    for (size_t i = 0; i < c->n_cg_tasks; i++) {
+        ssize_t w = write(c->cg_tasks[i], "0", 1);
+        int e = errno;
+        close(c->cg_tasks[i]);
+        if (w != 1) {
+            for (size_t k = i + 1; k < c->n_cg_tasks; k++)
+                close(c->cg_tasks[k]);
+            return berr_sys(err, e, "move into cgroup %s", c->cgroup_path);
+        }
+    }
     int keep[] = {c->sync_fd, c->fifo_fd, c->console_fd, c->execer_fd};
     close_host_fds(c->preserve_fds, keep, ARRAY_SIZE(keep));
     /* If the runtime dies before we are set up, die with it: no half-made container. */

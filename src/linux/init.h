@@ -52,6 +52,8 @@ struct init_config {
     unsigned long clone_flags;    /* namespaces clone() already made */
     struct seccomp_prog *seccomp; /* compiled filter or NULL */
     int execer_fd;                /* the sealed exec trampoline (linux/execer.h) */
+    const int *cg_tasks;          /* v1 `tasks` files the child writes "0" to (cg_birth_fds) */
+    size_t n_cg_tasks;
 };
 
 /* Runs in the cloned child: sets up the container and execs its process. Returns only on

@@ -347,6 +347,16 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
      * between cgroups waits for an RCU grace period, milliseconds of a start. */
     bool entered = false;
     int cgfd = cg_clone_fd(cg);
+    /* v1 and hybrid hosts: the child moves itself into the v1 hierarchies, and is born in
+     * the unified one; not with a user namespace (in it, the child cannot write there) */
+    _cleanup_free_ int *tasks = NULL;
+    int ntasks = -1;
+    if (cgfd < 0 && !spec_namespace(s, CLONE_NEWUSER))
+        ntasks = cg_birth_fds(cg, &cgfd, &tasks);
+    if (ntasks >= 0) {
+        ic.cg_tasks = tasks;
+        ic.n_cg_tasks = ntasks;
+    }
     if (cgfd >= 0) {
         struct clone_args ca = {
             .flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgfd};
@@ -358,7 +368,11 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
             close(cgfd);
     } else {
         child = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+        entered = child >= 0 && ntasks >= 0; /* a v1-only host: the tasks files are all */
     }
+    if (child != 0)
+        for (int i = 0; i < ntasks; i++)
+            close(tasks[i]);
     if (child < 0) {
         r = berr_sys(err, errno, "clone");
         goto fail;
