@@ -150,14 +150,16 @@ static int parse_security_opt(const char *arg, bool *nnp, bool *unconfined, json
 /* Containers whose `berth run` was killed: once their process has exited too, nothing owns
  * them. The disk is the source of truth, so the next run clears them: runtime state, cgroup
  * and container dir. A container still running is left alone. */
-/* The owner recorded in a file ("PID START"), alive? */
-static bool owner_alive(const char *path)
+/* The owner recorded in a file ("PID START") is gone. Not when the file is (a marker removed
+ * between our readdir and now belongs to a run that just finished). */
+static bool owner_dead(const char *path)
 {
     _cleanup_free_ char *owner = NULL;
     long pid = 0;
     unsigned long long start = 0;
-    return fs_read_file(path, &owner, NULL, NULL) == 0 &&
-           sscanf(owner, "%ld %llu", &pid, &start) == 2 && proc_alive(pid, start);
+    if (fs_read_file(path, &owner, NULL, NULL) < 0)
+        return false;
+    return sscanf(owner, "%ld %llu", &pid, &start) != 2 || !proc_alive(pid, start);
 }
 
 /* A --rm container whose monitor was killed, once it has exited: removed, as its monitor
@@ -166,7 +168,7 @@ static bool reap_one(const char *root, const char *rtroot, const char *id)
 {
     char f[PATH_MAX + 80];
     snprintf(f, sizeof(f), "%s/containers/%s/owner", root, id);
-    if (owner_alive(f))
+    if (!owner_dead(f) && access(f, F_OK) == 0)
         return false;
     snprintf(f, sizeof(f), "%s/containers/%s/container.json", root, id);
     json_t *rec = json_load_file(f, 0, NULL);
@@ -204,8 +206,15 @@ static void reap_stale(const char *root, const char *rtroot)
         if (strlen(de->d_name) != 64)
             continue;
         snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
-        if (owner_alive(f))
+        if (!owner_dead(f))
             continue;
+        /* its run was killed after the monitor took over: the monitor owns it now */
+        char own[PATH_MAX + 80];
+        snprintf(own, sizeof(own), "%s/containers/%s/owner", root, de->d_name);
+        if (!owner_dead(own) && access(own, F_OK) == 0) {
+            unlink(f);
+            continue;
+        }
         rt_delete(rtroot, de->d_name, true, NULL);
         snprintf(f, sizeof(f), "%s/containers/%s", root, de->d_name);
         fs_rm_rf(f);
@@ -218,7 +227,7 @@ static void reap_stale(const char *root, const char *rtroot)
         if (strncmp(de->d_name, ".removing-", 10) != 0)
             continue;
         snprintf(f, sizeof(f), "%s/%s/owner", path, de->d_name);
-        if (owner_alive(f))
+        if (!owner_dead(f))
             continue;
         snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
         fs_rm_rf(f);

@@ -43,8 +43,17 @@ int overlay_mount(struct store *st, const struct image *im, const char *upper, c
     _cleanup_close_ int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (cwd < 0 || fchdir(st->dirfd) < 0)
         return berr_sys(err, errno, "mount image %s", im->id);
-    int r = mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, opts);
-    int e = errno;
+    /* EBUSY: the upper directory is still held by the overlay of a container that just
+     * exited (the kernel lets go of a dying process's mounts a moment later, from a work
+     * queue); it is ours again within milliseconds */
+    int r, e = 0;
+    for (int tries = 0; tries < 200; tries++) {
+        r = mount("overlay", target, "overlay", upper ? 0 : MS_RDONLY, opts);
+        e = errno;
+        if (r == 0 || e != EBUSY || !upper)
+            break;
+        usleep(10000);
+    }
     if (fchdir(cwd) < 0) {
         /* nothing sensible to do: we are in the store dir, which is still a valid cwd */
     }
