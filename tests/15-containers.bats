@@ -842,6 +842,10 @@ cg() {
 	EOF
 	run script -qec "sh $TESTDIR/resize.sh" /dev/null
 	[[ "$output" == *"30 100"* ]]
+	# our terminal is raw while attached, and as it was after
+	run script -qec "stty -a | grep -o -w -e -icanon -e icanon; $BERTH --root $STORE --runroot $RUNROOT run --rm -it busybox true; stty -a | grep -o -w -e -icanon -e icanon" /dev/null
+	[ "$(echo "$output" | grep -c 'icanon')" -eq 2 ]
+	! echo "$output" | grep -q -- '-icanon'
 }
 
 @test "names: an index finds them; a removed, renamed or half-made container frees its name" {
