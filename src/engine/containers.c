@@ -64,7 +64,8 @@ json_t *ctr_ids(const char *root)
         n++;
         json_decref(c);
     }
-    qsort(v, n, sizeof(*v), newest_first);
+    if (n)
+        qsort(v, n, sizeof(*v), newest_first);
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(out, json_string(v[i].id));
