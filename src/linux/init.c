@@ -442,6 +442,19 @@ static int become_process(const struct spec_process *p, struct seccomp_prog *sec
 
 /* ---- the container's init ---- */
 
+/* Moves the calling process (one thread) into the v1 cgroups whose `tasks` files are open:
+ * writing 0 there skips the kernel's global migration lock. Closes the fds. */
+static int join_cgroup(const int *tasks, size_t n, struct berr **err)
+{
+    int r = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (r == 0 && write(tasks[i], "0", 1) != 1)
+            r = berr_sys(err, errno, "move into its cgroup");
+        close(tasks[i]);
+    }
+    return r;
+}
+
 static int init_setup(struct init_config *c, struct berr **err)
 {
     const struct spec *s = c->spec;
@@ -452,16 +465,8 @@ static int init_setup(struct init_config *c, struct berr **err)
      * thread) into a v1 cgroup does not take the kernel's global migration lock, whose
      * first taking after a pause waits for an RCU grace period. Before anything we make
      * or start can be counted anywhere else. */
-    for (size_t i = 0; i < c->n_cg_tasks; i++) {
-        ssize_t w = write(c->cg_tasks[i], "0", 1);
-        int e = errno;
-        close(c->cg_tasks[i]);
-        if (w != 1) {
-            for (size_t k = i + 1; k < c->n_cg_tasks; k++)
-                close(c->cg_tasks[k]);
-            return berr_sys(err, e, "move into cgroup %s", c->cgroup_path);
-        }
-    }
+    if ((r = join_cgroup(c->cg_tasks, c->n_cg_tasks, err)) < 0)
+        return berr_prefix(err, "cgroup %s", c->cgroup_path);
     int keep[] = {c->sync_fd, c->fifo_fd, c->console_fd, c->execer_fd};
     close_host_fds(c->preserve_fds, keep, ARRAY_SIZE(keep));
     /* If the runtime dies before we are set up, die with it: no half-made container. */
@@ -703,6 +708,8 @@ static int exec_setup(struct exec_config *c, struct berr **err)
 {
     const struct spec_process *p = c->process;
     int r;
+    if ((r = join_cgroup(c->cg_tasks, c->n_cg_tasks, err)) < 0)
+        return r;
     int keep[] = {c->sync_fd, c->console_fd, c->execer_fd};
     close_host_fds(c->preserve_fds, keep, ARRAY_SIZE(keep));
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);

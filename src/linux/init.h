@@ -68,7 +68,9 @@ struct exec_config {
     int console_fd; /* connected console socket, or -1 */
     int preserve_fds;
     struct seccomp_prog *seccomp;
-    int execer_fd; /* the sealed exec trampoline (linux/execer.h) */
+    int execer_fd;       /* the sealed exec trampoline (linux/execer.h) */
+    const int *cg_tasks; /* v1 `tasks` files the child writes "0" to (cg_birth_fds) */
+    size_t n_cg_tasks;
 };
 /* Runs in the forked child of `exec`, already in the target's pid (and time) namespace. */
 int init_exec(struct exec_config *c);

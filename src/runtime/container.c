@@ -869,7 +869,30 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
                              .seccomp = filter,
                              .preserve_fds = o->preserve_fds,
                              .execer_fd = execer};
-    child = fork();
+    /* into the container's cgroup as create's init gets there (born in the unified
+     * hierarchy, moving itself in the v1 ones): no wait for an RCU grace period */
+    _cleanup_free_ int *tasks = NULL;
+    int ntasks = -1, cgfd = -1;
+    if (cg && (cgfd = cg_clone_fd(cg)) < 0)
+        ntasks = cg_birth_fds(cg, &cgfd, &tasks);
+    if (ntasks >= 0) {
+        ec.cg_tasks = tasks;
+        ec.n_cg_tasks = ntasks;
+    }
+    bool entered = false;
+    if (cgfd >= 0) {
+        struct clone_args ca = {
+            .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgfd};
+        child = syscall(SYS_clone3, &ca, sizeof(ca));
+        entered = child >= 0;
+        if (child < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL))
+            child = fork();
+        if (child != 0)
+            close(cgfd);
+    } else {
+        child = fork();
+        entered = child >= 0 && ntasks >= 0;
+    }
     if (child < 0) {
         r = berr_sys(err, errno, "fork");
         goto out;
@@ -879,13 +902,15 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
         init_exec(&ec);
         _exit(126);
     }
+    for (int i = 0; i < ntasks; i++)
+        close(tasks[i]);
     close(sv[1]);
     sv[1] = -1;
     if (console >= 0) {
         close(console);
         console = -1;
     }
-    if (cg && (r = cg_enter(cg, child, err)) < 0)
+    if (cg && !entered && (r = cg_enter(cg, child, err)) < 0)
         goto out;
     sync_send(sv[0], SYNC_GO, 0);
     for (;;) {
