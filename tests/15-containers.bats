@@ -767,7 +767,7 @@ cg() {
 	[ -z "$(ls "$RUNROOT/runtime" 2>/dev/null)" ]
 }
 
-@test "attach: to a running container's output and input; detach; one client at a time" {
+@test "attach: to a running container's output and input; detach; several clients" {
 	b run -d --name ticks busybox sh -c 'sleep 1; echo tick; exit 9' > /dev/null
 	run -9 b attach ticks
 	[ "$output" = tick ]
@@ -780,13 +780,16 @@ cg() {
 	[ "$(b inspect sh1 | jq -r '.[0].State.Status')" = running ]
 	# -i without -t: input from a pipe; its end is the container's
 	b run -di --name cat1 busybox sh -c 'cat; echo done' > /dev/null
-	"$BERTH" --root "$STORE" --runroot "$RUNROOT" attach cat1 > "$TESTDIR/first" < <(sleep 2) &
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" attach cat1 > "$TESTDIR/first" < <(sleep 2; echo typed) &
 	first=$!
-	sleep 0.5
-	run -1 b attach cat1 < /dev/null
-	[[ "$output" == *"another client is attached"* ]]
+	"$BERTH" --root "$STORE" --runroot "$RUNROOT" attach --no-stdin cat1 > "$TESTDIR/second" &
+	second=$!
+	# a third comes and goes: the others and the input stay
+	timeout -s KILL 0.5 "$BERTH" --root "$STORE" --runroot "$RUNROOT" attach --no-stdin cat1 || true
 	wait "$first" || true
-	[ "$(cat "$TESTDIR/first")" = done ]
+	wait "$second" || true
+	[ "$(cat "$TESTDIR/first")" = "$(printf 'typed\ndone')" ]
+	[ "$(cat "$TESTDIR/second")" = "$(printf 'typed\ndone')" ]
 	run -125 b attach
 	run -1 b attach nosuch
 }

@@ -13,10 +13,12 @@
  * argv: berth-monitor key=value... (from monitor.c; unknown keys are passed back to berth):
  *   pid=  the container's process       out= err=  its output pipes (-1 with a terminal)
  *   pty=  the terminal's master (-1)     in=  its stdin pipe (-1)
- *   sfd=  signalfd for SIGCHLD          lfd= the attach socket   cl= the attached client
+ *   sfd=  signalfd for SIGCHLD          lfd= the attach socket
+ *   cl=   the client attached from the start (run, start -a), or -1
  *   log=  json.log (-1: none)           dir= the container's dir  max= files= rotation
  *   tty=  0 or 1                        berth= berth's binary (O_PATH)
- * It adds code= (the exit code, 255 if unknown), ran= (milliseconds it ran) and cl=. */
+ * It adds code= (the exit code, 255 if unknown), ran= (milliseconds it ran) and cl=, the
+ * clients attached at the end, comma-separated. */
 #define _GNU_SOURCE
 #include "attach-proto.h"
 #include <fcntl.h>
@@ -36,8 +38,11 @@
 
 extern char **environ;
 
-static int pid = -1, out_fd = -1, err_fd = -1, pty = -1, in_fd = -1, sfd = -1, lfd = -1, cl = -1,
+static int pid = -1, out_fd = -1, err_fd = -1, pty = -1, in_fd = -1, sfd = -1, lfd = -1,
            log_fd = -1, dir_fd = -1, files = 3, berth_fd = -1;
+/* the attached clients; the first one's going ends a run -i's input (docker's StdinOnce) */
+#define MAX_CLIENTS 16
+static int cls[MAX_CLIENTS], ncl, first_cl = -1;
 static bool tty, in_eof;
 static long max_size = 10000000, log_size;
 static char line[2][ATTACH_MAX]; /* a partial line per stream */
@@ -144,23 +149,22 @@ static void log_data(int stream, const char *data, size_t len, bool flush)
     }
 }
 
-static void client_gone(void)
+static void client_gone(int k)
 {
-    if (cl >= 0)
-        close(cl);
-    cl = -1;
-    if (!tty) /* docker's StdinOnce: a run -i's input ends with its client */
+    if (cls[k] == first_cl && !tty)
         in_eof = true;
+    close(cls[k]);
+    cls[k] = cls[--ncl];
 }
 
-static void client_message(bool running)
+static void client_message(int k, bool running)
 {
     char msg[ATTACH_MAX + 2];
-    ssize_t n = recv(cl, msg, sizeof(msg) - 1, MSG_DONTWAIT);
+    ssize_t n = recv(cls[k], msg, sizeof(msg) - 1, MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {
-        client_gone();
+        client_gone(k);
         return;
     }
     int target = tty ? pty : in_fd;
@@ -237,9 +241,10 @@ int main(int argc, char **argv)
         char *a = argv[i], *eq = strchr(a, '=');
         long v = eq ? strtol(eq + 1, NULL, 10) : 0;
 #define KEY(k) (eq && (size_t)(eq - a) == strlen(k) && !strncmp(a, k, eq - a))
-        if (KEY("cl"))
-            cl = v;
-        else {
+        if (KEY("cl")) {
+            if (v >= 0)
+                cls[ncl++] = first_cl = v;
+        } else {
             pass[np++] = a;
             if (KEY("pid"))
                 pid = v;
@@ -284,13 +289,16 @@ int main(int argc, char **argv)
     static char buf[ATTACH_MAX];
     while (code < 0 || out_open || err_open || pty_open) {
         bool waiting = in_len > in_off;
-        struct pollfd p[6] = {{.fd = out_open ? out_fd : -1, .events = POLLIN},
-                              {.fd = err_open ? err_fd : -1, .events = POLLIN},
-                              {.fd = pty_open ? pty : -1, .events = POLLIN},
-                              {.fd = sfd, .events = POLLIN},
-                              {.fd = waiting ? target : cl, .events = waiting ? POLLOUT : POLLIN},
-                              {.fd = code < 0 ? lfd : -1, .events = POLLIN}};
-        int r = poll(p, 6, code >= 0 ? 200 : -1);
+        struct pollfd p[6 + MAX_CLIENTS] = {{.fd = out_open ? out_fd : -1, .events = POLLIN},
+                                            {.fd = err_open ? err_fd : -1, .events = POLLIN},
+                                            {.fd = pty_open ? pty : -1, .events = POLLIN},
+                                            {.fd = sfd, .events = POLLIN},
+                                            {.fd = waiting ? target : -1, .events = POLLOUT},
+                                            {.fd = code < 0 ? lfd : -1, .events = POLLIN}};
+        /* input waiting for the container: no client is read meanwhile */
+        for (int k = 0; k < ncl; k++)
+            p[6 + k] = (struct pollfd){.fd = cls[k], .events = waiting ? 0 : POLLIN};
+        int r = poll(p, 6 + ncl, code >= 0 ? 200 : -1);
         if (r == 0)
             break; /* exited, and nothing more came: a grandchild may hold the pipe */
         if (r < 0)
@@ -301,9 +309,9 @@ int main(int argc, char **argv)
             ssize_t n = read(p[i].fd, buf, sizeof(buf));
             if (n > 0) {
                 log_data(i == 1, buf, n, false);
-                if (cl >= 0 &&
-                    attach_send(cl, i == 1 ? ATTACH_STDERR : ATTACH_STDOUT, buf, n, 0) < 0)
-                    client_gone();
+                for (int k = ncl - 1; k >= 0; k--)
+                    if (attach_send(cls[k], i == 1 ? ATTACH_STDERR : ATTACH_STDOUT, buf, n, 0) < 0)
+                        client_gone(k);
             } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
                 if (i == 0)
                     out_open = false;
@@ -326,18 +334,20 @@ int main(int argc, char **argv)
                                                  : 255;
         }
         if (p[5].revents & POLLIN) {
-            /* one client at a time: a second is told so and let go */
             int c = accept4(lfd, NULL, NULL, 0); /* kept across the exec of berth */
-            if (c >= 0 && cl >= 0) {
+            if (c >= 0 && ncl == MAX_CLIENTS) {
                 attach_send(c, ATTACH_BUSY, NULL, 0, MSG_DONTWAIT);
                 attach_close(c);
             } else if (c >= 0) {
-                cl = c;
+                cls[ncl++] = c;
             }
         }
-        if (p[4].revents && !waiting)
-            client_message(code < 0);
-        if (p[4].revents || in_eof)
+        /* the clients polled this time, newest first: one that goes takes the last slot */
+        int polled = r > 0 ? ncl : 0;
+        for (int k = polled - 1; k >= 0; k--)
+            if (k < ncl && p[6 + k].fd == cls[k] && p[6 + k].revents && in_len <= in_off)
+                client_message(k, code < 0);
+        if (p[4].revents || in_eof || in_len > in_off)
             client_input();
     }
     log_data(0, "", 0, true);
@@ -354,10 +364,14 @@ int main(int argc, char **argv)
         close(log_fd);
 
     /* back to berth, for the rest */
-    char a_code[32], a_ran[32], a_cl[32];
+    char a_code[32], a_ran[32], a_cl[16 * MAX_CLIENTS + 8];
     snprintf(a_code, sizeof(a_code), "code=%d", code < 0 ? 255 : code);
     snprintf(a_ran, sizeof(a_ran), "ran=%ld", now_ms() - t0);
-    snprintf(a_cl, sizeof(a_cl), "cl=%d", cl);
+    int o = snprintf(a_cl, sizeof(a_cl), "cl=");
+    for (int k = 0; k < ncl; k++)
+        o += snprintf(a_cl + o, sizeof(a_cl) - o, "%s%d", k ? "," : "", cls[k]);
+    if (!ncl)
+        snprintf(a_cl + o, sizeof(a_cl) - o, "-1");
     pass[np++] = a_code;
     pass[np++] = a_ran;
     pass[np++] = a_cl;

@@ -34,9 +34,10 @@ extern char **environ;
 
 /* What stays across the runs of one monitor (and across its execs) */
 struct mon {
-    int sfd;       /* signalfd for SIGCHLD */
-    int lfd;       /* the attach socket */
-    int cl;        /* the attached client, or -1 */
+    int sfd;    /* signalfd for SIGCHLD */
+    int lfd;    /* the attach socket */
+    int cl[16]; /* the attached clients */
+    int ncl;
     int null;      /* /dev/null */
     int restarts;  /* RestartCount */
     long delay_ms; /* the next restart's delay */
@@ -86,12 +87,13 @@ static void report(int fd, int code, const char *msg)
 
 static void send_exit(struct mon *m, int code)
 {
-    if (m->cl < 0)
-        return;
     char c[16];
-    attach_send(m->cl, ATTACH_EXIT, c, snprintf(c, sizeof(c), "%d", code), 0);
-    attach_close(m->cl);
-    m->cl = -1;
+    int n = snprintf(c, sizeof(c), "%d", code);
+    for (int k = 0; k < m->ncl; k++) {
+        attach_send(m->cl[k], ATTACH_EXIT, c, n, 0);
+        attach_close(m->cl[k]);
+    }
+    m->ncl = 0;
 }
 
 static int keep_fd(int fd)
@@ -120,7 +122,8 @@ static int exec_loop(const struct monitor_opts *o, struct mon *m, pid_t pid, int
     }
     if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
         return berr_sys(err, errno, "monitor: its loop");
-    int fds[] = {out, err_, pty, in, m->sfd, m->lfd, m->cl, log, dfd, self};
+    int first = m->ncl ? m->cl[0] : -1;
+    int fds[] = {out, err_, pty, in, m->sfd, m->lfd, first, log, dfd, self};
     for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
         if (keep_fd(fds[i]) < 0)
             return berr_sys(err, errno, "monitor: its loop's fds");
@@ -139,7 +142,7 @@ static int exec_loop(const struct monitor_opts *o, struct mon *m, pid_t pid, int
     ARG("in=%d", in);
     ARG("sfd=%d", m->sfd);
     ARG("lfd=%d", m->lfd);
-    ARG("cl=%d", m->cl);
+    ARG("cl=%d", first);
     ARG("log=%d", log);
     ARG("dir=%d", dfd);
     ARG("max=%ld", o->log_max_size);
@@ -327,7 +330,7 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
 int monitor_resume(int argc, char **argv)
 {
     const char *root = NULL, *rtroot = NULL, *id = NULL;
-    struct mon m = {.sfd = -1, .lfd = -1, .cl = -1, .delay_ms = 100};
+    struct mon m = {.sfd = -1, .lfd = -1, .delay_ms = 100};
     int code = 255;
     long ran = 0;
     for (int i = 1; i < argc; i++) {
@@ -348,7 +351,14 @@ int monitor_resume(int argc, char **argv)
         else if (IS("lfd"))
             m.lfd = atoi(v);
         else if (IS("cl"))
-            m.cl = atoi(v);
+            for (char *e = (char *)v; *e && m.ncl < 16;) {
+                int fd = (int)strtol(e, &e, 10);
+                if (fd >= 0)
+                    m.cl[m.ncl++] = fd;
+                if (*e != ',')
+                    break;
+                e++;
+            }
         else if (IS("restarts"))
             m.restarts = atoi(v);
         else if (IS("delay"))
@@ -371,8 +381,8 @@ int monitor_resume(int argc, char **argv)
     m.null = open("/dev/null", O_RDWR | O_CLOEXEC);
     fcntl(m.sfd, F_SETFD, FD_CLOEXEC);
     fcntl(m.lfd, F_SETFD, FD_CLOEXEC);
-    if (m.cl >= 0)
-        fcntl(m.cl, F_SETFD, FD_CLOEXEC);
+    for (int k = 0; k < m.ncl; k++)
+        fcntl(m.cl[k], F_SETFD, FD_CLOEXEC);
     /* the container's settings, as recorded */
     json_t *c = ctr_load(root, id, NULL);
     json_t *cfg = json_object_get(c, "Config"), *hc = json_object_get(c, "HostConfig");
@@ -401,7 +411,9 @@ static void monitor_main(const struct monitor_opts *o, int ready)
 {
     struct berr *err = NULL;
     _cleanup_free_ char *dir = ctr_dir(o->root, o->id);
-    struct mon m = {.cl = o->attach_fd, .delay_ms = 100};
+    struct mon m = {.delay_ms = 100};
+    if (o->attach_fd >= 0)
+        m.cl[m.ncl++] = o->attach_fd;
 
     setsid();
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
