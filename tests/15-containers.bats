@@ -603,6 +603,13 @@ cg() {
 	cpu=$(echo "$spin" | awk '{print $3}' | tr -d %)
 	[ "${cpu%.*}" -ge 30 ]
 	[[ "$spin" == *" / 64MiB "* ]]
+	run b stats --no-stream --format '{{.Name}} {{.PIDs}}' spin
+	[ "$output" = "spin 1" ]
+	run b stats --no-stream --format 'table {{.Name}}\t{{.MemUsage}}' spin
+	[[ "${lines[0]}" == "NAME"*"MEM USAGE / LIMIT" ]]
+	[[ "${lines[1]}" == "spin "*" / 64MiB" ]]
+	[ "$(b stats --no-stream --no-trunc --format '{{.ID}}' spin)" = "$(b inspect -f '{{.Id}}' spin)" ]
+	run -125 b stats --no-stream --format '{{.Nope' spin
 	# streaming: a table a second until interrupted
 	run -124 timeout 2.6 "$BERTH" --root "$STORE" --runroot "$RUNROOT" stats spin
 	[ "$(echo "$output" | grep -c '^CONTAINER ID')" -ge 2 ]

@@ -1390,8 +1390,20 @@ static json_t *stats_ids(const char *root, json_t *want, bool all, int *rc)
 }
 
 /* One table: CPU % over `interval_ms` (two samples of CPU time), memory and PIDs now */
-static void stats_table(const char *root, const char *rtroot, json_t *ids, long interval_ms)
+static int stats_table(const char *root, const char *rtroot, json_t *ids, long interval_ms,
+                       const char *format, bool no_trunc)
 {
+    struct berr *err = NULL;
+    _cleanup_(json_decrefp) json_t *header = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Container", "CONTAINER", "ID", "CONTAINER ID",
+        "Name", "NAME", "CPUPerc", "CPU %", "MemUsage", "MEM USAGE / LIMIT", "MemPerc", "MEM %",
+        "NetIO", "NET I/O", "BlockIO", "BLOCK I/O", "PIDs", "PIDS");
+    struct listfmt *lf = listfmt_new(format,
+                                     "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t"
+                                     "{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
+                                     header, &err);
+    if (!lf)
+        return cli_fail(err, 125);
     size_t n = json_array_size(ids), i;
     json_t *v;
     double *cpu0 = calloc(n + 1, sizeof(double));
@@ -1408,14 +1420,14 @@ static void stats_table(const char *root, const char *rtroot, json_t *ids, long 
     double wall_ns = (now_ms() - t0) * 1e6;
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
     double host_mem = (double)pages * psize;
-    struct table *t = table_new(8);
+    int rc = 0;
     json_array_foreach(ids, i, v)
     {
         const char *id = json_string_value(v);
         json_t *c = ctr_load(root, id, NULL);
         json_t *s = c && is_running(c) ? rt_stats(rtroot, id, NULL) : NULL;
-        char sid[13], cpu[32] = "--", mem[64] = "-- / --", memp[32] = "--", pids[32] = "--";
-        snprintf(sid, sizeof(sid), "%.12s", id);
+        char sid[65], cpu[32] = "--", mem[64] = "-- / --", memp[32] = "--", pids[32] = "--";
+        snprintf(sid, sizeof(sid), "%.*s", no_trunc ? 64 : 12, id);
         if (s) {
             json_t *m = json_object_get(json_object_get(s, "memory"), "usage");
             double used = json_number_value(json_object_get(m, "usage"));
@@ -1441,44 +1453,61 @@ static void stats_table(const char *root, const char *rtroot, json_t *ids, long 
             snprintf(pids, sizeof(pids), "0");
         }
         /* no network yet but none or the host's: nothing of its own to count */
-        const char *row[] = {
-            sid, json_string_value(json_object_get(c, "Name")) ?: "", cpu, mem, memp, "--", "--",
-            pids};
-        table_add(t, row);
+        const char *name = json_string_value(json_object_get(c, "Name")) ?: "";
+        json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Container", name, "ID",
+                                sid, "Name", name, "CPUPerc", cpu, "MemUsage", mem, "MemPerc", memp,
+                                "NetIO", "--", "BlockIO", "--", "PIDs", pids);
+        if (listfmt_add(lf, row, NULL, &err) < 0)
+            rc = 125;
+        json_decref(row);
         json_decref(s);
         json_decref(c);
+        if (rc)
+            break;
     }
     free(cpu0);
-    static const char *header[] = {"CONTAINER ID", "NAME",    "CPU %",     "MEM USAGE / LIMIT",
-                                   "MEM %",        "NET I/O", "BLOCK I/O", "PIDS"};
-    table_print(t, stdout, header);
+    if (rc) {
+        listfmt_end(lf, NULL);
+        return cli_fail(err, 125);
+    }
+    listfmt_end(lf, stdout);
+    return 0;
 }
 
 static int cmd_stats(const char *root, int argc, char **argv)
 {
-    bool all = false, no_stream = false;
-    json_t *want __attribute__((cleanup(json_decrefp))) = json_array();
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--no-stream"))
-            no_stream = true;
-        else if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
-            all = true;
-        else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("Usage: berth stats [-a] [--no-stream] [CONTAINER...]\n");
+    static const struct option longs[] = {
+        {"all", no_argument, NULL, 'a'},      {"no-stream", no_argument, NULL, 'n'},
+        {"no-trunc", no_argument, NULL, 't'}, {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},     {0}};
+    bool all = false, no_stream = false, no_trunc = false;
+    const char *format = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+ah", longs, NULL)) != -1) {
+        switch (c) {
+        case 'a': all = true; break;
+        case 'n': no_stream = true; break;
+        case 't': no_trunc = true; break;
+        case 'f': format = optarg; break;
+        case 'h':
+            printf("Usage: berth stats [-a] [--no-stream] [--no-trunc] [--format TEMPLATE] "
+                   "[CONTAINER...]\n");
             return 0;
-        } else if (argv[i][0] == '-')
-            return fail_msg(125, "stats: %s is not supported", argv[i]);
-        else
-            json_array_append_new(want, json_string(argv[i]));
+        default: return 125;
+        }
     }
+    json_t *want __attribute__((cleanup(json_decrefp))) = json_array();
+    for (int i = optind; i < argc; i++)
+        json_array_append_new(want, json_string(argv[i]));
     char rtroot[4200];
     cli_rtroot(rtroot, sizeof(rtroot));
     int rc = 0;
     if (no_stream) {
         json_t *ids = stats_ids(root, want, all, &rc);
-        stats_table(root, rtroot, ids, 500);
+        int r = stats_table(root, rtroot, ids, 500, format, no_trunc);
         json_decref(ids);
-        return rc;
+        return r ? r : rc;
     }
     /* streaming, as docker: a new table every second (the screen cleared on a terminal)
      * until interrupted; the containers listed again each time unless named */
@@ -1491,8 +1520,10 @@ static int cmd_stats(const char *root, int argc, char **argv)
         }
         if (term)
             fputs("\033[2J\033[H", stdout);
-        stats_table(root, rtroot, ids, 1000);
+        int r = stats_table(root, rtroot, ids, 1000, format, no_trunc);
         json_decref(ids);
+        if (r)
+            return r;
         if (!term)
             putchar('\n');
         fflush(stdout);
