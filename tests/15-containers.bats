@@ -810,6 +810,10 @@ cg() {
 	[ "$rss" -lt 1024 ]
 	for i in $(seq 50); do [ -n "$(b logs small)" ] && break; sleep 0.05; done
 	[ "$(b logs small)" = "ok $(printf '\357\277\275')" ]
+	# berth-monitor by hand (a link of that name) does nothing
+	ln -s "$BERTH" "$TESTDIR/berth-monitor"
+	run -125 "$TESTDIR/berth-monitor" root="$STORE" rtroot="$RUNROOT/runtime" id=x sfd=0 code=0
+	[[ "$output" == *"started by a container's monitor only"* ]]
 	# the exit is recorded by berth, exec'd again by the loop
 	b stop -t 0 small
 	[ "$(b inspect small | jq -r '.[0].State.ExitCode')" = 137 ]
