@@ -2,13 +2,22 @@
  *
  * <root>/containers/<id>/
  *   container.json   what was asked for: Id, Name, Image, ImageName, Created, Path, Args,
- *                    Config (Cmd, Entrypoint, Env, WorkingDir, User, Tty, Hostname),
- *                    HostConfig (AutoRemove, ReadonlyRootfs, NetworkMode)
- *   state.json       what happened, written by whoever runs it (the monitor): Status, Pid,
- *                    PidStart, ExitCode, StartedAt, FinishedAt, OOMKilled, MonitorPid
- *   image, owner     the image ID (rmi leaves used images), and the run that owns it
+ *                    Config (Cmd, Entrypoint, Env, WorkingDir, User, Tty, OpenStdin, Labels,
+ *                    Hostname, StopSignal), HostConfig (AutoRemove, RestartPolicy, LogConfig,
+ *                    resources, Privileged, SecurityOpt, ...), Mounts
+ *   state.json       what happened, written by the monitor: Status, Pid, PidStart, ExitCode,
+ *                    StartedAt, FinishedAt, OOMKilled, MonitorPid, MonitorStart, RestartCount
+ *   config.json      the runtime spec the monitor creates the container from
+ *   image, owner     the image ID (rmi leaves used images), and "PID START" of the process
+ *                    that owns the container (its run, then its monitor)
+ *   attach           the monitor's socket for `berth attach`
  *   upper/ work/ rootfs/   the container's layer and its mount point
- *   json.log         its output, Docker's json-file lines
+ *   json.log[.N]     its output, Docker's json-file lines, rotated
+ *   stopped-by-user  a stop or kill by the user: no restart after it
+ * <root>/containers/.lock        serialises names, creation and removal
+ * <root>/containers/.names/NAME  a symlink to the ID (free if that container has no record)
+ * <root>/containers/.creating/ID a run setting the container up ("PID START" of that run)
+ * <root>/containers/.removing-ID a --rm container's directory, renamed away while it goes
  * The status shown is computed from state.json and the processes that still exist: a
  * container whose monitor was killed is still "running" while its process lives. */
 #pragma once
