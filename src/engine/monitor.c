@@ -4,6 +4,7 @@
 #include "volumes.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/proc.h"
 #include "runtime/container.h"
 #include "runtime/state.h"
@@ -184,6 +185,7 @@ static void run(const struct monitor_opts *o, struct mon *m, int ready)
     dup2(in[0] >= 0 ? in[0] : m->null, STDIN_FILENO);
     dup2(out[1], STDOUT_FILENO);
     dup2(errp[1], STDERR_FILENO);
+    log_debug("monitor %.12s: creating", o->id);
     struct rt_create_opts co = {.bundle = dir, .want_pty = o->tty, .subreaper = true};
     pid_t pid;
     int pty = -1;

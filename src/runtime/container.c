@@ -181,6 +181,7 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         *ret_pty = -1;
     if ((r = rt_check_id(id, err)) < 0)
         return r;
+    log_debug("create %s: begin", id);
     char bundle[PATH_MAX], rootfs[PATH_MAX], path[PATH_MAX];
     if (!realpath(o->bundle ? o->bundle : ".", bundle))
         return berr_sys(err, errno, "bundle %s", o->bundle ? o->bundle : ".");
