@@ -21,7 +21,8 @@ done
 [ -x "$berth" ] || die "$berth: not executable (make build, or pass berth's path)"
 berth=$(cd "$(dirname "$berth")" && pwd)/$(basename "$berth")
 
-mkdir -p /run/berth-bench
+. "$(dirname "$0")/tmpfs.sh"
+bench_tmpfs
 tmp=$(mktemp -d /run/berth-bench/run.XXXXXX)
 B="$berth --root $tmp/berth --runroot $tmp/berth-run"
 # podman on this host: no CAP_SYS_RESOURCE to raise hard rlimits, cgroupfs, no events journal
@@ -35,7 +36,7 @@ cleanup() {
 	$P system reset -f > /dev/null 2>&1
 	umount -R "$tmp/podman" 2> /dev/null
 	rm -rf "$tmp"
-	rmdir /run/berth-bench 2> /dev/null
+	bench_tmpfs_done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

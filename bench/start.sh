@@ -25,8 +25,9 @@ done
 berth=$(cd "$(dirname "$berth")" && pwd)/$(basename "$berth")
 
 # state roots on tmpfs, where runtimes keep them (/run/runc, /run/crun, /run/berth-runtime):
-# on this machine's ext4 every new inode costs ~0.3 ms, which would measure the disk
-mkdir -p /run/berth-bench
+# bench/tmpfs.sh mounts one where /run is on a disk
+. "$(dirname "$0")/tmpfs.sh"
+bench_tmpfs
 tmp=$(mktemp -d /run/berth-bench/run.XXXXXX)
 cg=berth/bench-$$
 cleanup() {
@@ -39,7 +40,7 @@ cleanup() {
 		[ -d "$d" ] && rmdir "$d"
 	done
 	rm -rf "$tmp"
-	rmdir /run/berth-bench 2>/dev/null
+	bench_tmpfs_done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
