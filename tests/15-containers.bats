@@ -878,6 +878,11 @@ cg() {
 	# a link whose container is gone (a killed removal) does not hold the name
 	ln -s "$(printf '%064d' 7)" "$STORE/containers/.names/stale"
 	b run --rm --name stale busybox true
+	# --rm, a failed run -d, a generated name: no link stays behind
+	b run --rm busybox true
+	run -127 b run -d --name broken busybox nosuchcommand
+	run -125 b run --rm --name bad -m 1k busybox true
+	[ -z "$(ls "$STORE/containers/.names")" ]
 	# a store from before the index: the index is built from the records
 	b run -d --name old busybox sleep 100 > /dev/null
 	rm -rf "$STORE/containers/.names"

@@ -1165,12 +1165,9 @@ static int remove_ctr(const char *root, const char *id, struct berr **err)
     char rootfs[4200];
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
     umount2(rootfs, MNT_DETACH); /* only if berth's own namespace held it: normally not */
-    json_t *c = ctr_load(root, id, NULL);
-    _cleanup_free_ char *name = strdup(json_string_value(json_object_get(c, "Name")) ?: "");
-    json_decref(c);
+    ctr_name_forget(root, id);
     if (fs_rm_rf(dir) < 0)
         return berr_sys(err, errno, "rm: %s", dir);
-    ctr_name_release(root, name, id);
     return 0;
 }
 

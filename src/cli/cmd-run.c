@@ -189,6 +189,7 @@ static bool reap_one(const char *root, const char *rtroot, const char *id)
         rt_delete(rtroot, id, true, NULL);
     snprintf(f, sizeof(f), "%s/containers/%s", root, id);
     log_debug("run: clearing container %.12s left by a monitor that was killed", id);
+    ctr_name_forget(root, id);
     fs_rm_rf(f);
     return true;
 }
@@ -216,6 +217,7 @@ static void reap_stale(const char *root, const char *rtroot)
             continue;
         }
         rt_delete(rtroot, de->d_name, true, NULL);
+        ctr_name_forget(root, de->d_name);
         snprintf(f, sizeof(f), "%s/containers/%s", root, de->d_name);
         fs_rm_rf(f);
         snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
@@ -1163,6 +1165,8 @@ out:
     if (mounted && umount2(rootfs, MNT_DETACH) < 0)
         log_warn("run: unmount %s: %s", rootfs, strerror(errno));
     if (!handed) {
+        if (cname)
+            ctr_name_release(root, cname, id);
         fs_rm_rf(dir);
         vol_remove_anonymous(root, mounts);
     }

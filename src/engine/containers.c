@@ -156,6 +156,13 @@ int ctr_name_claim(const char *root, const char *name, const char *id, struct be
                     name);
 }
 
+void ctr_name_forget(const char *root, const char *id)
+{
+    json_t *c = load_json(root, id, "container.json");
+    ctr_name_release(root, json_string_value(json_object_get(c, "Name")), id);
+    json_decref(c);
+}
+
 void ctr_name_release(const char *root, const char *name, const char *id)
 {
     _cleanup_close_ int fd = names_fd(root);

@@ -42,6 +42,8 @@ bool ctr_name_taken(const char *root, const char *name);
 int ctr_name_claim(const char *root, const char *name, const char *id, struct berr **err);
 /* Frees a name if it is still container id's. */
 void ctr_name_release(const char *root, const char *name, const char *id);
+/* Frees the name container id's record gives it: before its directory goes. */
+void ctr_name_forget(const char *root, const char *id);
 /* A docker-style name ("eager_turing") no container has yet; malloc'd. */
 char *ctr_generate_name(const char *root);
 /* Takes <root>/containers/.lock (made if missing), which serialises names, container

@@ -246,8 +246,10 @@ fail:
     if (created)
         rt_delete(o->rtroot, o->id, true, NULL);
     umount2(rootfs, MNT_DETACH);
-    if (!o->keep_on_failure)
+    if (!o->keep_on_failure) {
+        ctr_name_forget(o->root, o->id);
         fs_rm_rf(dir);
+    }
     _exit(1);
 }
 
@@ -309,6 +311,7 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
          * go after the client has its answer, off `run --rm`'s path (an unmount waits for an
          * RCU grace period). A monitor killed meanwhile leaves the rest to reap_stale. */
         json_t *c = ctr_load(o->root, o->id, NULL);
+        ctr_name_forget(o->root, o->id);
         char trash[4300];
         snprintf(trash, sizeof(trash), "%s/containers/.removing-%s", o->root, o->id);
         if (rename(dir, trash) < 0)
@@ -492,8 +495,10 @@ fail:
     char rootfs[4300];
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
     umount2(rootfs, MNT_DETACH);
-    if (!o->keep_on_failure)
+    if (!o->keep_on_failure) {
+        ctr_name_forget(o->root, o->id);
         fs_rm_rf(dir);
+    }
     _exit(1);
 }
 
