@@ -275,7 +275,8 @@ no_mounts() {
 @test "cp works on exited and created containers, which start and see the files afterwards" {
 	exited gone 'echo made > /tmp/made'
 	echo in > "$HOSTDIR/in"
-	b cp "$HOSTDIR/in" gone:/tmp/
+	run b cp "$HOSTDIR/in" gone:/tmp/
+	[ "$status" -eq 0 ] || { echo "cp failed ($status): $output"; false; }
 	b cp gone:/tmp/made "$HOSTDIR/made"
 	[ "$(cat "$HOSTDIR/made")" = made ]
 	[ "$(b cp gone:/tmp/in - | tar -xO)" = in ]
