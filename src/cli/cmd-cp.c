@@ -309,6 +309,11 @@ static int open_view(const char *root, const char *id, bool writable, struct ber
     struct view_mount *mounts = NULL;
     size_t n_mounts = 0;
     int rootfd = -1;
+    /* a container that has just exited: its monitor is still recording the exit and
+     * unmounting; its namespace is about to lose the root file system, so wait for it to go
+     * and mount the root here (one whose restart policy keeps it waits no longer than 2 s) */
+    for (int k = 0; !running && mon > 0 && k < 200 && proc_alive(mon, mstart); k++)
+        usleep(10000);
     if (mon > 0 && proc_alive(mon, mstart)) {
         /* its monitor's namespace has the root file system (not the container's own
          * mounts); we take a copy of it, so that what we mount stays ours */
