@@ -21,6 +21,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "image/layer.h"
+#include "tarbuild.h"
 
 /* Each test: base/ holds root/ (what is resolved in or unpacked into) and canary/ (must
  * never change, and is where an escape from root/ would land: root/../canary). */
@@ -172,20 +173,6 @@ static int new_memfd(void)
     return fd;
 }
 
-static struct archive *tb_new(int fd)
-{
-    struct archive *a = archive_write_new();
-    assert_int_equal(archive_write_set_format_pax(a), ARCHIVE_OK);
-    assert_int_equal(archive_write_open_fd(a, fd), ARCHIVE_OK);
-    return a;
-}
-
-static void tb_close(struct archive *a)
-{
-    assert_int_equal(archive_write_close(a), ARCHIVE_OK);
-    archive_write_free(a);
-}
-
 static struct archive_entry *tb_entry(const char *path, mode_t mode)
 {
     struct archive_entry *e = archive_entry_new();
@@ -256,7 +243,7 @@ static void test_untar_places(void **state)
     mkdir_at(f, "dst");
     write_at(f->root, "dst/keep", "keep", 0644);
     int fd = new_memfd();
-    struct archive *a = tb_new(fd);
+    struct archive *a = tb_new(fd, PLAIN);
     tb_dir(a, "src");
     tb_file(a, "src/.wh.keep", 0644, "wh");
     tb_file(a, "src/.wh..wh..opq", 0644, "opq");
@@ -292,7 +279,7 @@ static void test_untar_places(void **state)
 
     /* "." as top: the contents of a directory, renamed or not */
     fd = new_memfd();
-    a = tb_new(fd);
+    a = tb_new(fd, PLAIN);
     tb_dir(a, "./");
     tb_file(a, "./a", 0644, "a");
     tb_close(a);
@@ -313,7 +300,7 @@ static void test_untar_stays_inside(void **state)
     symlink_at(f, "../canary", "tocanary");
     symlink_at(f, "/", "toroot");
     int fd = new_memfd();
-    struct archive *a = tb_new(fd);
+    struct archive *a = tb_new(fd, PLAIN);
     tb_symlink(a, "l", "../../canary");
     tb_file(a, "l/evil", 0644, "evil");
     tb_close(a);
@@ -324,7 +311,7 @@ static void test_untar_stays_inside(void **state)
     /* where the root has a canary directory, that one gets them */
     mkdir_at(f, "canary");
     fd = new_memfd();
-    a = tb_new(fd);
+    a = tb_new(fd, PLAIN);
     tb_symlink(a, "l", "../../canary");
     tb_file(a, "l/evil", 0644, "evil");
     tb_symlink(a, "abs", "/canary");
@@ -339,7 +326,7 @@ static void test_untar_stays_inside(void **state)
 
     /* the prefix resolves inside the root too; it cannot climb */
     fd = new_memfd();
-    a = tb_new(fd);
+    a = tb_new(fd, PLAIN);
     tb_file(a, "x", 0644, "x");
     tb_close(a);
     struct layer_untar_opts via = {.prefix = "toroot"};
@@ -350,14 +337,14 @@ static void test_untar_stays_inside(void **state)
     close(fd);
 
     fd = new_memfd();
-    a = tb_new(fd);
+    a = tb_new(fd, PLAIN);
     tb_file(a, "../../canary/evil", 0644, "evil");
     tb_close(a);
     untar_fails(f, fd, &o, "climbs above");
     close(fd);
 
     fd = new_memfd();
-    a = tb_new(fd);
+    a = tb_new(fd, PLAIN);
     tb_dir(a, "top");
     struct archive_entry *e = tb_entry("top/link", AE_IFREG | 0644);
     archive_entry_set_hardlink(e, "top/../../canary/file");
@@ -378,7 +365,7 @@ static void test_untar_no_overwrite(void **state)
     write_at(f->root, "file", "old", 0644);
     symlink_at(f, "/", "link");
     int fd = new_memfd();
-    struct archive *a = tb_new(fd);
+    struct archive *a = tb_new(fd, PLAIN);
     tb_file(a, "d/keep", 0644, "replaces a directory?");
     tb_close(a);
     struct layer_untar_opts o = {0};
@@ -387,7 +374,7 @@ static void test_untar_no_overwrite(void **state)
     close(fd);
 
     fd = new_memfd();
-    a = tb_new(fd);
+    a = tb_new(fd, PLAIN);
     tb_dir(a, "link");
     tb_file(a, "link/x", 0644, "x");
     tb_close(a);
@@ -396,7 +383,7 @@ static void test_untar_no_overwrite(void **state)
 
     /* a file replaces a file, and an existing directory takes the entry's mode */
     fd = new_memfd();
-    a = tb_new(fd);
+    a = tb_new(fd, PLAIN);
     tb_put(a, tb_entry("d", AE_IFDIR | 0700), NULL);
     tb_file(a, "file", 0600, "new");
     tb_close(a);
@@ -414,7 +401,7 @@ static void test_untar_owner_privileges(void **state)
 {
     struct fx *f = *state;
     int fd = new_memfd();
-    struct archive *a = tb_new(fd);
+    struct archive *a = tb_new(fd, PLAIN);
     tb_dir(a, "s");
     tb_put(a, tb_entry("s/sgid-dir", AE_IFDIR | 02775), NULL);
     tb_file(a, "s/suid", 04755, "suid");

@@ -21,6 +21,7 @@
 #include "base/digest.h"
 #include "base/fs.h"
 #include "image/layer.h"
+#include "tarbuild.h"
 
 static void write_at(int dirfd_, const char *path, const char *data, mode_t mode)
 {
@@ -93,31 +94,11 @@ static int teardown(void **state)
 
 /* --- archive builder (libarchive's writer into a memfd) --- */
 
-enum { PLAIN, GZIP, ZSTD };
-
 static int new_memfd(void)
 {
     int fd = memfd_create("layer", MFD_CLOEXEC);
     assert_true(fd >= 0);
     return fd;
-}
-
-static struct archive *tb_new(int fd, int filter)
-{
-    struct archive *a = archive_write_new();
-    assert_int_equal(archive_write_set_format_pax(a), ARCHIVE_OK);
-    if (filter == GZIP)
-        assert_int_equal(archive_write_add_filter_gzip(a), ARCHIVE_OK);
-    if (filter == ZSTD)
-        assert_int_equal(archive_write_add_filter_zstd(a), ARCHIVE_OK);
-    assert_int_equal(archive_write_open_fd(a, fd), ARCHIVE_OK);
-    return a;
-}
-
-static void tb_close(struct archive *a)
-{
-    assert_int_equal(archive_write_close(a), ARCHIVE_OK);
-    archive_write_free(a);
 }
 
 static struct archive_entry *tb_entry(const char *path, mode_t mode)
