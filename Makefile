@@ -64,7 +64,7 @@ check-bats: build
 # cgroup v2 for real: a small VM with a pure cgroup2 hierarchy (qemu, software emulation);
 # check-bats runs it too, through tests/06-cgroup-v2.bats
 check-v2: build
-	tests/vm/run-vm.sh $(BUILD)/berth tests/vm/cgroup-v2.sh
+	tests/vm/run-vm.sh $(BUILD)/berth tests/vm/cgroup-v2.sh tests/vm/lib.sh
 
 install: build
 	meson install -C $(BUILD)

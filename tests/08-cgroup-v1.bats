@@ -11,7 +11,8 @@ BERTH_BUILD=${BERTH_BUILD:-$(cd "$BATS_TEST_DIRNAME/../build" && pwd)}
 setup_file() {
 	local out=$BATS_FILE_TMPDIR/vm.out err=$BATS_FILE_TMPDIR/vm.err rc
 	"$BATS_TEST_DIRNAME/vm/run-vm.sh" --cgroup v1 "$BERTH_BUILD/berth" \
-		"$BATS_TEST_DIRNAME/vm/cgroup-v1.sh" >"$out" 2>"$err" </dev/null && rc=0 || rc=$?
+		"$BATS_TEST_DIRNAME/vm/cgroup-v1.sh" "$BATS_TEST_DIRNAME/vm/lib.sh" >"$out" 2>"$err" \
+		</dev/null && rc=0 || rc=$?
 	echo "$rc" >"$BATS_FILE_TMPDIR/vm.rc"
 	# The script exits 0 or 1; 2 is the harness: no qemu, no kernel, no boot, or a timeout.
 	# Only when the script printed nothing at all did the VM not run: a VM that started the
