@@ -1,5 +1,6 @@
 /* fs.c - file helpers */
 #include "fs.h"
+#include <sys/mman.h>
 #include "cleanup.h"
 #include <fcntl.h>
 #include <stdint.h>
@@ -73,18 +74,10 @@ static int write_file(int dirfd, const char *name, const void *data, size_t len,
     _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return berr_sys(err, errno, "create %s", name);
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            unlinkat(dirfd, tmp, 0);
-            return berr_sys(err, e, "write %s", name);
-        }
-        p += w;
-        len -= w;
+    int r = fs_write_all(fd, data, len);
+    if (r < 0) {
+        unlinkat(dirfd, tmp, 0);
+        return berr_sys(err, -r, "write %s", name);
     }
     if ((durable && fsync(fd) < 0) || renameat(dirfd, tmp, dirfd, name) < 0) {
         int e = errno;
@@ -319,4 +312,33 @@ int fs_resolve_in_root(int rootfd, const char *path, bool follow_last, char **re
     }
     *ret = TAKE_PTR(done);
     return 0;
+}
+
+int fs_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            return -errno;
+        }
+        p += w;
+        len -= w;
+    }
+    return 0;
+}
+
+int fs_memfd_sealed(const char *name, const void *data, size_t len)
+{
+    _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return -errno;
+    int r = fs_write_all(fd, data, len);
+    if (r < 0)
+        return r;
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+        return -errno;
+    return TAKE_FD(fd);
 }

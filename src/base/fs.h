@@ -18,6 +18,11 @@ int fs_write_replace(int dirfd, const char *name, const void *data, size_t len, 
 /* Writes a string to an existing file (a /proc or /sys knob); negative errno. */
 int fs_write_string(const char *path, const char *s);
 int fs_mkdir_p(const char *path, mode_t mode);
+/* Writes all of data (again after EINTR and EAGAIN); 0 or negative errno. */
+int fs_write_all(int fd, const void *data, size_t len);
+/* A close-on-exec memfd holding data, sealed against every change (a program to exec that
+ * nothing can alter); negative errno on failure. */
+int fs_memfd_sealed(const char *name, const void *data, size_t len);
 /* Removes a directory tree (used for state dirs); no error if absent. */
 int fs_rm_rf(const char *path);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static char *stat_after_comm(pid_t pid, char **buf)
 {
@@ -56,4 +57,20 @@ int proc_exit_code(int status)
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);
     return 255;
+}
+
+int proc_self_owner(char *buf, size_t len)
+{
+    return snprintf(buf, len, "%d %llu", (int)getpid(),
+                    (unsigned long long)proc_start_time(getpid()));
+}
+
+int proc_owner_alive(const char *path)
+{
+    _cleanup_free_ char *owner = NULL;
+    int pid = 0;
+    unsigned long long start = 0;
+    if (fs_read_file(path, &owner, NULL, NULL) < 0)
+        return -1;
+    return sscanf(owner, "%d %llu", &pid, &start) == 2 && proc_alive(pid, start);
 }

@@ -1,5 +1,6 @@
 /* attach.c - the client end of a container's monitor */
 #include "attach.h"
+#include "base/fs.h"
 #include "engine/monitor.h"
 #include <errno.h>
 #include <poll.h>
@@ -45,20 +46,6 @@ int attach_parse_keys(const char *spec, char *ret, size_t *ret_len, size_t max)
         return -1;
     *ret_len = n;
     return 0;
-}
-
-static void write_all(int fd, const char *b, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            return;
-        }
-        b += w;
-        n -= w;
-    }
 }
 
 static void send_size(int sock)
@@ -124,7 +111,8 @@ int attach_client(int sock, const struct attach_client_opts *o)
                 break;
             }
             if (msg[0] == ATTACH_STDOUT || msg[0] == ATTACH_STDERR)
-                write_all(msg[0] == ATTACH_STDOUT ? STDOUT_FILENO : STDERR_FILENO, msg + 1, n - 1);
+                fs_write_all(msg[0] == ATTACH_STDOUT ? STDOUT_FILENO : STDERR_FILENO, msg + 1,
+                             n - 1);
             else if (msg[0] == ATTACH_BUSY) {
                 fprintf(stderr, "berth: another client is attached to this container\n");
                 code = 1;

@@ -1141,16 +1141,10 @@ static int remove_ctr(const char *root, const char *id, struct berr **err)
     cli_rtroot(rtroot, sizeof(rtroot));
     _cleanup_free_ char *dir = ctr_dir(root, id);
     /* its monitor may still be cleaning up after the exit: let it finish */
-    _cleanup_free_ char *owner = NULL;
     char opath[4200];
     snprintf(opath, sizeof(opath), "%s/owner", dir);
-    if (fs_read_file(opath, &owner, NULL, NULL) == 0) {
-        int pid = 0;
-        unsigned long long start = 0;
-        if (sscanf(owner, "%d %llu", &pid, &start) == 2)
-            for (int k = 0; k < 500 && proc_alive(pid, start); k++)
-                usleep(10000);
-    }
+    for (int k = 0; k < 500 && proc_owner_alive(opath) == 1; k++)
+        usleep(10000);
     struct berr *e = NULL;
     if (rt_delete(rtroot, id, true, &e) < 0 && e && e->kind != BERR_NOT_FOUND) {
         /* a runtime container that is gone is fine; one that is not is an error */
@@ -1232,11 +1226,7 @@ static bool owner_alive(const char *root, const char *id)
     _cleanup_free_ char *dir = ctr_dir(root, id);
     char path[4300];
     snprintf(path, sizeof(path), "%s/owner", dir);
-    _cleanup_free_ char *owner = NULL;
-    int pid = 0;
-    unsigned long long start = 0;
-    return fs_read_file(path, &owner, NULL, NULL) == 0 &&
-           sscanf(owner, "%d %llu", &pid, &start) == 2 && proc_alive(pid, start);
+    return proc_owner_alive(path) == 1;
 }
 
 /* container prune: every container that does not run */

@@ -82,31 +82,6 @@ static int add_init(json_t *spec, struct berr **err)
 }
 
 /* --restart no|always|unless-stopped|on-failure[:N] */
-static int parse_restart(const char *s, int *policy, int *max)
-{
-    char *end;
-    *max = 0;
-    if (!strcmp(s, "no"))
-        *policy = RESTART_NO;
-    else if (!strcmp(s, "always"))
-        *policy = RESTART_ALWAYS;
-    else if (!strcmp(s, "unless-stopped"))
-        *policy = RESTART_UNLESS_STOPPED;
-    else if (!strncmp(s, "on-failure", 10) && (!s[10] || s[10] == ':')) {
-        *policy = RESTART_ON_FAILURE;
-        if (s[10] == ':') {
-            long n = strtol(s + 11, &end, 10);
-            if (!s[11] || *end || n < 0 || n > 1000000)
-                return -1;
-            *max = (int)n;
-        }
-    } else
-        return -1;
-    return 0;
-}
-
-static const char *restart_names[] = {"no", "always", "unless-stopped", "on-failure"};
-
 /* --security-opt: no-new-privileges[=true|false], seccomp=unconfined|FILE (docker's profile
  * format), and the LSM settings that say "none": berth applies no AppArmor profile or SELinux
  * label of its own */
@@ -150,25 +125,13 @@ static int parse_security_opt(const char *arg, bool *nnp, bool *unconfined, json
 /* Containers whose `berth run` was killed: once their process has exited too, nothing owns
  * them. The disk is the source of truth, so the next run clears them: runtime state, cgroup
  * and container dir. A container still running is left alone. */
-/* The owner recorded in a file ("PID START") is gone. Not when the file is (a marker removed
- * between our readdir and now belongs to a run that just finished). */
-static bool owner_dead(const char *path)
-{
-    _cleanup_free_ char *owner = NULL;
-    long pid = 0;
-    unsigned long long start = 0;
-    if (fs_read_file(path, &owner, NULL, NULL) < 0)
-        return false;
-    return sscanf(owner, "%ld %llu", &pid, &start) != 2 || !proc_alive(pid, start);
-}
-
 /* A --rm container whose monitor was killed, once it has exited: removed, as its monitor
  * would have. Others stay for `rm`. Returns true if it went. */
 static bool reap_one(const char *root, const char *rtroot, const char *id)
 {
     char f[PATH_MAX + 80];
     snprintf(f, sizeof(f), "%s/containers/%s/owner", root, id);
-    if (!owner_dead(f) && access(f, F_OK) == 0)
+    if (proc_owner_alive(f) == 1)
         return false;
     snprintf(f, sizeof(f), "%s/containers/%s/container.json", root, id);
     json_t *rec = json_load_file(f, 0, NULL);
@@ -207,12 +170,12 @@ static void reap_stale(const char *root, const char *rtroot)
         if (strlen(de->d_name) != 64)
             continue;
         snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
-        if (!owner_dead(f))
+        if (proc_owner_alive(f) != 0) /* alive, or a marker just removed: a run that finished */
             continue;
         /* its run was killed after the monitor took over: the monitor owns it now */
         char own[PATH_MAX + 80];
         snprintf(own, sizeof(own), "%s/containers/%s/owner", root, de->d_name);
-        if (!owner_dead(own) && access(own, F_OK) == 0) {
+        if (proc_owner_alive(own) == 1) {
             unlink(f);
             continue;
         }
@@ -229,7 +192,7 @@ static void reap_stale(const char *root, const char *rtroot)
         if (strncmp(de->d_name, ".removing-", 10) != 0)
             continue;
         snprintf(f, sizeof(f), "%s/%s/owner", path, de->d_name);
-        if (!owner_dead(f))
+        if (proc_owner_alive(f) != 0)
             continue;
         snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
         fs_rm_rf(f);
@@ -284,16 +247,7 @@ static int start_one(const char *root, const char *id, int attach_fd, bool inter
     json_t *c __attribute__((cleanup(json_decrefp))) = ctr_load(root, id, err);
     if (!c)
         return -1;
-    bool running = json_is_true(json_object_get(json_object_get(c, "State"), "Running"));
-    bool tty = json_is_true(json_object_get(json_object_get(c, "Config"), "Tty"));
-    json_t *hc = json_object_get(c, "HostConfig");
-    bool rm = json_is_true(json_object_get(hc, "AutoRemove"));
-    int restart = RESTART_NO, max_restarts = 0;
-    json_t *rp = json_object_get(hc, "RestartPolicy");
-    if (rp && parse_restart(json_string_value(json_object_get(rp, "Name")) ?: "no", &restart,
-                            &max_restarts) == 0)
-        max_restarts = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
-    if (running)
+    if (json_is_true(json_object_get(json_object_get(c, "State"), "Running")))
         return 0;
     _cleanup_free_ char *dir = ctr_dir(root, id);
     if (mount_container(root, dir, err) < 0)
@@ -302,17 +256,11 @@ static int start_one(const char *root, const char *id, int attach_fd, bool inter
     cli_rtroot(rtroot, sizeof(rtroot));
     /* whatever a killed monitor left of the last run */
     rt_delete(rtroot, id, true, NULL);
-    struct monitor_opts mo = {.root = root,
-                              .rtroot = rtroot,
-                              .id = id,
-                              .tty = tty,
-                              .auto_remove = rm,
-                              .keep_on_failure = true,
-                              .restart = restart,
-                              .max_restarts = max_restarts,
-                              .interactive = interactive,
-                              .attach_fd = attach_fd};
-    monitor_log_config(json_object_get(hc, "LogConfig"), &mo);
+    struct monitor_opts mo = {.root = root, .rtroot = rtroot, .id = id};
+    monitor_opts_from_record(c, &mo);
+    mo.keep_on_failure = true;
+    mo.interactive = interactive;
+    mo.attach_fd = attach_fd;
     return monitor_start(&mo, err);
 }
 
@@ -792,7 +740,7 @@ int cmd_run(const char *root, int argc, char **argv)
         case 15: devices = strv_append(devices, optarg); break;
         case 16: use_init = true; break;
         case 13:
-            if (parse_restart(optarg, &restart, &max_restarts) < 0)
+            if (monitor_parse_restart(optarg, &restart, &max_restarts) < 0)
                 return run_fail(NULL, "--restart: use no, always, unless-stopped or "
                                       "on-failure[:N]");
             break;
@@ -883,14 +831,13 @@ int cmd_run(const char *root, int argc, char **argv)
     char marker[PATH_MAX + 80], mdir[PATH_MAX];
     snprintf(mdir, sizeof(mdir), "%s/containers/.creating", root);
     snprintf(marker, sizeof(marker), "%s/%s", mdir, id);
+    char owner[64];
+    int on = proc_self_owner(owner, sizeof(owner));
     {
-        char me[64];
-        int ml = snprintf(me, sizeof(me), "%d %llu", getpid(),
-                          (unsigned long long)proc_start_time(getpid()));
         _cleanup_close_ int mfd = -1;
         if (fs_mkdir_p(mdir, 0700) < 0 ||
             (mfd = open(mdir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-            fs_write_replace(mfd, id, me, ml, 0600, &err) < 0 || fs_mkdir_p(dir, 0700) < 0) {
+            fs_write_replace(mfd, id, owner, on, 0600, &err) < 0 || fs_mkdir_p(dir, 0700) < 0) {
             if (!err)
                 berr_sys(&err, errno, "run: %s", dir);
             unlink(marker);
@@ -949,9 +896,6 @@ int cmd_run(const char *root, int argc, char **argv)
     char imgfile[PATH_MAX];
     snprintf(imgfile, sizeof(imgfile), "%s/image", dir);
     dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    char owner[64];
-    int on = snprintf(owner, sizeof(owner), "%d %llu", getpid(),
-                      (unsigned long long)proc_start_time(getpid()));
     /* a --rm container is not to outlive a crash of the machine: its records need no fsync
      * (two journal commits on a disk, most of a millisecond) */
     int (*write_rec)(int, const char *, const void *, size_t, mode_t, struct berr **) =
@@ -1003,7 +947,7 @@ int cmd_run(const char *root, int argc, char **argv)
         if (stop_timeout != -2)
             json_object_set_new(rc, "StopTimeout", json_integer(stop_timeout));
         json_object_set_new(hc, "RestartPolicy",
-                            json_pack("{s:s,s:i}", "Name", restart_names[restart],
+                            json_pack("{s:s,s:i}", "Name", monitor_restart_name(restart),
                                       "MaximumRetryCount", max_restarts));
         json_t *ul = json_array(), *dv = json_array();
         for (char **u = ulimits; u && *u; u++)

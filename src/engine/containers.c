@@ -244,7 +244,7 @@ int ctr_lock(const char *root, struct berr **err)
     return fd;
 }
 
-bool ctr_name_taken(const char *root, const char *name)
+static bool name_taken(const char *root, const char *name)
 {
     _cleanup_free_ char *id = name_owner(root, name);
     return id != NULL;
@@ -282,7 +282,7 @@ char *ctr_generate_name(const char *root)
         if (asprintf(&name, tries < 10 ? "%s_%s" : "%s_%s%d", left[r[0] % ARRAY_SIZE(left)],
                      right[r[1] % ARRAY_SIZE(right)], tries) < 0)
             return NULL;
-        if (!ctr_name_taken(root, name))
+        if (!name_taken(root, name))
             return name;
         free(name);
     }

@@ -35,8 +35,6 @@ json_t *ctr_ids(const char *root);
 json_t *ctr_load(const char *root, const char *id, struct berr **err);
 /* Writes state.json atomically. */
 int ctr_save_state(const char *root, const char *id, json_t *state, struct berr **err);
-/* True if a container has that name. */
-bool ctr_name_taken(const char *root, const char *name);
 /* Gives container `id` the name (call under ctr_lock, before its record is written);
  * BERR_CONFLICT if another container has it. */
 int ctr_name_claim(const char *root, const char *name, const char *id, struct berr **err);

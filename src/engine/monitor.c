@@ -44,6 +44,49 @@ struct mon {
     long delay_ms; /* the next restart's delay */
 };
 
+int monitor_parse_restart(const char *s, int *policy, int *max)
+{
+    char *end;
+    *max = 0;
+    if (!strcmp(s, "no"))
+        *policy = RESTART_NO;
+    else if (!strcmp(s, "always"))
+        *policy = RESTART_ALWAYS;
+    else if (!strcmp(s, "unless-stopped"))
+        *policy = RESTART_UNLESS_STOPPED;
+    else if (!strncmp(s, "on-failure", 10) && (!s[10] || s[10] == ':')) {
+        *policy = RESTART_ON_FAILURE;
+        if (s[10] == ':') {
+            long n = strtol(s + 11, &end, 10);
+            if (!s[11] || *end || n < 0 || n > 1000000)
+                return -1;
+            *max = (int)n;
+        }
+    } else
+        return -1;
+    return 0;
+}
+
+const char *monitor_restart_name(int policy)
+{
+    static const char *names[] = {"no", "always", "unless-stopped", "on-failure"};
+    return policy >= 0 && policy <= RESTART_ON_FAILURE ? names[policy] : "no";
+}
+
+void monitor_opts_from_record(json_t *c, struct monitor_opts *o)
+{
+    json_t *cfg = json_object_get(c, "Config"), *hc = json_object_get(c, "HostConfig");
+    o->tty = json_is_true(json_object_get(cfg, "Tty"));
+    o->interactive = json_is_true(json_object_get(cfg, "OpenStdin"));
+    o->auto_remove = json_is_true(json_object_get(hc, "AutoRemove"));
+    o->attach_fd = -1;
+    json_t *rp = json_object_get(hc, "RestartPolicy");
+    if (monitor_parse_restart(json_string_value(json_object_get(rp, "Name")) ?: "no", &o->restart,
+                              &o->max_restarts) == 0)
+        o->max_restarts = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
+    monitor_log_config(json_object_get(hc, "LogConfig"), o);
+}
+
 int monitor_log_config(json_t *lc, struct monitor_opts *mo)
 {
     mo->log_max_size = 10000000;
@@ -97,6 +140,17 @@ static void send_exit(struct mon *m, int code)
     m->ncl = 0;
 }
 
+/* `berth attach` has nothing to connect to any more */
+static void close_attach(struct mon *m, const char *dir)
+{
+    char path[4300];
+    if (m->lfd >= 0)
+        close(m->lfd);
+    m->lfd = -1;
+    snprintf(path, sizeof(path), "%s/attach", dir);
+    unlink(path);
+}
+
 static int keep_fd(int fd)
 {
     return fd < 0 ? 0 : fcntl(fd, F_SETFD, 0);
@@ -107,22 +161,15 @@ static int keep_fd(int fd)
 static int exec_loop(const struct monitor_opts *o, struct mon *m, pid_t pid, int out, int err_,
                      int pty, int in, struct berr **err)
 {
-    _cleanup_close_ int mfd = memfd_create("berth-monitor", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    _cleanup_close_ int mfd =
+        fs_memfd_sealed("berth-monitor", berth_monitor_loop, berth_monitor_loop_len);
     _cleanup_close_ int self = open("/proc/self/exe", O_PATH | O_CLOEXEC);
     _cleanup_free_ char *dir = ctr_dir(o->root, o->id);
     _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     _cleanup_close_ int log =
         o->no_log ? -1 : openat(dfd, "json.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (mfd < 0 || self < 0 || dfd < 0 || (log < 0 && !o->no_log))
-        return berr_sys(err, errno, "monitor: prepare its loop");
-    for (size_t off = 0; off < berth_monitor_loop_len;) {
-        ssize_t w = write(mfd, berth_monitor_loop + off, berth_monitor_loop_len - off);
-        if (w < 0 && errno != EINTR)
-            return berr_sys(err, errno, "monitor: its loop");
-        off += w > 0 ? w : 0;
-    }
-    if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
-        return berr_sys(err, errno, "monitor: its loop");
+        return berr_sys(err, mfd < 0 ? -mfd : errno, "monitor: prepare its loop");
     int first = m->ncl ? m->cl[0] : -1;
     int fds[] = {out, err_, pty, in, m->sfd, m->lfd, first, log, dfd, self};
     for (size_t i = 0; i < sizeof(fds) / sizeof(*fds); i++)
@@ -238,11 +285,13 @@ fail:
                                "RestartCount", m->restarts);
         ctr_save_state(o->root, o->id, st, NULL);
         json_decref(st);
+        close_attach(m, dir);
         umount2(rootfs, MNT_DETACH);
         send_exit(m, code);
         _exit(1);
     }
     report(ready, code, err && err->msg ? err->msg : "monitor failed");
+    close_attach(m, dir);
     if (created)
         rt_delete(o->rtroot, o->id, true, NULL);
     umount2(rootfs, MNT_DETACH);
@@ -302,16 +351,14 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
         ctr_save_state(o->root, o->id, state, NULL);
     }
     json_decref(state);
-    close(m->lfd);
-    snprintf(path, sizeof(path), "%s/attach", dir);
-    unlink(path);
+    close_attach(m, dir);
     if (o->auto_remove) {
         /* --rm: the container is gone for ps and its name is free at once (its directory
          * renamed out of sight, with its anonymous volumes removed); the files and the mount
          * go after the client has its answer, off `run --rm`'s path (an unmount waits for an
          * RCU grace period). A monitor killed meanwhile leaves the rest to reap_stale. */
         json_t *c = ctr_load(o->root, o->id, NULL);
-        ctr_name_forget(o->root, o->id);
+        ctr_name_release(o->root, json_string_value(json_object_get(c, "Name")), o->id);
         char trash[4300];
         snprintf(trash, sizeof(trash), "%s/containers/.removing-%s", o->root, o->id);
         if (rename(dir, trash) < 0)
@@ -397,22 +444,8 @@ int monitor_resume(int argc, char **argv)
         fcntl(m.cl[k], F_SETFD, FD_CLOEXEC);
     /* the container's settings, as recorded */
     json_t *c = ctr_load(root, id, NULL);
-    json_t *cfg = json_object_get(c, "Config"), *hc = json_object_get(c, "HostConfig");
-    struct monitor_opts o = {.root = root,
-                             .rtroot = rtroot,
-                             .id = id,
-                             .tty = json_is_true(json_object_get(cfg, "Tty")),
-                             .interactive = json_is_true(json_object_get(cfg, "OpenStdin")),
-                             .auto_remove = json_is_true(json_object_get(hc, "AutoRemove")),
-                             .attach_fd = -1};
-    json_t *rp = json_object_get(hc, "RestartPolicy");
-    const char *pol = json_string_value(json_object_get(rp, "Name")) ?: "no";
-    o.restart = !strcmp(pol, "always")           ? RESTART_ALWAYS
-                : !strcmp(pol, "unless-stopped") ? RESTART_UNLESS_STOPPED
-                : !strcmp(pol, "on-failure")     ? RESTART_ON_FAILURE
-                                                 : RESTART_NO;
-    o.max_restarts = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
-    monitor_log_config(json_object_get(hc, "LogConfig"), &o);
+    struct monitor_opts o = {.root = root, .rtroot = rtroot, .id = id};
+    monitor_opts_from_record(c, &o);
     /* o points into c, which lives as long as this process */
     finish(&o, &m, code, ran);
     return 0;
@@ -423,7 +456,7 @@ static void monitor_main(const struct monitor_opts *o, int ready)
 {
     struct berr *err = NULL;
     _cleanup_free_ char *dir = ctr_dir(o->root, o->id);
-    struct mon m = {.delay_ms = 100};
+    struct mon m = {.sfd = -1, .lfd = -1, .delay_ms = 100};
     if (o->attach_fd >= 0)
         m.cl[m.ncl++] = o->attach_fd;
 
@@ -455,8 +488,7 @@ static void monitor_main(const struct monitor_opts *o, int ready)
      * is ours now: it goes with the monitor, and the host never sees it */
     {
         char owner[64];
-        int on = snprintf(owner, sizeof(owner), "%d %llu", getpid(),
-                          (unsigned long long)proc_start_time(getpid()));
+        int on = proc_self_owner(owner, sizeof(owner));
         _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0 || fs_write_replace(dfd, "owner", owner, on, 0600, &err) < 0)
             goto fail;
@@ -492,6 +524,7 @@ static void monitor_main(const struct monitor_opts *o, int ready)
 
 fail:
     report(ready, 125, err && err->msg ? err->msg : "monitor failed");
+    close_attach(&m, dir);
     char rootfs[4300];
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
     umount2(rootfs, MNT_DETACH);

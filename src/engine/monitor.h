@@ -40,6 +40,16 @@ int attach_connect(const char *dir, struct berr **err);
  * gone. */
 int monitor_start(const struct monitor_opts *o, struct berr **err);
 
+/* docker's --restart: no, always, unless-stopped, on-failure[:N]. Returns 0 (policy, and
+ * N or 0) or -1. monitor_restart_name gives a policy's name back. */
+int monitor_parse_restart(const char *s, int *ret_policy, int *ret_max);
+const char *monitor_restart_name(int policy);
+
+/* A container's recorded settings (container.json with State, as ctr_load gives it) into
+ * o: tty, stdin (OpenStdin), --rm, the restart policy and the log settings. o keeps
+ * pointing into c. */
+void monitor_opts_from_record(json_t *c, struct monitor_opts *o);
+
 /* HostConfig.LogConfig into o's log settings: json-file's max-size (docker's decimal units:
  * 10m is 10,000,000 bytes) and max-file, or the none driver; without them 3 files of 10 MB.
  * Returns -2 for an unknown option, -1 for a bad value. */

@@ -848,16 +848,11 @@ static la_ssize_t output_write(struct archive *a, void *data, const void *buf, s
     struct diff *d = data;
     if (d->discard)
         return (la_ssize_t)len;
-    for (size_t done = 0; done < len;) {
-        ssize_t w = write(d->fd_out, (const char *)buf + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            d->write_errno = errno;
-            archive_set_error(a, errno, "write layer");
-            return -1;
-        }
-        done += w;
+    int r = fs_write_all(d->fd_out, buf, len);
+    if (r < 0) {
+        d->write_errno = -r;
+        archive_set_error(a, -r, "write layer");
+        return -1;
     }
     digest_update(&d->blob, buf, len);
     d->blob_size += len;

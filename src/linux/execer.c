@@ -12,28 +12,9 @@
 extern const unsigned char berth_execer[];
 extern const unsigned long berth_execer_len;
 
-#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-
 int execer_memfd(void)
 {
-    _cleanup_close_ int fd = memfd_create("berth-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0)
-        return -errno;
-    const unsigned char *p = berth_execer;
-    size_t left = berth_execer_len;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        p += w;
-        left -= w;
-    }
-    if (fcntl(fd, F_ADD_SEALS, SEALS) < 0)
-        return -errno;
-    return TAKE_FD(fd);
+    return fs_memfd_sealed("berth-exec", berth_execer, berth_execer_len);
 }
 
 int execer_exec(int memfd, int started_fd, const char *path, char *const argv[], char *const envp[])

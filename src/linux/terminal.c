@@ -1,5 +1,6 @@
 /* terminal.c - ptys: made inside the container, the master handed out over a unix socket */
 #include "init.h"
+#include "base/fs.h"
 #include "base/cleanup.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -86,21 +87,6 @@ static void copy_winsize(int from, int to)
         ioctl(to, TIOCSWINSZ, &ws);
 }
 
-static int write_all(int fd, const char *b, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            return -errno;
-        }
-        b += w;
-        n -= w;
-    }
-    return 0;
-}
-
 int pty_relay(int master, int wakefd)
 {
     struct termios saved;
@@ -129,7 +115,7 @@ int pty_relay(int master, int wakefd)
         if (p[0].revents & POLLIN) {
             ssize_t r = read(master, buf, sizeof(buf));
             if (r > 0) {
-                write_all(STDOUT_FILENO, buf, r);
+                fs_write_all(STDOUT_FILENO, buf, r);
                 continue;
             }
             if (r < 0 && (errno == EINTR || errno == EAGAIN))
@@ -144,12 +130,12 @@ int pty_relay(int master, int wakefd)
         if (p[1].revents & (POLLIN | POLLHUP)) {
             ssize_t r = read(STDIN_FILENO, buf, sizeof(buf));
             if (r > 0)
-                write_all(master, buf, r);
+                fs_write_all(master, buf, r);
             else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
                 in_open = false;
                 /* end of input: send the pty's EOF character, as a terminal would */
                 char eof = 4;
-                write_all(master, &eof, 1);
+                fs_write_all(master, &eof, 1);
             }
         }
         if (p[2].revents)

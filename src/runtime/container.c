@@ -173,6 +173,64 @@ static void undo_create(pid_t child, pid_t init, struct cg *cg, const char *dir)
         fs_rm_rf(dir);
 }
 
+/* A child born in its cgroup as far as the kernel allows, for create's init and exec's
+ * process: moving a process into a cgroup from outside waits for an RCU grace period
+ * (milliseconds of a start) after the lock has been idle. On pure v2 clone3 places it
+ * (CLONE_INTO_CGROUP); on v1 and hybrid hosts it is born in the unified hierarchy and moves
+ * itself into the v1 ones by writing 0 into their `tasks` files (b->tasks, which the child
+ * is handed before the clone), unless self_join is false (a child in a new user namespace
+ * cannot write there). */
+struct birth {
+    int cgfd;   /* cgroup2 directory for CLONE_INTO_CGROUP, or -1 */
+    int *tasks; /* v1 tasks files for the child */
+    int ntasks; /* -1: none */
+};
+
+static void birth_prepare(const struct cg *cg, bool self_join, struct birth *b)
+{
+    *b = (struct birth){.cgfd = -1, .ntasks = -1};
+    if (!cg)
+        return;
+    b->cgfd = cg_clone_fd(cg);
+    if (b->cgfd < 0 && self_join)
+        b->ntasks = cg_birth_fds(cg, &b->cgfd, &b->tasks);
+}
+
+/* clone (fork with flags): the child's pid, 0 in the child, -1 with errno. In the parent
+ * the fds are closed and *ret_entered says whether the child is in its cgroup everywhere
+ * (else the caller moves it with cg_enter). */
+static pid_t birth_clone(struct birth *b, unsigned long flags, bool *ret_entered)
+{
+    pid_t child;
+    bool entered = false;
+    if (b->cgfd >= 0) {
+        struct clone_args ca = {.flags = flags | CLONE_INTO_CGROUP,
+                                .exit_signal = SIGCHLD,
+                                .cgroup = (uint64_t)b->cgfd};
+        child = syscall(SYS_clone3, &ca, sizeof(ca));
+        entered = child >= 0;
+        if (child < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL)) {
+            child = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+            entered = false;
+        }
+    } else {
+        child = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+        entered = child >= 0 && b->ntasks >= 0; /* a v1-only host: the tasks files are all */
+    }
+    if (child == 0)
+        return 0;
+    int e = errno;
+    if (b->cgfd >= 0)
+        close(b->cgfd);
+    for (int i = 0; i < b->ntasks; i++)
+        close(b->tasks[i]);
+    free(b->tasks);
+    *b = (struct birth){.cgfd = -1, .ntasks = -1};
+    *ret_entered = entered;
+    errno = e;
+    return child;
+}
+
 int rt_create(const char *root, const char *id, const struct rt_create_opts *o, pid_t *ret_pid,
               int *ret_pty, struct berr **err)
 {
@@ -344,36 +402,13 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         .seccomp = filter,
         .execer_fd = execer,
     };
-    /* Born in its cgroup where the kernel can do that (pure v2, clone3): moving a process
-     * between cgroups waits for an RCU grace period, milliseconds of a start. */
+    /* born in its cgroup (see birth_clone) */
     bool entered = false;
-    int cgfd = cg_clone_fd(cg);
-    /* v1 and hybrid hosts: the child moves itself into the v1 hierarchies, and is born in
-     * the unified one; not with a user namespace (in it, the child cannot write there) */
-    _cleanup_free_ int *tasks = NULL;
-    int ntasks = -1;
-    if (cgfd < 0 && !spec_namespace(s, CLONE_NEWUSER))
-        ntasks = cg_birth_fds(cg, &cgfd, &tasks);
-    if (ntasks >= 0) {
-        ic.cg_tasks = tasks;
-        ic.n_cg_tasks = ntasks;
-    }
-    if (cgfd >= 0) {
-        struct clone_args ca = {
-            .flags = flags | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgfd};
-        child = syscall(SYS_clone3, &ca, sizeof(ca));
-        entered = child >= 0;
-        if (child < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL))
-            child = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
-        if (child != 0)
-            close(cgfd);
-    } else {
-        child = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
-        entered = child >= 0 && ntasks >= 0; /* a v1-only host: the tasks files are all */
-    }
-    if (child != 0)
-        for (int i = 0; i < ntasks; i++)
-            close(tasks[i]);
+    struct birth b;
+    birth_prepare(cg, !spec_namespace(s, CLONE_NEWUSER), &b);
+    ic.cg_tasks = b.tasks;
+    ic.n_cg_tasks = b.ntasks > 0 ? b.ntasks : 0;
+    child = birth_clone(&b, flags, &entered);
     if (child < 0) {
         r = berr_sys(err, errno, "clone");
         goto fail;
@@ -870,41 +905,22 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
                              .seccomp = filter,
                              .preserve_fds = o->preserve_fds,
                              .execer_fd = execer};
-    /* into the container's cgroup as create's init gets there (born in the unified
-     * hierarchy, moving itself in the v1 ones): no wait for an RCU grace period */
-    _cleanup_free_ int *tasks = NULL;
-    int ntasks = -1, cgfd = -1;
-    if (cg && (cgfd = cg_clone_fd(cg)) < 0)
-        ntasks = cg_birth_fds(cg, &cgfd, &tasks);
-    if (ntasks >= 0) {
-        ec.cg_tasks = tasks;
-        ec.n_cg_tasks = ntasks;
-    }
+    /* into the container's cgroup as create's init gets there (see birth_clone) */
     bool entered = false;
-    if (cgfd >= 0) {
-        struct clone_args ca = {
-            .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgfd};
-        child = syscall(SYS_clone3, &ca, sizeof(ca));
-        entered = child >= 0;
-        if (child < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL))
-            child = fork();
-        if (child != 0)
-            close(cgfd);
-    } else {
-        child = fork();
-        entered = child >= 0 && ntasks >= 0;
-    }
-    if (child < 0) {
-        r = berr_sys(err, errno, "fork");
-        goto out;
-    }
+    struct birth b;
+    birth_prepare(cg, true, &b);
+    ec.cg_tasks = b.tasks;
+    ec.n_cg_tasks = b.ntasks > 0 ? b.ntasks : 0;
+    child = birth_clone(&b, 0, &entered);
     if (child == 0) {
         close(sv[0]);
         init_exec(&ec);
         _exit(126);
     }
-    for (int i = 0; i < ntasks; i++)
-        close(tasks[i]);
+    if (child < 0) {
+        r = berr_sys(err, errno, "fork");
+        goto out;
+    }
     close(sv[1]);
     sv[1] = -1;
     if (console >= 0) {

@@ -21,36 +21,11 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "image/layer.h"
-#include "tarbuild.h"
-
-/* Each test: base/ holds root/ (what is resolved in or unpacked into) and canary/ (must
- * never change, and is where an escape from root/ would land: root/../canary). */
-struct fx {
-    char base[64];
-    int basefd;
-    int root;
-};
-
-static void write_at(int dirfd_, const char *path, const char *data, mode_t mode)
-{
-    int fd = openat(dirfd_, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
-    close(fd);
-}
+#include "layer-fixture.h"
 
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    strcpy(f->base, "/tmp/berth-cp-XXXXXX");
-    assert_non_null(mkdtemp(f->base));
-    f->basefd = open(f->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    assert_return_code(mkdirat(f->basefd, "root", 0755), errno);
-    assert_return_code(mkdirat(f->basefd, "canary", 0755), errno);
-    write_at(f->basefd, "canary/file", "canary", 0644);
-    f->root = openat(f->basefd, "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    assert_true(f->root >= 0);
-    *state = f;
+    *state = fx_new("/tmp/berth-cp-XXXXXX");
     return 0;
 }
 
@@ -63,10 +38,7 @@ static int teardown(void **state)
     free(s);
     struct stat st;
     assert_int_equal(fstatat(f->basefd, "canary/evil", &st, AT_SYMLINK_NOFOLLOW), -1);
-    close(f->root);
-    close(f->basefd);
-    fs_rm_rf(f->base);
-    free(f);
+    fx_free(f);
     return 0;
 }
 

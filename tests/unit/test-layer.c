@@ -21,35 +21,11 @@
 #include "base/digest.h"
 #include "base/fs.h"
 #include "image/layer.h"
-#include "tarbuild.h"
-
-static void write_at(int dirfd_, const char *path, const char *data, mode_t mode)
-{
-    int fd = openat(dirfd_, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
-    close(fd);
-}
-
-/* Each test: base/ holds root/ (the layer) and canary/ (must never change). */
-struct fx {
-    char base[64];
-    int basefd;
-    int root;
-};
+#include "layer-fixture.h"
 
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof(*f));
-    strcpy(f->base, "/tmp/berth-layer-XXXXXX");
-    assert_non_null(mkdtemp(f->base));
-    f->basefd = open(f->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    assert_return_code(mkdirat(f->basefd, "root", 0755), errno);
-    assert_return_code(mkdirat(f->basefd, "canary", 0755), errno);
-    write_at(f->basefd, "canary/file", "canary", 0644);
-    f->root = openat(f->basefd, "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    assert_true(f->root >= 0);
-    *state = f;
+    *state = fx_new("/tmp/berth-layer-XXXXXX");
     return 0;
 }
 
@@ -85,10 +61,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     check_canary(f);
-    close(f->root);
-    close(f->basefd);
-    fs_rm_rf(f->base);
-    free(f);
+    fx_free(f);
     return 0;
 }
 
