@@ -615,10 +615,12 @@ static int mask_path(const struct mount_ctx *m, int root, const char *path, stru
             return berr_sys(err, errno, "%s: mask %s", field, path);
         return 0;
     }
+    if (m->devnull_fd == -EXDEV)
+        return berr_set(err, BERR_INVALID, EXDEV,
+                        "%s: mask %s: /dev/null is not the null device (char 1:3)", field, path);
     if (m->devnull_fd < 0)
-        return berr_set(err, BERR_INVALID, -m->devnull_fd, "%s: mask %s: /dev/null %s", field, path,
-                        m->devnull_fd == -EXDEV ? "is not the null device (char 1:3)"
-                                                : strerror(-m->devnull_fd));
+        return berr_set(err, BERR_INVALID, -m->devnull_fd, "%s: mask %s: /dev/null: %s", field,
+                        path, strerror(-m->devnull_fd));
     if ((r = bind_fd(m->devnull_fd, fd, false)) < 0)
         return berr_sys(err, -r, "%s: mask %s", field, path);
     return 0;
