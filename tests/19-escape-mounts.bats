@@ -81,6 +81,17 @@ tmpfs_run_first='.mounts = [{"destination": "/run", "type": "tmpfs", "source": "
 
 @test "runtime: /proc through a symlink chain hidden by a later mount is refused" {
 	local v
+	# masks only under /proc: before the fix every one was "missing" and skipped, and the
+	# container got a writable procfs at /realproc
+	hostile img-procmasks
+	rmdir "$H/proc"
+	mkdir -p "$H/run" "$H/realproc"
+	ln -s /run/p "$H/proc"
+	ln -s /realproc "$H/run/p"
+	config "$tmpfs_run_last"' | .linux.maskedPaths |= map(select(startswith("/proc/")))'
+	run_ctr
+	refused 'filesystem "proc" must be mounted on ordinary directory'
+	config 'del(.mounts[] | select(.destination == "/run"))'
 	# /proc -> /run/p -> /realproc, /run hidden by a tmpfs after /proc is mounted, or before
 	for v in last first; do
 		hostile "img-$v"
@@ -310,7 +321,7 @@ image() {
 	image evilsys
 	mkdir -p "$TESTDIR/hostrun"
 	local img hide fs
-	for img in evilproc evilsys; do
+	for img in evilsys evilproc; do
 		fs=proc
 		[ $img = evilsys ] && fs=sysfs
 		for hide in "--tmpfs /run" "-v $TESTDIR/hostrun:/run" "-v runvol:/run"; do
