@@ -102,7 +102,6 @@ tmpfs_run_first='.mounts = [{"destination": "/run", "type": "tmpfs", "source": "
 		if [ $v = last ]; then config "$tmpfs_run_last"; else config "$tmpfs_run_first"; fi
 		run_ctr
 		refused 'filesystem "proc" must be mounted on ordinary directory'
-		rt delete --force "$ID" 2>/dev/null || true
 		config 'del(.mounts[] | select(.destination == "/run"))'
 	done
 	# a relative link to a deep directory, hidden by a tmpfs on its top
@@ -234,7 +233,7 @@ bind_dev() {
 	refused 'linux.maskedPaths: mask /proc/'
 	[[ "$output" == *': /dev/null: No such file or directory'* ]]
 	# the real one: the container runs, /proc/timer_list masked (it is never empty)
-	[ -s /proc/timer_list ] || [ "$(wc -c < /proc/timer_list)" -gt 0 ]
+	[ "$(wc -c < /proc/timer_list)" -gt 0 ]
 	mknod -m 666 "$TESTDIR/dev/null" c 1 3
 	args sh -c "$PROBE"' ; wc -c < /proc/timer_list'
 	run_ctr
