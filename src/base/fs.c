@@ -130,18 +130,23 @@ int fs_rm_rf(const char *path)
     return 0;
 }
 
-int fs_openat_in_root(int rootfd, const char *path, int open_flags, mode_t mode)
+int fs_openat2(int dirfd, const char *path, int open_flags, mode_t mode, uint64_t resolve)
 {
     struct open_how how = {
         .flags = (uint64_t)(open_flags | O_CLOEXEC),
         .mode = (open_flags & O_CREAT) ? mode : 0,
-        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        .resolve = resolve,
     };
     int fd;
     do
-        fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+        fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
     while (fd < 0 && (errno == EAGAIN || errno == EINTR));
     return fd < 0 ? -errno : fd;
+}
+
+int fs_openat_in_root(int rootfd, const char *path, int open_flags, mode_t mode)
+{
+    return fs_openat2(rootfd, path, open_flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 }
 
 const char *fs_fd_path(int fd, char buf[static 32])
@@ -153,7 +158,10 @@ const char *fs_fd_path(int fd, char buf[static 32])
 int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags, struct berr **err)
 {
     int oflags = open_flags ? open_flags : O_PATH;
-    int fd = fs_openat_in_root(rootfd, path, oflags, 0);
+    uint64_t resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    if (flags & FS_NO_SYMLINKS)
+        resolve |= RESOLVE_NO_SYMLINKS;
+    int fd = fs_openat2(rootfd, path, oflags, 0, resolve);
     if (fd >= 0 || fd != -ENOENT || !(flags & (FS_CREATE_DIR | FS_CREATE_FILE)))
         return fd >= 0 ? fd : berr_sys(err, -fd, "open %s in the root filesystem", path);
 
@@ -165,7 +173,7 @@ int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags
     _cleanup_free_ char *prefix = calloc(1, strlen(path) + 2);
     if (!copy || !prefix)
         return berr_sys(err, ENOMEM, "open %s", path);
-    _cleanup_close_ int parent = fs_openat_in_root(rootfd, "/", O_PATH | O_DIRECTORY, 0);
+    _cleanup_close_ int parent = fs_openat2(rootfd, "/", O_PATH | O_DIRECTORY, 0, resolve);
     if (parent < 0)
         return berr_sys(err, -parent, "open root filesystem");
     char *save = NULL;
@@ -176,7 +184,7 @@ int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags
         strcat(prefix, "/");
         strcat(prefix, comp);
         int want = last ? oflags : O_PATH | O_DIRECTORY;
-        int nfd = fs_openat_in_root(rootfd, prefix, want, 0);
+        int nfd = fs_openat2(rootfd, prefix, want, 0, resolve);
         if (nfd == -ENOENT) {
             if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0)
                 return berr_sys(err, ENOENT, "open %s in the root filesystem", path);
@@ -190,7 +198,7 @@ int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags
             } else if (mkdirat(parent, comp, 0755) < 0 && errno != EEXIST) {
                 return berr_sys(err, errno, "create %s in the root filesystem", path);
             }
-            nfd = fs_openat_in_root(rootfd, prefix, want, 0);
+            nfd = fs_openat2(rootfd, prefix, want, 0, resolve);
             if (nfd == -ENOENT)
                 return berr_set(err, BERR_INVALID, ENOENT,
                                 "create %s in the root filesystem: %s is a symlink to a path that "

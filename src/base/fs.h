@@ -2,6 +2,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "base/error.h"
 
@@ -29,12 +30,17 @@ int fs_rm_rf(const char *path);
 enum fs_resolve_flags {
     FS_CREATE_DIR = 1 << 0,  /* create missing components; the last as a directory */
     FS_CREATE_FILE = 1 << 1, /* create missing components; the last as an empty file */
+    FS_NO_SYMLINKS = 1 << 2, /* a symlink at any component is refused (-ELOOP), even one
+                              * that stays inside: for what must land exactly where named */
 };
 /* Opens `path` inside the directory `rootfd` as if rootfd were "/" (RESOLVE_IN_ROOT: no
  * symlink or ".." can leave it, even if the tree is hostile and changes under us), creating
  * missing components as asked. Returns an O_PATH fd (or with open_flags if not 0). */
 int fs_open_in_root(int rootfd, const char *path, int open_flags, unsigned flags,
                     struct berr **err);
+/* openat2 with the given RESOLVE_* flags (again after EAGAIN/EINTR), O_CLOEXEC added;
+ * negative errno. */
+int fs_openat2(int dirfd, const char *path, int open_flags, mode_t mode, uint64_t resolve);
 /* openat2 wrapper with RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS; negative errno. */
 int fs_openat_in_root(int rootfd, const char *path, int open_flags, mode_t mode);
 /* What `path` resolves to inside rootfd, spelled from the root without symlinks ("/a/b", "/"

@@ -5,6 +5,7 @@
 #include "init.h"
 #include "seccomp.h"
 #include "lsm.h"
+#include "procfs.h"
 #include "execer.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
@@ -219,7 +220,7 @@ static int set_oom_score_adj(const struct spec_process *p, struct berr **err)
         return 0;
     char v[32];
     snprintf(v, sizeof(v), "%lld", (long long)p->oom_score_adj.v);
-    int r = fs_write_string("/proc/self/oom_score_adj", v);
+    int r = procfs_write_once("self/oom_score_adj", v, strlen(v));
     if (r < 0)
         return berr_set(err, BERR_INVALID, -r, "process.oomScoreAdj: cannot set %s: %s%s", v,
                         strerror(-r), r == -EACCES ? " (lowering it needs CAP_SYS_RESOURCE)" : "");
@@ -278,7 +279,9 @@ static int check_sysctl(const struct spec *s, const char *key, struct berr **err
                     "linux.sysctl: %s is not namespaced: setting it would change the host", key);
 }
 
-static int set_sysctls(const struct spec *s, struct berr **err)
+/* Written through procfd (procfs.h): a /proc/sys name in the container's own /proc could be
+ * redirected by a container racing with shared mounts. */
+static int set_sysctls(const struct spec *s, int procfd, struct berr **err)
 {
     const struct spec_linux *lx = s->linux_;
     for (size_t i = 0; lx && i < lx->n_sysctl; i++) {
@@ -286,11 +289,15 @@ static int set_sysctls(const struct spec *s, struct berr **err)
         if (r < 0)
             return r;
         char path[PATH_MAX];
-        int n = snprintf(path, sizeof(path), "/proc/sys/%s", lx->sysctl[i].key);
-        for (char *p = path + 10; p < path + n; p++)
+        int n = snprintf(path, sizeof(path), "sys/%s", lx->sysctl[i].key);
+        if (n < 0 || (size_t)n >= sizeof(path))
+            return berr_set(err, BERR_INVALID, ENAMETOOLONG, "linux.sysctl: %s: name too long",
+                            lx->sysctl[i].key);
+        for (char *p = path + 4; p < path + n; p++)
             if (*p == '.')
                 *p = '/';
-        if (strstr(path, "..") || (r = fs_write_string(path, lx->sysctl[i].value)) < 0)
+        const char *v = lx->sysctl[i].value;
+        if (strstr(path, "..") || (r = procfs_write(procfd, path, v, strlen(v))) < 0)
             return berr_sys(err, r < 0 ? -r : EINVAL, "linux.sysctl: set %s=%s", lx->sysctl[i].key,
                             lx->sysctl[i].value);
     }
@@ -307,7 +314,7 @@ static int write_timens_offsets(const struct spec *s, struct berr **err)
             continue;
         snprintf(buf, sizeof(buf), "%s %lld %u", clock_names[i],
                  (long long)lx->time_offsets[i].secs, lx->time_offsets[i].nanosecs);
-        int r = fs_write_string("/proc/self/timens_offsets", buf);
+        int r = procfs_write_once("self/timens_offsets", buf, strlen(buf));
         if (r < 0)
             return berr_sys(err, -r, "linux.timeOffsets.%s", clock_names[i]);
     }
@@ -549,6 +556,22 @@ static int init_setup(struct init_config *c, struct berr **err)
                         "linux.namespaces: a mount namespace is required");
 
     umask(0);
+    /* The procfs the sysctls are written through: opened now, before anything of the
+     * container is mounted (procfs.h) */
+    _cleanup_close_ int procfd = procfs_open(err);
+    if (procfd < 0)
+        return procfd;
+    struct mount_ctx mc = {
+        .spec = s,
+        .rootfs = c->rootfs,
+        .cgroup_path = c->cgroup_path,
+        .userns = userns != NULL,
+        .cgroupns = cgns != NULL,
+        .netns = spec_namespace(s, CLONE_NEWNET) && !spec_namespace(s, CLONE_NEWNET)->path,
+        .ipcns = spec_namespace(s, CLONE_NEWIPC) != NULL,
+        .devnull_fd = -1,
+        .console_fd = -1,
+    };
     /* A mount namespace joined by path gets the root filesystem set up in it too (as
      * runc does): the spec's root and mounts apply whichever namespace holds them. */
     {
@@ -568,17 +591,10 @@ static int init_setup(struct init_config *c, struct berr **err)
         _cleanup_close_ int rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
             return berr_sys(err, errno, "open root filesystem %s", c->rootfs);
-        struct mount_ctx mc = {
-            .spec = s,
-            .rootfs = c->rootfs,
-            .cgroup_path = c->cgroup_path,
-            .userns = userns != NULL,
-            .cgroupns = cgns != NULL,
-            .netns = spec_namespace(s, CLONE_NEWNET) && !spec_namespace(s, CLONE_NEWNET)->path,
-            .ipcns = spec_namespace(s, CLONE_NEWIPC) != NULL,
-        };
-        if ((r = mounts_setup(&mc, rootfd, err)) < 0)
+        if ((r = mounts_setup(&mc, rootfd, err)) < 0) {
+            mounts_ctx_close(&mc);
             return r;
+        }
     }
 
     /* prestart and createRuntime hooks run in the runtime's namespaces, now that ours exist */
@@ -604,10 +620,8 @@ static int init_setup(struct init_config *c, struct berr **err)
         if (p->console_height.set || p->console_width.set)
             ioctl(master, TIOCSWINSZ, &ws);
         /* /dev/console is the pty, as on a real machine */
-        _cleanup_close_ int con = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        char tp[32], sp[32];
-        if (con >= 0 && mount(fs_fd_path(slave, sp), fs_fd_path(con, tp), NULL, MS_BIND, NULL) < 0)
-            return berr_sys(err, errno, "bind pty to /dev/console");
+        if ((r = mounts_console(&mc, slave, err)) < 0)
+            return r;
         if (c->console_fd >= 0) {
             if ((r = pty_send_master(c->console_fd, master, name, err)) < 0)
                 return r;
@@ -628,9 +642,12 @@ static int init_setup(struct init_config *c, struct berr **err)
         if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
             return berr_sys(err, errno, "domainname: set \"%s\"", s->domainname);
     }
-    if ((r = set_sysctls(s, err)) < 0)
+    if ((r = set_sysctls(s, procfd, err)) < 0)
         return r;
-    if ((r = mounts_finish(s, err)) < 0)
+    close(TAKE_FD(procfd));
+    r = mounts_finish(&mc, err);
+    mounts_ctx_close(&mc);
+    if (r < 0)
         return r;
     if (s->linux_->has_personality && personality(s->linux_->personality) < 0)
         return berr_sys(err, errno, "linux.personality");

@@ -81,13 +81,23 @@ struct mount_ctx {
     const char *rootfs;
     const char *cgroup_path;
     bool userns, cgroupns, netns, ipcns;
+    /* Set by mounts_setup, kept for after the pivot (close with mounts_ctx_close): */
+    int devnull_fd; /* O_PATH fd of the container's /dev/null (char 1:3), or negative errno */
+    int console_fd; /* O_PATH fd of the /dev/console the pty is bound on, or -1 */
+    bool proc, sys; /* the spec mounts procfs on /proc, sysfs on /sys */
 };
-/* Mounts everything the spec lists under the rootfs (before pivot_root), creates devices. */
-int mounts_setup(const struct mount_ctx *m, int rootfd, struct berr **err);
+/* Mounts everything the spec lists under the rootfs (before pivot_root), creates devices.
+ * procfs, sysfs, mqueue, devpts and cgroup go only on real directories (no symlink on the
+ * way): otherwise the container is refused. */
+int mounts_setup(struct mount_ctx *m, int rootfd, struct berr **err);
 /* Switches root to the rootfs: pivot_root, or MS_MOVE+chroot with no_pivot. */
 int mounts_pivot(const char *rootfs, bool no_pivot, struct berr **err);
-/* After the pivot: masked and read-only paths, read-only root, rootfs propagation. */
-int mounts_finish(const struct spec *s, struct berr **err);
+/* After the pivot: binds the pty slave on the /dev/console mounts_setup made. */
+int mounts_console(const struct mount_ctx *m, int slave, struct berr **err);
+/* After the pivot: masked and read-only paths (each applied, or the container refused),
+ * read-only root, rootfs propagation. */
+int mounts_finish(const struct mount_ctx *m, struct berr **err);
+void mounts_ctx_close(struct mount_ctx *m);
 
 /* caps.c */
 /* Drops the bounding set to caps->bounding (needs CAP_SETPCAP: before the user switch). */

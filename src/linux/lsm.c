@@ -2,6 +2,7 @@
 #include "lsm.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "procfs.h"
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,9 +27,11 @@ int lsm_apparmor_exec(const char *profile, struct berr **err)
                         "process.apparmorProfile: AppArmor is not enabled on this host");
     char buf[4096];
     snprintf(buf, sizeof(buf), "exec %s", profile);
-    int r = fs_write_string("/proc/self/attr/apparmor/exec", buf);
+    /* through a procfs handle nothing can redirect (procfs.h, CVE-2025-52881); the
+     * attribute is the calling thread's */
+    int r = procfs_write_once("thread-self/attr/apparmor/exec", buf, strlen(buf));
     if (r == -ENOENT)
-        r = fs_write_string("/proc/self/attr/exec", buf);
+        r = procfs_write_once("thread-self/attr/exec", buf, strlen(buf));
     if (r < 0)
         return berr_sys(err, -r, "process.apparmorProfile: apply \"%s\" (is it loaded?)", profile);
     return 0;
@@ -38,7 +41,7 @@ int lsm_selinux_exec(const char *label, struct berr **err)
 {
     if (!lsm_selinux_enabled())
         return 0;
-    int r = fs_write_string("/proc/self/attr/exec", label);
+    int r = procfs_write_once("thread-self/attr/exec", label, strlen(label));
     if (r < 0)
         return berr_sys(err, -r, "process.selinuxLabel: set \"%s\"", label);
     return 0;

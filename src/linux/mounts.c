@@ -10,16 +10,23 @@
 #include "lsm.h"
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+
+#ifndef MQUEUE_MAGIC
+#define MQUEUE_MAGIC 0x19800202
+#endif
 
 /* Flags of the mount at path that an unprivileged user namespace may not clear ("locked"). */
 static unsigned long locked_flags(const char *path)
@@ -65,6 +72,59 @@ static const char *base_name(const char *p)
 {
     const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
+}
+
+/* The kernel's own file systems whose files steer the host (core_pattern, release_agent,
+ * ...): the masks and read-only binds made for them later find them by name, so they must
+ * land exactly where named. A symlink on the way (`/proc -> /run/p -> /realproc`, the link's
+ * directory then hidden by a later mount) would put procfs where no mask reaches it. */
+static long kernel_fs_magic(const char *type)
+{
+    static const struct {
+        const char *type;
+        long magic;
+    } fs[] = {
+        {"proc", PROC_SUPER_MAGIC},     {"sysfs", SYSFS_MAGIC}, {"mqueue", MQUEUE_MAGIC},
+        {"devpts", DEVPTS_SUPER_MAGIC}, {"cgroup", 0},          {"cgroup2", CGROUP2_SUPER_MAGIC},
+    };
+    for (size_t i = 0; type && i < ARRAY_SIZE(fs); i++)
+        if (strcmp(type, fs[i].type) == 0)
+            return fs[i].magic ? fs[i].magic : -1;
+    return 0;
+}
+
+static bool fd_on(int fd, long magic)
+{
+    struct statfs sf;
+    return fstatfs(fd, &sf) == 0 && sf.f_type == magic;
+}
+
+/* Replaces the error of a failed open of a kernel file system's destination with runc's: a
+ * symlink (ELOOP under RESOLVE_NO_SYMLINKS) or a non-directory is in the way. */
+static int not_ordinary(int r, const char *field, const char *type, struct berr **err)
+{
+    if (r != -ELOOP && r != -ENOTDIR)
+        return r;
+    berr_free(*err);
+    *err = NULL;
+    return berr_set(err, BERR_INVALID, -r,
+                    "%s: filesystem \"%s\" must be mounted on ordinary directory (a symlink or a "
+                    "non-directory is in the way)",
+                    field, type);
+}
+
+/* Mounts a copy of what src_fd is (recursively or not) on what target_fd is: both by fd,
+ * so no name the container can change is looked up. */
+static int bind_fd(int src_fd, int target_fd, bool recursive)
+{
+    _cleanup_close_ int tree = open_tree(src_fd, "",
+                                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+                                             (recursive ? AT_RECURSIVE : 0));
+    if (tree < 0)
+        return -errno;
+    if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return -errno;
+    return 0;
 }
 
 /* Creates a device node (or binds the host's, where mknod is not allowed) at path in root. */
@@ -216,10 +276,10 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
     unsigned long flags =
         sm->flags & ~MS_RDONLY & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RELATIME | MS_NOATIME);
     char tp[32], path[PATH_MAX];
-    _cleanup_close_ int target =
-        fs_open_in_root(rootfd, sm->destination, O_PATH | O_DIRECTORY, FS_CREATE_DIR, err);
+    _cleanup_close_ int target = fs_open_in_root(rootfd, sm->destination, O_PATH | O_DIRECTORY,
+                                                 FS_CREATE_DIR | FS_NO_SYMLINKS, err);
     if (target < 0)
-        return berr_prefix(err, "mount %s", sm->destination);
+        return not_ordinary(target, sm->destination, "cgroup", err);
 
     bool unified = n == 1 && h[0].v2 && strcmp(h[0].mnt, "/sys/fs/cgroup") == 0;
     if (unified) {
@@ -231,7 +291,8 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
         snprintf(path, sizeof(path), "/sys/fs/cgroup%s", m->cgroup_path);
         if (mount(path, fs_fd_path(target, tp), NULL, MS_BIND | MS_REC, NULL) < 0)
             return berr_sys(err, errno, "bind %s on %s", path, sm->destination);
-        _cleanup_close_ int again = fs_open_in_root(rootfd, sm->destination, O_PATH, 0, err);
+        _cleanup_close_ int again =
+            fs_open_in_root(rootfd, sm->destination, O_PATH, FS_NO_SYMLINKS, err);
         if (again < 0)
             return -EINVAL;
         return remount_bind(fs_fd_path(again, tp), sm->flags, sm->destination, err);
@@ -241,7 +302,7 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
     if (mount("tmpfs", fs_fd_path(target, tp), "tmpfs", flags, "mode=755") < 0)
         return berr_sys(err, errno, "mount tmpfs on %s", sm->destination);
     _cleanup_close_ int tmpfs =
-        fs_open_in_root(rootfd, sm->destination, O_PATH | O_DIRECTORY, 0, err);
+        fs_open_in_root(rootfd, sm->destination, O_PATH | O_DIRECTORY, FS_NO_SYMLINKS, err);
     if (tmpfs < 0)
         return -EINVAL;
     for (size_t i = 0; i < n; i++) {
@@ -283,7 +344,8 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
             symlinkat(name, tmpfs, t);
     }
     if (sm->flags & MS_RDONLY) {
-        _cleanup_close_ int again = fs_open_in_root(rootfd, sm->destination, O_PATH, 0, err);
+        _cleanup_close_ int again =
+            fs_open_in_root(rootfd, sm->destination, O_PATH, FS_NO_SYMLINKS, err);
         if (again < 0 || mount(NULL, fs_fd_path(again, tp), NULL, MS_REMOUNT | flags | MS_RDONLY,
                                "mode=755") < 0)
             return berr_sys(err, errno, "remount %s read-only", sm->destination);
@@ -291,7 +353,7 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
     return 0;
 }
 
-static int mount_one(const struct mount_ctx *m, int rootfd, const struct spec_mount *sm, size_t idx,
+static int mount_one(struct mount_ctx *m, int rootfd, const struct spec_mount *sm, size_t idx,
                      struct berr **err)
 {
     char field[PATH_MAX + 32], tp[32];
@@ -308,6 +370,9 @@ static int mount_one(const struct mount_ctx *m, int rootfd, const struct spec_mo
         ((strcmp(type, "sysfs") == 0 && !m->netns) || (strcmp(type, "mqueue") == 0 && !m->ipcns)))
         bind = true;
 
+    /* a kernel file system goes on a real directory, found without following any symlink */
+    long magic = kernel_fs_magic(type);
+    unsigned strict = magic ? FS_NO_SYMLINKS : 0;
     bool is_file = false;
     const char *source = sm->source;
     if (bind) {
@@ -321,10 +386,12 @@ static int mount_one(const struct mount_ctx *m, int rootfd, const struct spec_mo
             return berr_sys(err, errno, "%s: source \"%s\"", field, source);
         is_file = !S_ISDIR(st.st_mode);
     }
-    _cleanup_close_ int target = fs_open_in_root(rootfd, sm->destination, O_PATH,
-                                                 is_file ? FS_CREATE_FILE : FS_CREATE_DIR, err);
+    _cleanup_close_ int target =
+        fs_open_in_root(rootfd, sm->destination, strict ? O_PATH | O_DIRECTORY : O_PATH,
+                        (is_file ? FS_CREATE_FILE : FS_CREATE_DIR) | strict, err);
     if (target < 0)
-        return berr_prefix(err, "mounts[%zu]", idx);
+        return strict ? not_ordinary(target, field, type, err)
+                      : berr_prefix(err, "mounts[%zu]", idx);
     /* a destination that is a symlink to somewhere inside is fine (resolved inside); but a
      * directory/file mismatch makes the kernel refuse: say so */
     if (bind) {
@@ -333,7 +400,8 @@ static int mount_one(const struct mount_ctx *m, int rootfd, const struct spec_mo
             return berr_sys(err, errno, "%s: bind %s", field, source);
         unsigned long want = sm->flags & ~MS_REMOUNT;
         if (want) {
-            _cleanup_close_ int again = fs_open_in_root(rootfd, sm->destination, O_PATH, 0, err);
+            _cleanup_close_ int again =
+                fs_open_in_root(rootfd, sm->destination, O_PATH, strict, err);
             if (again < 0)
                 return berr_prefix(err, "%s", field);
             if (remount_bind(fs_fd_path(again, tp), want, field, err) < 0)
@@ -359,19 +427,81 @@ static int mount_one(const struct mount_ctx *m, int rootfd, const struct spec_mo
             return berr_sys(err, e, "%s: mount %s", field, fstype);
         }
     }
+    if (magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC) {
+        /* the name must lead to what we just mounted: a directory moved away meanwhile
+         * (a racing container with shared mounts) would leave it somewhere unmasked */
+        _cleanup_close_ int again =
+            fs_open_in_root(rootfd, sm->destination, O_PATH | O_DIRECTORY, FS_NO_SYMLINKS, err);
+        if (again < 0)
+            return not_ordinary(again, field, type, err);
+        if (!fd_on(again, magic))
+            return berr_set(err, BERR_INVALID, EXDEV,
+                            "%s: filesystem \"%s\" is not at its destination after mounting it",
+                            field, type);
+        if (!strcmp(sm->destination, "/proc") && !strcmp(type, "proc"))
+            m->proc = true;
+        if (!strcmp(sm->destination, "/sys") && !strcmp(type, "sysfs"))
+            m->sys = true;
+    }
     if (sm->propagation) {
-        _cleanup_close_ int again = fs_open_in_root(rootfd, sm->destination, O_PATH, 0, err);
+        _cleanup_close_ int again = fs_open_in_root(rootfd, sm->destination, O_PATH, strict, err);
         if (again < 0 || mount(NULL, fs_fd_path(again, tp), NULL, sm->propagation, NULL) < 0)
             return berr_sys(err, errno, "%s: set propagation", field);
     }
     return 0;
 }
 
-int mounts_setup(const struct mount_ctx *m, int rootfd, struct berr **err)
+/* The /dev/null masks are bound from: the container's own, opened now without following
+ * a symlink and checked to be the null device (char 1:3), and kept open. A /dev/null that
+ * is a symlink or a planted file (a bind-mounted /dev, CVE-2025-31133) would make a "mask"
+ * expose whatever it names. Negative errno if there is no such /dev/null. */
+static int open_devnull(int rootfd)
+{
+    _cleanup_close_ int fd = fs_openat2(rootfd, "/dev/null", O_PATH | O_NOFOLLOW, 0,
+                                        RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+    if (fd < 0)
+        return fd;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+        return -EXDEV;
+    return TAKE_FD(fd);
+}
+
+/* /dev/console, the target of the pty bind after the pivot: made by us in a /dev found
+ * without symlinks, or one that is there already as a file or char device, never a symlink
+ * (CVE-2025-52565: a bind that follows a planted link lands on what it names). */
+static int open_console(int rootfd, struct berr **err)
+{
+    _cleanup_close_ int dev =
+        fs_open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY, FS_CREATE_DIR | FS_NO_SYMLINKS, err);
+    if (dev < 0)
+        return berr_prefix(err, "/dev/console");
+    int c = openat(dev, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (c >= 0)
+        close(c);
+    else if (errno != EEXIST)
+        return berr_sys(err, errno, "create /dev/console");
+    _cleanup_close_ int fd = openat(dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0)
+        return berr_sys(err, errno, "open /dev/console");
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+        return berr_set(err, BERR_INVALID, EXDEV,
+                        "/dev/console is not a file or a character device (a symlink?): "
+                        "refusing to bind the console on it");
+    return TAKE_FD(fd);
+}
+
+int mounts_setup(struct mount_ctx *m, int rootfd, struct berr **err)
 {
     const struct spec *s = m->spec;
     int r;
     bool dev_tmpfs = false, dev_bound = false;
+    m->devnull_fd = -ENOENT;
+    m->console_fd = -1;
+    m->proc = m->sys = false;
     for (size_t i = 0; i < s->n_mounts; i++) {
         const struct spec_mount *sm = &s->mounts[i];
         if (strcmp(sm->destination, "/dev") == 0) {
@@ -384,14 +514,30 @@ int mounts_setup(const struct mount_ctx *m, int rootfd, struct berr **err)
     /* default devices go into a /dev the runtime made; a /dev bound from the host has them */
     if ((r = setup_dev(m, rootfd, dev_tmpfs || !dev_bound, err)) < 0)
         return r;
-    if (s->process && s->process->terminal) {
-        /* /dev/console: the target of the pty bind made after the pivot */
-        _cleanup_close_ int c =
-            fs_open_in_root(rootfd, "/dev/console", O_PATH, FS_CREATE_FILE, err);
-        if (c < 0)
-            return berr_prefix(err, "create /dev/console");
-    }
+    if (s->process && s->process->terminal && (m->console_fd = open_console(rootfd, err)) < 0)
+        return m->console_fd;
+    m->devnull_fd = open_devnull(rootfd);
     return 0;
+}
+
+void mounts_ctx_close(struct mount_ctx *m)
+{
+    if (m->devnull_fd >= 0)
+        close(m->devnull_fd);
+    if (m->console_fd >= 0)
+        close(m->console_fd);
+    m->devnull_fd = -EBADF;
+    m->console_fd = -1;
+}
+
+int mounts_console(const struct mount_ctx *m, int slave, struct berr **err)
+{
+    if (m->console_fd < 0)
+        return 0;
+    /* the pty slave is the container's own (TIOCGPTPEER): bound by fd onto the fd of the
+     * /dev/console made before the pivot */
+    int r = bind_fd(slave, m->console_fd, false);
+    return r < 0 ? berr_sys(err, -r, "bind pty to /dev/console") : 0;
 }
 
 int mounts_pivot(const char *rootfs, bool no_pivot, struct berr **err)
@@ -417,49 +563,121 @@ int mounts_pivot(const char *rootfs, bool no_pivot, struct berr **err)
     return chdir("/") < 0 ? berr_sys(err, errno, "chdir /") : 0;
 }
 
-static int mask_path(const char *path, struct berr **err)
+/* Opens a masked or read-only path after the pivot. Nothing there is fine (-ENOENT, *ret_fd
+ * -1), but only if nothing really is: with RESOLVE_NO_SYMLINKS a symlink at any component,
+ * dangling or not, is an error and not "missing". What is under /proc or /sys must be on
+ * procfs or sysfs: a mask applied to something else protects nothing. */
+static int open_listed(int root, const char *field, const char *path, int *ret_fd,
+                       struct berr **err)
 {
-    _cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    *ret_fd = -1;
+    int fd = fs_openat2(root, path, O_PATH, 0, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+    if (fd == -ENOENT)
+        return 0;
+    if (fd == -ELOOP)
+        return berr_set(err, BERR_INVALID, ELOOP,
+                        "%s: %s is a symlink or lies under one: cannot apply it", field, path);
     if (fd < 0)
-        return errno == ENOENT ? 0 : berr_sys(err, errno, "linux.maskedPaths: open %s", path);
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return berr_sys(err, errno, "linux.maskedPaths: stat %s", path);
-    char tp[32];
-    if (S_ISDIR(st.st_mode)) {
-        if (mount("tmpfs", fs_fd_path(fd, tp), "tmpfs", MS_RDONLY, "size=0,mode=755") < 0)
-            return berr_sys(err, errno, "linux.maskedPaths: mask %s", path);
-    } else if (!S_ISLNK(st.st_mode)) {
-        if (mount("/dev/null", fs_fd_path(fd, tp), NULL, MS_BIND, NULL) < 0)
-            return berr_sys(err, errno, "linux.maskedPaths: mask %s", path);
-    }
+        return berr_sys(err, -fd, "%s: open %s", field, path);
+    _cleanup_close_ int owned = fd;
+    long magic = !strncmp(path, "/proc/", 6)  ? PROC_SUPER_MAGIC
+                 : !strncmp(path, "/sys/", 5) ? SYSFS_MAGIC
+                                              : 0;
+    if (magic && !fd_on(fd, magic))
+        return berr_set(err, BERR_INVALID, EXDEV, "%s: %s is not on %s: cannot apply it", field,
+                        path, magic == PROC_SUPER_MAGIC ? "procfs" : "sysfs");
+    *ret_fd = TAKE_FD(owned);
     return 0;
 }
 
-static int readonly_path(const char *path, struct berr **err)
+/* A directory is covered by an empty read-only tmpfs, anything else by the null device;
+ * both mounted by fd. */
+static int mask_path(const struct mount_ctx *m, int root, const char *path, struct berr **err)
 {
-    _cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : berr_sys(err, errno, "linux.readonlyPaths: open %s", path);
-    char tp[32];
-    if (mount(fs_fd_path(fd, tp), fs_fd_path(fd, tp), NULL, MS_BIND | MS_REC, NULL) < 0)
-        return berr_sys(err, errno, "linux.readonlyPaths: bind %s", path);
-    _cleanup_close_ int again = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (again < 0)
-        return berr_sys(err, errno, "linux.readonlyPaths: open %s", path);
-    return remount_bind(fs_fd_path(again, tp), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path,
-                        err);
+    static const char field[] = "linux.maskedPaths";
+    _cleanup_close_ int fd = -1;
+    int r = open_listed(root, field, path, &fd, err);
+    if (r < 0 || fd < 0)
+        return r;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return berr_sys(err, errno, "%s: stat %s", field, path);
+    if (S_ISDIR(st.st_mode)) {
+        _cleanup_close_ int fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+        if (fsfd < 0 || fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "755", 0) < 0 ||
+            fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+            return berr_sys(err, errno, "%s: mask %s: make tmpfs", field, path);
+        _cleanup_close_ int mnt =
+            fsmount(fsfd, FSMOUNT_CLOEXEC,
+                    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        if (mnt < 0 ||
+            move_mount(mnt, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            return berr_sys(err, errno, "%s: mask %s", field, path);
+        return 0;
+    }
+    if (m->devnull_fd == -EXDEV)
+        return berr_set(err, BERR_INVALID, EXDEV,
+                        "%s: mask %s: /dev/null is not the null device (char 1:3)", field, path);
+    if (m->devnull_fd < 0)
+        return berr_set(err, BERR_INVALID, -m->devnull_fd, "%s: mask %s: /dev/null: %s", field,
+                        path, strerror(-m->devnull_fd));
+    if ((r = bind_fd(m->devnull_fd, fd, false)) < 0)
+        return berr_sys(err, -r, "%s: mask %s", field, path);
+    return 0;
 }
 
-int mounts_finish(const struct spec *s, struct berr **err)
+/* A read-only copy of the path (and what is mounted under it) mounted on it, by fd.
+ * mount_setattr only adds flags: those a user namespace's owner locked stay as they are. */
+static int readonly_path(int root, const char *path, struct berr **err)
 {
+    static const char field[] = "linux.readonlyPaths";
+    _cleanup_close_ int fd = -1;
+    int r = open_listed(root, field, path, &fd, err);
+    if (r < 0 || fd < 0)
+        return r;
+    _cleanup_close_ int tree =
+        open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    if (tree < 0)
+        return berr_sys(err, errno, "%s: bind %s", field, path);
+    struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                          MOUNT_ATTR_NOEXEC};
+    if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+        return berr_sys(err, errno, "%s: make %s read-only", field, path);
+    if (move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        return berr_sys(err, errno, "%s: bind %s", field, path);
+    return 0;
+}
+
+/* After the pivot, /proc and /sys are what the spec mounted there, found without symlinks */
+static int check_top(int root, bool want, const char *path, long magic, struct berr **err)
+{
+    if (!want)
+        return 0;
+    _cleanup_close_ int fd =
+        fs_openat2(root, path, O_PATH | O_DIRECTORY, 0, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+    if (fd < 0 || !fd_on(fd, magic))
+        return berr_set(err, BERR_INVALID, EXDEV,
+                        "%s is not the %s mounted there: refusing the container", path,
+                        magic == PROC_SUPER_MAGIC ? "procfs" : "sysfs");
+    return 0;
+}
+
+int mounts_finish(const struct mount_ctx *m, struct berr **err)
+{
+    const struct spec *s = m->spec;
     const struct spec_linux *lx = s->linux_;
     int r;
+    _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0)
+        return berr_sys(err, errno, "open /");
+    if ((r = check_top(root, m->proc, "/proc", PROC_SUPER_MAGIC, err)) < 0 ||
+        (r = check_top(root, m->sys, "/sys", SYSFS_MAGIC, err)) < 0)
+        return r;
     for (char **p = lx ? lx->readonly_paths : NULL; p && *p; p++)
-        if ((r = readonly_path(*p, err)) < 0)
+        if ((r = readonly_path(root, *p, err)) < 0)
             return r;
     for (char **p = lx ? lx->masked_paths : NULL; p && *p; p++)
-        if ((r = mask_path(*p, err)) < 0)
+        if ((r = mask_path(m, root, *p, err)) < 0)
             return r;
     if (s->root.readonly && remount_bind("/", MS_RDONLY, "root.readonly", err) < 0)
         return -EPERM;

@@ -8,6 +8,7 @@
 #include "linux/hooks.h"
 #include "linux/init.h"
 #include "linux/execer.h"
+#include "linux/procfs.h"
 #include "linux/seccomp-cache.h"
 #include <dirent.h>
 #include <fcntl.h>
@@ -53,21 +54,36 @@ static int connect_console(const char *path, struct berr **err)
     return fd;
 }
 
+/* The kernel takes a map in one write of less than a page, of at most 340 lines: anything
+ * longer is refused here as a whole, never cut short. Written through a procfs handle
+ * (linux/procfs.h), as every write to /proc is. */
 static int write_idmap(pid_t pid, const char *file, const struct spec_idmap *m, size_t n,
                        struct berr **err)
 {
-    char buf[4096], path[64];
-    size_t len = 0;
-    for (size_t i = 0; i < n && len < sizeof(buf) - 64; i++)
-        len += snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
-                        m[i].size);
+    const char *field = strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings";
     if (n == 0)
         return 0;
-    snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-    int r = fs_write_string(path, buf);
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0)
+        page = 4096;
+    if (n > 340)
+        return berr_set(err, BERR_INVALID, E2BIG,
+                        "linux.%s: %zu entries, more than the kernel's 340", field, n);
+    _cleanup_free_ char *buf = malloc(n * 36 + 1);
+    if (!buf)
+        return berr_sys(err, ENOMEM, "linux.%s", field);
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += sprintf(buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+    if (len >= (size_t)page)
+        return berr_set(err, BERR_INVALID, E2BIG,
+                        "linux.%s: %zu bytes, more than the kernel takes in one write (%ld)", field,
+                        len, page - 1);
+    char path[64];
+    snprintf(path, sizeof(path), "%d/%s", pid, file);
+    int r = procfs_write_once(path, buf, len);
     if (r < 0)
-        return berr_sys(err, -r, "linux.%s: write %s",
-                        strcmp(file, "uid_map") == 0 ? "uidMappings" : "gidMappings", path);
+        return berr_sys(err, -r, "linux.%s: write /proc/%s", field, path);
     return 0;
 }
 
