@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "base/proc.h"
 #include "engine/bundle.h"
+#include "engine/config.h"
 #include "image/layer.h"
 #include "engine/containers.h"
 #include "engine/monitor.h"
@@ -791,6 +792,14 @@ int cmd_run(const char *root, int argc, char **argv)
     const char *what = argv[optind];
     char **cmd = optind + 1 < argc ? argv + optind + 1 : NULL;
     log_debug("run: begin");
+    /* what the flags leave unsaid, berth.json says (or berth's defaults) */
+    struct config conf;
+    if (config_load(NULL, &conf, &err) < 0) {
+        berr_prefix(&err, "%s", create_only ? "create" : "run");
+        return cli_fail(err, 125);
+    }
+    if (!res.pids_limit)
+        res.pids_limit = conf.default_pids_limit;
 
     _cleanup_store_ struct store *st = store_open(root, &err);
     if (!st)

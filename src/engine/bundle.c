@@ -108,10 +108,23 @@ static bool db_find(char *db, const char *name, long id, char **fields, int nfie
         }
         if (n < nfields && n < 4)
             continue; /* passwd needs name, password, uid, gid; group name, password, gid */
-        if ((name && strcmp(fields[0], name) == 0) || (!name && atol(fields[2]) == id))
+        uint32_t v;
+        if ((name && strcmp(fields[0], name) == 0) ||
+            (!name && spec_parse_id(fields[2], &v) == 0 && v == id))
             return true;
     }
     return false;
+}
+
+/* A uid or gid, given or read from the image's /etc/passwd or /etc/group: 0 to 2^32-2. A
+ * larger number must not wrap (4294967296 would be root). */
+static int parse_id(const char *s, const char *what, const char *src, uint32_t *ret,
+                    struct berr **err)
+{
+    if (spec_parse_id(s, ret) < 0)
+        return berr_set(err, BERR_INVALID, ERANGE, "%s \"%s\"%s: a %s is 0 to %u", what, s, src,
+                        what, SPEC_ID_MAX);
+    return 0;
 }
 
 int bundle_resolve_user(int rootfd, const char *spec, uint32_t *ret_uid, uint32_t *ret_gid,
@@ -128,11 +141,13 @@ int bundle_resolve_user(int rootfd, const char *spec, uint32_t *ret_uid, uint32_
     _cleanup_free_ char *username = NULL;
     char *f[7] = {0};
     if (all_digits(user)) {
-        uid = strtoul(user, NULL, 10);
+        if (parse_id(user, "uid", "", &uid, err) < 0)
+            return -1;
         /* a uid need not be in /etc/passwd; if it is, its group is the default */
         _cleanup_free_ char *copydb = passwd ? strdup(passwd) : NULL;
         if (copydb && db_find(copydb, NULL, uid, f, 7)) {
-            gid = strtoul(f[3], NULL, 10);
+            if (parse_id(f[3], "gid", " in /etc/passwd", &gid, err) < 0)
+                return -1;
             have_gid = true;
             username = strdup(f[0]);
         }
@@ -141,22 +156,25 @@ int bundle_resolve_user(int rootfd, const char *spec, uint32_t *ret_uid, uint32_
         if (!copydb || !db_find(copydb, user, 0, f, 7))
             return berr_set(err, BERR_INVALID, ENOENT,
                             "unable to find user %s: no matching entries in passwd file", user);
-        uid = strtoul(f[2], NULL, 10);
-        gid = strtoul(f[3], NULL, 10);
+        if (parse_id(f[2], "uid", " in /etc/passwd", &uid, err) < 0 ||
+            parse_id(f[3], "gid", " in /etc/passwd", &gid, err) < 0)
+            return -1;
         have_gid = true;
         username = strdup(f[0]);
     }
     _cleanup_free_ char *groupdb = read_db(rootfd, "/etc/group");
     if (group) {
         if (all_digits(group)) {
-            gid = strtoul(group, NULL, 10);
+            if (parse_id(group, "gid", "", &gid, err) < 0)
+                return -1;
         } else {
             _cleanup_free_ char *copydb = groupdb ? strdup(groupdb) : NULL;
             if (!copydb || !db_find(copydb, group, 0, f, 4))
                 return berr_set(err, BERR_INVALID, ENOENT,
                                 "unable to find group %s: no matching entries in group file",
                                 group);
-            gid = strtoul(f[2], NULL, 10);
+            if (parse_id(f[2], "gid", " in /etc/group", &gid, err) < 0)
+                return -1;
         }
         have_gid = true;
     }
@@ -184,12 +202,19 @@ int bundle_resolve_user(int rootfd, const char *spec, uint32_t *ret_uid, uint32_
                 continue;
             char *s2 = NULL;
             for (char *m = strtok_r(g[3], ",", &s2); m; m = strtok_r(NULL, ",", &s2)) {
+                uint32_t sg;
                 if (strcmp(m, username) != 0)
                     continue;
+                if (spec_parse_id(g[2], &sg) < 0) {
+                    free(groups);
+                    return berr_set(err, BERR_INVALID, ERANGE,
+                                    "gid \"%s\" of group %s in /etc/group: a gid is 0 to %u", g[2],
+                                    g[0], SPEC_ID_MAX);
+                }
                 uint32_t *ng2 = realloc(groups, (ng + 1) * sizeof(uint32_t));
                 if (ng2) {
                     groups = ng2;
-                    groups[ng++] = strtoul(g[2], NULL, 10);
+                    groups[ng++] = sg;
                 }
             }
         }
@@ -651,9 +676,10 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
     if (o->no_new_privileges)
         json_object_set_new(process, "noNewPrivileges", json_true());
 
+    /* /dev is a tmpfs: docker's 64 MiB cap, or a container fills the host's memory there */
     json_t *mounts = json_pack(
         "[{s:s,s:s,s:s,s:[s,s,s]},"
-        "{s:s,s:s,s:s,s:[s,s,s]},"
+        "{s:s,s:s,s:s,s:[s,s,s,s]},"
         "{s:s,s:s,s:s,s:[s,s,s,s,s,s]},"
         "{s:s,s:s,s:s,s:[s,s,s]},"
         "{s:s,s:s,s:s,s:[s,s,s,s,s]},"
@@ -661,14 +687,14 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
         "{s:s,s:s,s:s,s:[s,s,s,s,s]}]",
         "destination", "/proc", "type", "proc", "source", "proc", "options", "nosuid", "noexec",
         "nodev", "destination", "/dev", "type", "tmpfs", "source", "tmpfs", "options", "nosuid",
-        "strictatime", "mode=755", "destination", "/dev/pts", "type", "devpts", "source", "devpts",
-        "options", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5",
-        "destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue", "options", "nosuid",
-        "noexec", "nodev", "destination", "/dev/shm", "type", "tmpfs", "source", "shm", "options",
-        "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", "destination", "/sys", "type",
-        "sysfs", "source", "sysfs", "options", "nosuid", "noexec", "nodev", "ro", "destination",
-        "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup", "options", "ro", "nosuid", "noexec",
-        "nodev", "relatime");
+        "strictatime", "mode=755", "size=65536k", "destination", "/dev/pts", "type", "devpts",
+        "source", "devpts", "options", "nosuid", "noexec", "newinstance", "ptmxmode=0666",
+        "mode=0620", "gid=5", "destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue",
+        "options", "nosuid", "noexec", "nodev", "destination", "/dev/shm", "type", "tmpfs",
+        "source", "shm", "options", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
+        "destination", "/sys", "type", "sysfs", "source", "sysfs", "options", "nosuid", "noexec",
+        "nodev", "ro", "destination", "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup",
+        "options", "ro", "nosuid", "noexec", "nodev", "relatime");
 
     json_t *lx = json_pack("{s:[{s:s},{s:s},{s:s},{s:s},{s:s},{s:s}],s:{s:[{s:b,s:s}]}}",
                            "namespaces", "type", "pid", "type", "ipc", "type", "uts", "type",
