@@ -2,6 +2,7 @@
 #include "bundle.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "base/quote.h"
 #include "linux/seccomp.h"
 #include "oci/runtime-spec.h"
 #include <ctype.h>
@@ -277,6 +278,74 @@ static json_t *strs(const char *const *v)
     for (; v && *v; v++)
         json_array_append_new(a, json_string(*v));
     return a;
+}
+
+bool bundle_utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        int n = c < 0x80                 ? 0
+                : c >= 0xc2 && c <= 0xdf ? 1
+                : c >= 0xe0 && c <= 0xef ? 2
+                : c >= 0xf0 && c <= 0xf4 ? 3
+                                         : -1;
+        if (n < 0)
+            return false;
+        uint32_t cp = n == 0 ? c : c & (0x3f >> n);
+        for (int k = 1; k <= n; k++) {
+            if ((p[k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[k] & 0x3f);
+        }
+        /* overlong forms, UTF-16 surrogates and code points past U+10FFFF, as jansson */
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+int bundle_text_check(const char *what, const char *s, struct berr **err)
+{
+    if (bundle_utf8_valid(s))
+        return 0;
+    char q[QUOTE_SIZE];
+    quote_str(q, sizeof(q), s);
+    return berr_set(err, BERR_INVALID, EILSEQ,
+                    "%s %s is not valid UTF-8: the container's config is JSON, which holds UTF-8 "
+                    "text only",
+                    what, q);
+}
+
+int bundle_env_merge(json_t *env, char *const *kvs, struct berr **err)
+{
+    /* an index of the names to their places: one pass, not a search per variable (200,000
+     * lines of an --env-file were minutes of CPU) */
+    json_t *index __attribute__((cleanup(json_decrefp))) = json_object();
+    size_t i;
+    json_t *v;
+    json_array_foreach(env, i, v)
+    {
+        const char *e = json_string_value(v);
+        const char *eq = e ? strchr(e, '=') : NULL;
+        if (eq)
+            json_object_setn_new_nocheck(index, e, eq - e, json_integer(i));
+    }
+    for (char *const *kv = kvs; kv && *kv; kv++) {
+        if (bundle_text_check("environment variable", *kv, err) < 0)
+            return -1;
+        size_t kl = strchr(*kv, '=') ? (size_t)(strchr(*kv, '=') - *kv) : strlen(*kv);
+        json_t *at = json_object_getn(index, *kv, kl);
+        if (at) {
+            json_array_set_new(env, json_integer_value(at), json_string(*kv));
+        } else {
+            json_object_setn_new_nocheck(index, *kv, kl, json_integer(json_array_size(env)));
+            json_array_append_new(env, json_string(*kv));
+        }
+    }
+    return 0;
 }
 
 void bundle_env_set(json_t *env, const char *kv)
@@ -626,6 +695,8 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
     if (bundle_resolve_user(rootfd, userspec, &uid, &gid, &groups, &ngroups, err) < 0)
         return NULL;
 
+    if (o->hostname && bundle_text_check("hostname", o->hostname, err) < 0)
+        return NULL;
     /* Env: PATH by default, the image's, then -e; HOSTNAME; TERM with a tty */
     json_t *env = json_array();
     bundle_env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -640,8 +711,10 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
     }
     if (o->tty)
         bundle_env_set(env, "TERM=xterm");
-    for (char **e = o->env; e && *e; e++)
-        bundle_env_set(env, *e);
+    if (bundle_env_merge(env, o->env, err) < 0) {
+        json_decref(env);
+        return NULL;
+    }
 
     uint64_t capmask = 0;
     for (const char *const *cp = docker_caps; *cp; cp++)
