@@ -743,7 +743,7 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
         json_array_append_new(gids, json_integer(groups[g]));
     const char *wd = o->workdir ? o->workdir : json_string_value(json_object_get(c, "WorkingDir"));
     json_t *process =
-        json_pack("{s:b,s:{s:i,s:i,s:o},s:o,s:o,s:s,s:o}", "terminal", o->tty, "user", "uid",
+        json_pack("{s:b,s:{s:I,s:I,s:o},s:o,s:o,s:s,s:o}", "terminal", o->tty, "user", "uid",
                   (json_int_t)uid, "gid", (json_int_t)gid, "additionalGids", gids, "args", argv,
                   "env", env, "cwd", wd && *wd ? wd : "/", "capabilities", caps);
     if (o->no_new_privileges)

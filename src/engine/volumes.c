@@ -300,7 +300,12 @@ json_t *vol_parse_mount(const char *root, const char *arg, int kind, struct berr
             json_array_append_new(json_object_get(m, "Options"), json_string(o));
         }
     } else if (kind == VOL_ARG_V) {
-        /* SRC:DST[:OPTS] or DST (an anonymous volume) */
+        /* SRC:DST[:OPTS] or DST (an anonymous volume); an empty part is an error, as in
+         * docker, not skipped (":/data" is no anonymous volume) */
+        if (!*arg || arg[0] == ':' || arg[strlen(arg) - 1] == ':' || strstr(arg, "::"))
+            return berr_set(err, BERR_INVALID, EINVAL,
+                            "-v %s: an empty section between colons: use SRC:DST[:OPTS]", arg),
+                   NULL;
         char *parts[4] = {0};
         int n = 0;
         for (char *save = NULL, *p = strtok_r(copy, ":", &save); p && n < 4;
