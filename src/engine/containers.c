@@ -202,11 +202,18 @@ void ctr_name_release(const char *root, const char *name, const char *id)
         unlinkat(fd, name, 0);
 }
 
-/* docker's "No such container", with the name quoted: it may be anything a user typed */
+/* docker's "No such container: NAME"; a name that is not plain printable text (it may be
+ * anything a user typed) escaped and quoted */
 static void no_such(struct berr **err, const char *what)
 {
     char q[QUOTE_SIZE];
-    quote_str(q, sizeof(q), what);
+    bool plain = *what && strlen(what) < 200;
+    for (const char *p = what; plain && *p; p++)
+        plain = *p > 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
+    if (plain)
+        snprintf(q, sizeof(q), "%s", what);
+    else
+        quote_str(q, sizeof(q), what);
     berr_set(err, BERR_NOT_FOUND, ENOENT, "no such container: %s", q);
 }
 
