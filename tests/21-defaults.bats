@@ -332,14 +332,17 @@ evil64() {
 	[ -z "$(b ps -aq)" ]
 }
 
-@test "--env-file: lines of any length, 200,000 lines in a few seconds" {
+@test "--env-file: lines of any length, never split" {
 	# a value of 100,000 bytes stays one variable (64 KiB lines were split into two)
 	{ printf 'LONG='; head -c 100000 /dev/zero | tr '\0' x; printf '\nAFTER=1\n'; } > "$TESTDIR/long"
 	run -0 b run --rm --env-file "$TESTDIR/long" busybox sh -c 'echo ${#LONG}; env | grep -c "^x"; echo $AFTER'
 	[ "${lines[0]}" = 100000 ]
 	[ "${lines[1]}" = 0 ]
 	[ "${lines[2]}" = 1 ]
-	# 200,000 lines, some names repeated: the last value wins, each name once
+}
+
+@test "--env-file: 200,000 lines in a few seconds (it was quadratic: minutes)" {
+	# some names repeated: the last value wins, each name once
 	awk 'BEGIN { for (i = 0; i < 200000; i++) printf "V%d=%d\n", i % 150000, i }' > "$TESTDIR/big"
 	local start end
 	start=$(date +%s)
