@@ -4,6 +4,7 @@
 #include "table.h"
 #include "template.h"
 #include "base/cleanup.h"
+#include "base/quote.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/proc.h"
@@ -1551,7 +1552,9 @@ static json_t *inspect_find(const char *root, const char *type, const char *what
     }
     if (!o && !type) {
         berr_free(TAKE_PTR(e));
-        berr_set(&e, BERR_NOT_FOUND, ENOENT, "no such object: %s", what);
+        char q[QUOTE_SIZE]; /* what a user typed, escaped */
+        quote_str(q, sizeof(q), what);
+        berr_set(&e, BERR_NOT_FOUND, ENOENT, "no such object: %s", q);
     }
     if (!o)
         *err = e;

@@ -7,7 +7,9 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/proc.h"
+#include "base/quote.h"
 #include "engine/bundle.h"
+#include "engine/config.h"
 #include "image/layer.h"
 #include "engine/containers.h"
 #include "engine/monitor.h"
@@ -43,22 +45,65 @@ static int run_fail(struct berr *err, const char *what)
     return cli_fail(err, 125);
 }
 
-/* --env-file: KEY=VALUE lines (KEY alone: from our environment); blank and # lines skipped */
+/* --env-file: KEY=VALUE lines (KEY alone: from our environment); blank and # lines skipped.
+ * Lines of any length (getline), appended in linear time; a line that is not UTF-8, or holds
+ * a NUL byte, is refused with its number and its text escaped, never cut or dropped. */
 static int read_env_file(const char *path, char ***env, struct berr **err)
 {
     _cleanup_fclose_ FILE *f = fopen(path, "re");
     if (!f)
         return berr_sys(err, errno, "%s", path);
-    char line[65536];
-    while (fgets(line, sizeof(line), f)) {
+    size_t n = 0, cap = 0; /* the caller's vector has no room to spare: the first append grows it */
+    while (*env && (*env)[n])
+        n++;
+    char **v = *env;
+    _cleanup_free_ char *line = NULL;
+    size_t linecap = 0;
+    ssize_t len;
+    for (unsigned long lineno = 1; (len = getline(&line, &linecap, f)) >= 0; lineno++) {
+        char q[QUOTE_SIZE];
+        if (strlen(line) != (size_t)len) {
+            quote_str(q, sizeof(q), line);
+            return berr_set(err, BERR_INVALID, EINVAL, "%s: line %lu: a NUL byte after %s", path,
+                            lineno, q);
+        }
         line[strcspn(line, "\r\n")] = 0;
         const char *l = line + strspn(line, " \t");
         if (!*l || *l == '#')
             continue;
+        quote_str(q, sizeof(q), l);
         if (*l == '=')
-            return berr_set(err, BERR_INVALID, EINVAL, "%s: \"%s\": no variable name", path, l);
-        *env = cli_env_arg(*env, l);
+            return berr_set(err, BERR_INVALID, EINVAL, "%s: line %lu: %s: no variable name", path,
+                            lineno, q);
+        char *kv = NULL;
+        if (strchr(l, '='))
+            kv = strdup(l);
+        else if (getenv(l) && asprintf(&kv, "%s=%s", l, getenv(l)) < 0)
+            kv = NULL;
+        else if (!getenv(l))
+            continue;
+        if (!kv)
+            return berr_set(err, BERR_INTERNAL, ENOMEM, "%s: out of memory", path);
+        if (bundle_text_check("variable", kv, err) < 0) {
+            free(kv);
+            return berr_prefix(err, "%s: line %lu", path, lineno);
+        }
+        if (n + 2 > cap) {
+            cap = cap ? cap : 16;
+            while (n + 2 > cap)
+                cap *= 2;
+            char **nv = realloc(v, cap * sizeof(char *));
+            if (!nv) {
+                free(kv);
+                return berr_set(err, BERR_INTERNAL, ENOMEM, "%s: out of memory", path);
+            }
+            *env = v = nv;
+        }
+        v[n++] = kv;
+        v[n] = NULL;
     }
+    if (ferror(f))
+        return berr_sys(err, errno, "%s", path);
     return 0;
 }
 
@@ -714,6 +759,9 @@ int cmd_run(const char *root, int argc, char **argv)
                 return run_fail(err, "--env-file");
             break;
         case 'l': {
+            /* a label is JSON text (the record, the spec's annotations): UTF-8 or refused */
+            if (bundle_text_check("label", optarg, &err) < 0)
+                return run_fail(err, "-l");
             const char *eq = strchr(optarg, '=');
             char *k = strndup(optarg, eq ? (size_t)(eq - optarg) : strlen(optarg));
             json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
@@ -791,6 +839,18 @@ int cmd_run(const char *root, int argc, char **argv)
     const char *what = argv[optind];
     char **cmd = optind + 1 < argc ? argv + optind + 1 : NULL;
     log_debug("run: begin");
+    /* -e (and -e KEY, whose value is ours): checked before anything is made */
+    for (char **e = env; e && *e; e++)
+        if (bundle_text_check("environment variable", *e, &err) < 0)
+            return run_fail(err, "-e");
+    /* what the flags leave unsaid, berth.json says (or berth's defaults) */
+    struct config conf;
+    if (config_load(NULL, &conf, &err) < 0) {
+        berr_prefix(&err, "%s", create_only ? "create" : "run");
+        return cli_fail(err, 125);
+    }
+    if (!res.pids_limit)
+        res.pids_limit = conf.default_pids_limit;
 
     _cleanup_store_ struct store *st = store_open(root, &err);
     if (!st)
@@ -887,8 +947,11 @@ int cmd_run(const char *root, int argc, char **argv)
     int code = 125;
     bool mounted = false, handed = false;
     _cleanup_close_ int dfd = -1;
-    if (fs_mkdir_p(dir, 0700) < 0 || mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 ||
-        mkdir(rootfs, 0755) < 0) {
+    /* modes exact, whatever the umask: the container's root directory (upper) as an image's
+     * is, nothing of it writable by others */
+    if (fs_mkdir_p(dir, 0700) < 0 || chmod(dir, 0700) < 0 || mkdir(upper, 0755) < 0 ||
+        chmod(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(rootfs, 0755) < 0 ||
+        chmod(rootfs, 0755) < 0) {
         berr_sys(&err, errno, "run: container dir %s", dir);
         goto out;
     }
@@ -937,9 +1000,11 @@ int cmd_run(const char *root, int argc, char **argv)
         json_array_foreach(rm_, mi, mv) json_object_del(mv, "New");
         json_object_set_new(rec, "Mounts", rm_);
         json_t *renv = json_deep_copy(json_object_get(rc, "Env"));
-        for (char **e = env; e && *e; e++)
-            bundle_env_set(renv, *e);
         json_object_set_new(rc, "Env", renv);
+        if (bundle_env_merge(renv, env, &err) < 0) {
+            json_decref(rec);
+            goto out;
+        }
         json_object_set(rc, "Labels", labels);
         const char *isig = json_string_value(json_object_get(c, "StopSignal"));
         if (stop_signal || isig)
@@ -1040,13 +1105,18 @@ int cmd_run(const char *root, int argc, char **argv)
                 json_array_remove(ns, i--);
         /* with the host's network, sysfs is the host's too: bind it read-only */
     }
-    char cfgpath[PATH_MAX];
-    snprintf(cfgpath, sizeof(cfgpath), "%s/config.json", dir);
-    int dr = json_dump_file(spec, cfgpath, JSON_COMPACT);
-    json_decref(spec);
-    if (dr < 0) {
-        berr_sys(&err, EIO, "run: write %s", cfgpath);
-        goto out;
+    /* the spec holds the -e values (secrets, often): 0600 whatever the caller's umask */
+    {
+        _cleanup_free_ char *text = json_dumps(spec, JSON_COMPACT);
+        json_decref(spec);
+        if (!text) {
+            berr_set(&err, BERR_INTERNAL, EIO, "run: encode config.json");
+            goto out;
+        }
+        if (write_rec(dfd, "config.json", text, strlen(text), 0600, &err) < 0) {
+            berr_prefix(&err, "run");
+            goto out;
+        }
     }
 
     if (create_only) {

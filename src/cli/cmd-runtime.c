@@ -457,20 +457,18 @@ static int cmd_update(int argc, char **argv)
     return r < 0 ? fail(err) : 0;
 }
 
+/* UID[:GID], each 0 to 2^32-2: a larger number must not wrap to root */
 static int parse_user(const char *s, struct spec_user *u)
 {
-    char *end;
-    unsigned long uid = strtoul(s, &end, 10);
-    if (end == s || (*end && *end != ':'))
+    _cleanup_free_ char *copy = strdup(s);
+    char *g = copy ? strchr(copy, ':') : NULL;
+    if (g)
+        *g++ = 0;
+    uint32_t uid, gid = u->gid;
+    if (!copy || spec_parse_id(copy, &uid) < 0 || (g && spec_parse_id(g, &gid) < 0))
         return -1;
     u->uid = uid;
-    if (*end == ':') {
-        const char *g = end + 1;
-        unsigned long gid = strtoul(g, &end, 10);
-        if (end == g || *end)
-            return -1;
-        u->gid = gid;
-    }
+    u->gid = gid;
     return 0;
 }
 
@@ -590,12 +588,17 @@ static int cmd_exec(int argc, char **argv)
         }
         if (user && parse_user(user, &p->user) < 0) {
             spec_process_free(p);
-            return fail_msg("exec: --user \"%s\": use UID[:GID]", user);
+            return fail_msg("exec: --user \"%s\": use UID[:GID], each 0 to 4294967294", user);
         }
         for (char **g = gids; g && *g; g++) {
+            uint32_t gid;
+            if (spec_parse_id(*g, &gid) < 0) {
+                spec_process_free(p);
+                return fail_msg("exec: --additional-gids \"%s\": a gid is 0 to 4294967294", *g);
+            }
             p->user.additional_gids = realloc(p->user.additional_gids,
                                               (p->user.n_additional_gids + 1) * sizeof(uint32_t));
-            p->user.additional_gids[p->user.n_additional_gids++] = strtoul(*g, NULL, 10);
+            p->user.additional_gids[p->user.n_additional_gids++] = gid;
         }
         for (char **cp = caps; cp && *cp; cp++) {
             int cap = spec_cap_from_name(*cp);

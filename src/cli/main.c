@@ -94,6 +94,7 @@ static void usage(FILE *f)
           "Options:\n"
           "  --root DIR      state root (default /var/lib/berth, or $BERTH_ROOT)\n"
           "  --runroot DIR   run root (default /run/berth, or $BERTH_RUNROOT)\n"
+          "  --config FILE   configuration (default /etc/berth/berth.json, or $BERTH_CONFIG)\n"
           "  --debug         debug logging\n"
           "\n"
           "Run 'berth runtime --help' for the runtime's commands.\n",
@@ -127,6 +128,10 @@ int main(int argc, char **argv)
             setenv("BERTH_RUNROOT", argv[++i], 1);
         else if (!strncmp(a, "--runroot=", 10))
             setenv("BERTH_RUNROOT", a + 10, 1);
+        else if (!strcmp(a, "--config") && i + 1 < argc)
+            setenv("BERTH_CONFIG", argv[++i], 1); /* read where it is used (engine/config.c) */
+        else if (!strncmp(a, "--config=", 9))
+            setenv("BERTH_CONFIG", a + 9, 1);
         else if (!strcmp(a, "--debug") || !strcmp(a, "-D"))
             log_setup(NULL, false, LOG_LVL_DEBUG);
         else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {

@@ -2,6 +2,7 @@
 #include "bundle.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "base/quote.h"
 #include "linux/seccomp.h"
 #include "oci/runtime-spec.h"
 #include <ctype.h>
@@ -108,10 +109,23 @@ static bool db_find(char *db, const char *name, long id, char **fields, int nfie
         }
         if (n < nfields && n < 4)
             continue; /* passwd needs name, password, uid, gid; group name, password, gid */
-        if ((name && strcmp(fields[0], name) == 0) || (!name && atol(fields[2]) == id))
+        uint32_t v;
+        if ((name && strcmp(fields[0], name) == 0) ||
+            (!name && spec_parse_id(fields[2], &v) == 0 && v == id))
             return true;
     }
     return false;
+}
+
+/* A uid or gid, given or read from the image's /etc/passwd or /etc/group: 0 to 2^32-2. A
+ * larger number must not wrap (4294967296 would be root). */
+static int parse_id(const char *s, const char *what, const char *src, uint32_t *ret,
+                    struct berr **err)
+{
+    if (spec_parse_id(s, ret) < 0)
+        return berr_set(err, BERR_INVALID, ERANGE, "%s \"%s\"%s: a %s is 0 to %u", what, s, src,
+                        what, SPEC_ID_MAX);
+    return 0;
 }
 
 int bundle_resolve_user(int rootfd, const char *spec, uint32_t *ret_uid, uint32_t *ret_gid,
@@ -128,11 +142,13 @@ int bundle_resolve_user(int rootfd, const char *spec, uint32_t *ret_uid, uint32_
     _cleanup_free_ char *username = NULL;
     char *f[7] = {0};
     if (all_digits(user)) {
-        uid = strtoul(user, NULL, 10);
+        if (parse_id(user, "uid", "", &uid, err) < 0)
+            return -1;
         /* a uid need not be in /etc/passwd; if it is, its group is the default */
         _cleanup_free_ char *copydb = passwd ? strdup(passwd) : NULL;
         if (copydb && db_find(copydb, NULL, uid, f, 7)) {
-            gid = strtoul(f[3], NULL, 10);
+            if (parse_id(f[3], "gid", " in /etc/passwd", &gid, err) < 0)
+                return -1;
             have_gid = true;
             username = strdup(f[0]);
         }
@@ -141,22 +157,25 @@ int bundle_resolve_user(int rootfd, const char *spec, uint32_t *ret_uid, uint32_
         if (!copydb || !db_find(copydb, user, 0, f, 7))
             return berr_set(err, BERR_INVALID, ENOENT,
                             "unable to find user %s: no matching entries in passwd file", user);
-        uid = strtoul(f[2], NULL, 10);
-        gid = strtoul(f[3], NULL, 10);
+        if (parse_id(f[2], "uid", " in /etc/passwd", &uid, err) < 0 ||
+            parse_id(f[3], "gid", " in /etc/passwd", &gid, err) < 0)
+            return -1;
         have_gid = true;
         username = strdup(f[0]);
     }
     _cleanup_free_ char *groupdb = read_db(rootfd, "/etc/group");
     if (group) {
         if (all_digits(group)) {
-            gid = strtoul(group, NULL, 10);
+            if (parse_id(group, "gid", "", &gid, err) < 0)
+                return -1;
         } else {
             _cleanup_free_ char *copydb = groupdb ? strdup(groupdb) : NULL;
             if (!copydb || !db_find(copydb, group, 0, f, 4))
                 return berr_set(err, BERR_INVALID, ENOENT,
                                 "unable to find group %s: no matching entries in group file",
                                 group);
-            gid = strtoul(f[2], NULL, 10);
+            if (parse_id(f[2], "gid", " in /etc/group", &gid, err) < 0)
+                return -1;
         }
         have_gid = true;
     }
@@ -184,12 +203,19 @@ int bundle_resolve_user(int rootfd, const char *spec, uint32_t *ret_uid, uint32_
                 continue;
             char *s2 = NULL;
             for (char *m = strtok_r(g[3], ",", &s2); m; m = strtok_r(NULL, ",", &s2)) {
+                uint32_t sg;
                 if (strcmp(m, username) != 0)
                     continue;
+                if (spec_parse_id(g[2], &sg) < 0) {
+                    free(groups);
+                    return berr_set(err, BERR_INVALID, ERANGE,
+                                    "gid \"%s\" of group %s in /etc/group: a gid is 0 to %u", g[2],
+                                    g[0], SPEC_ID_MAX);
+                }
                 uint32_t *ng2 = realloc(groups, (ng + 1) * sizeof(uint32_t));
                 if (ng2) {
                     groups = ng2;
-                    groups[ng++] = strtoul(g[2], NULL, 10);
+                    groups[ng++] = sg;
                 }
             }
         }
@@ -252,6 +278,74 @@ static json_t *strs(const char *const *v)
     for (; v && *v; v++)
         json_array_append_new(a, json_string(*v));
     return a;
+}
+
+bool bundle_utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        int n = c < 0x80                 ? 0
+                : c >= 0xc2 && c <= 0xdf ? 1
+                : c >= 0xe0 && c <= 0xef ? 2
+                : c >= 0xf0 && c <= 0xf4 ? 3
+                                         : -1;
+        if (n < 0)
+            return false;
+        uint32_t cp = n == 0 ? c : c & (0x3f >> n);
+        for (int k = 1; k <= n; k++) {
+            if ((p[k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[k] & 0x3f);
+        }
+        /* overlong forms, UTF-16 surrogates and code points past U+10FFFF, as jansson */
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
+int bundle_text_check(const char *what, const char *s, struct berr **err)
+{
+    if (bundle_utf8_valid(s))
+        return 0;
+    char q[QUOTE_SIZE];
+    quote_str(q, sizeof(q), s);
+    return berr_set(err, BERR_INVALID, EILSEQ,
+                    "%s %s is not valid UTF-8: the container's config is JSON, which holds UTF-8 "
+                    "text only",
+                    what, q);
+}
+
+int bundle_env_merge(json_t *env, char *const *kvs, struct berr **err)
+{
+    /* an index of the names to their places: one pass, not a search per variable (200,000
+     * lines of an --env-file were minutes of CPU) */
+    json_t *index __attribute__((cleanup(json_decrefp))) = json_object();
+    size_t i;
+    json_t *v;
+    json_array_foreach(env, i, v)
+    {
+        const char *e = json_string_value(v);
+        const char *eq = e ? strchr(e, '=') : NULL;
+        if (eq)
+            json_object_setn_new_nocheck(index, e, eq - e, json_integer(i));
+    }
+    for (char *const *kv = kvs; kv && *kv; kv++) {
+        if (bundle_text_check("environment variable", *kv, err) < 0)
+            return -1;
+        size_t kl = strchr(*kv, '=') ? (size_t)(strchr(*kv, '=') - *kv) : strlen(*kv);
+        json_t *at = json_object_getn(index, *kv, kl);
+        if (at) {
+            json_array_set_new(env, json_integer_value(at), json_string(*kv));
+        } else {
+            json_object_setn_new_nocheck(index, *kv, kl, json_integer(json_array_size(env)));
+            json_array_append_new(env, json_string(*kv));
+        }
+    }
+    return 0;
 }
 
 void bundle_env_set(json_t *env, const char *kv)
@@ -601,6 +695,8 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
     if (bundle_resolve_user(rootfd, userspec, &uid, &gid, &groups, &ngroups, err) < 0)
         return NULL;
 
+    if (o->hostname && bundle_text_check("hostname", o->hostname, err) < 0)
+        return NULL;
     /* Env: PATH by default, the image's, then -e; HOSTNAME; TERM with a tty */
     json_t *env = json_array();
     bundle_env_set(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -615,8 +711,10 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
     }
     if (o->tty)
         bundle_env_set(env, "TERM=xterm");
-    for (char **e = o->env; e && *e; e++)
-        bundle_env_set(env, *e);
+    if (bundle_env_merge(env, o->env, err) < 0) {
+        json_decref(env);
+        return NULL;
+    }
 
     uint64_t capmask = 0;
     for (const char *const *cp = docker_caps; *cp; cp++)
@@ -645,15 +743,16 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
         json_array_append_new(gids, json_integer(groups[g]));
     const char *wd = o->workdir ? o->workdir : json_string_value(json_object_get(c, "WorkingDir"));
     json_t *process =
-        json_pack("{s:b,s:{s:i,s:i,s:o},s:o,s:o,s:s,s:o}", "terminal", o->tty, "user", "uid",
+        json_pack("{s:b,s:{s:I,s:I,s:o},s:o,s:o,s:s,s:o}", "terminal", o->tty, "user", "uid",
                   (json_int_t)uid, "gid", (json_int_t)gid, "additionalGids", gids, "args", argv,
                   "env", env, "cwd", wd && *wd ? wd : "/", "capabilities", caps);
     if (o->no_new_privileges)
         json_object_set_new(process, "noNewPrivileges", json_true());
 
+    /* /dev is a tmpfs: docker's 64 MiB cap, or a container fills the host's memory there */
     json_t *mounts = json_pack(
         "[{s:s,s:s,s:s,s:[s,s,s]},"
-        "{s:s,s:s,s:s,s:[s,s,s]},"
+        "{s:s,s:s,s:s,s:[s,s,s,s]},"
         "{s:s,s:s,s:s,s:[s,s,s,s,s,s]},"
         "{s:s,s:s,s:s,s:[s,s,s]},"
         "{s:s,s:s,s:s,s:[s,s,s,s,s]},"
@@ -661,14 +760,14 @@ json_t *bundle_spec(json_t *cfg, const char *rootfs, const struct bundle_opts *o
         "{s:s,s:s,s:s,s:[s,s,s,s,s]}]",
         "destination", "/proc", "type", "proc", "source", "proc", "options", "nosuid", "noexec",
         "nodev", "destination", "/dev", "type", "tmpfs", "source", "tmpfs", "options", "nosuid",
-        "strictatime", "mode=755", "destination", "/dev/pts", "type", "devpts", "source", "devpts",
-        "options", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5",
-        "destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue", "options", "nosuid",
-        "noexec", "nodev", "destination", "/dev/shm", "type", "tmpfs", "source", "shm", "options",
-        "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", "destination", "/sys", "type",
-        "sysfs", "source", "sysfs", "options", "nosuid", "noexec", "nodev", "ro", "destination",
-        "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup", "options", "ro", "nosuid", "noexec",
-        "nodev", "relatime");
+        "strictatime", "mode=755", "size=65536k", "destination", "/dev/pts", "type", "devpts",
+        "source", "devpts", "options", "nosuid", "noexec", "newinstance", "ptmxmode=0666",
+        "mode=0620", "gid=5", "destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue",
+        "options", "nosuid", "noexec", "nodev", "destination", "/dev/shm", "type", "tmpfs",
+        "source", "shm", "options", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
+        "destination", "/sys", "type", "sysfs", "source", "sysfs", "options", "nosuid", "noexec",
+        "nodev", "ro", "destination", "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup",
+        "options", "ro", "nosuid", "noexec", "nodev", "relatime");
 
     json_t *lx = json_pack("{s:[{s:s},{s:s},{s:s},{s:s},{s:s},{s:s}],s:{s:[{s:b,s:s}]}}",
                            "namespaces", "type", "pid", "type", "ipc", "type", "uts", "type",

@@ -68,6 +68,14 @@ json_t *bundle_caps(uint64_t mask);
 
 /* Sets KEY=VALUE in a JSON array of environment strings, replacing KEY's old value. */
 void bundle_env_set(json_t *env, const char *kv);
+/* bundle_env_set for each of kvs (NULL-terminated), in linear time. A variable that is not
+ * valid UTF-8 is refused (bundle_text_check): JSON cannot carry it, and dropping it silently
+ * would run the container without it. */
+int bundle_env_merge(json_t *env, char *const *kvs, struct berr **err);
+/* Whether s is valid UTF-8 (no overlong forms, surrogates, or code points past U+10FFFF). */
+bool bundle_utf8_valid(const char *s);
+/* An error naming what (e.g. "label") with s escaped, if s is not valid UTF-8. */
+int bundle_text_check(const char *what, const char *s, struct berr **err);
 
 /* --ulimit NAME=SOFT[:HARD] (docker's names: nofile, nproc, core, ...; -1 unlimited) added to
  * process.rlimits. */

@@ -2,24 +2,50 @@
 #include "containers.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/proc.h"
+#include "base/quote.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* docker's [a-zA-Z0-9][a-zA-Z0-9_.-]+: never ".", "..", "/", or an empty string */
+static bool valid_name(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    return n >= 2 && n <= 255 &&
+           strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", name[0]) &&
+           strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+bool ctr_is_id(const char *id)
+{
+    return id && strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64;
+}
+
 char *ctr_dir(const char *root, const char *id)
 {
+    /* the one place a container's path is made: an ID that is not 64 hex here (a "../x" or
+     * "/abs" from a user that missed ctr_resolve) is a bug, and must not become a path */
+    if (!ctr_is_id(id)) {
+        log_msg(LOG_LVL_ERROR, "internal error: container ID %.80s is not 64 hex digits",
+                id ? id : "(null)");
+        abort();
+    }
     char *p = NULL;
     return asprintf(&p, "%s/containers/%s", root, id) < 0 ? NULL : p;
 }
 
 static json_t *load_json(const char *root, const char *id, const char *file)
 {
+    if (!ctr_is_id(id))
+        return NULL;
     char path[4200];
     snprintf(path, sizeof(path), "%s/containers/%s/%s", root, id, file);
     return json_load_file(path, 0, NULL);
@@ -44,7 +70,7 @@ json_t *ctr_ids(const char *root)
     size_t n = 0, cap = 0;
     struct dirent *de;
     while (d && (de = readdir(d))) {
-        if (strlen(de->d_name) != 64)
+        if (!ctr_is_id(de->d_name))
             continue;
         json_t *c = load_json(root, de->d_name, "container.json");
         if (!c)
@@ -77,9 +103,11 @@ json_t *ctr_ids(const char *root)
  * away (run --rm), has none */
 static bool recorded(const char *root, const char *id)
 {
+    if (!ctr_is_id(id))
+        return false;
     char path[4200];
     snprintf(path, sizeof(path), "%s/containers/%s/container.json", root, id);
-    return strlen(id) == 64 && access(path, F_OK) == 0;
+    return access(path, F_OK) == 0;
 }
 
 /* The name index, <root>/containers/.names/<name>: a symlink to the container's ID, so that
@@ -122,7 +150,7 @@ static int names_fd(const char *root)
 /* The ID a name stands for, or NULL */
 static char *name_owner(const char *root, const char *name)
 {
-    if (ctr_check_name(name, NULL) < 0)
+    if (!valid_name(name))
         return NULL;
     _cleanup_close_ int fd = names_fd(root);
     char id[80];
@@ -130,7 +158,7 @@ static char *name_owner(const char *root, const char *name)
     if (n != 64)
         return NULL;
     id[n] = 0;
-    return recorded(root, id) ? strdup(id) : NULL;
+    return recorded(root, id) ? strdup(id) : NULL; /* recorded: 64 hex, whatever the link says */
 }
 
 int ctr_name_claim(const char *root, const char *name, const char *id, struct berr **err)
@@ -165,18 +193,35 @@ void ctr_name_forget(const char *root, const char *id)
 
 void ctr_name_release(const char *root, const char *name, const char *id)
 {
+    if (!valid_name(name))
+        return;
     _cleanup_close_ int fd = names_fd(root);
     char cur[80];
-    ssize_t n = fd >= 0 && name ? readlinkat(fd, name, cur, sizeof(cur) - 1) : -1;
+    ssize_t n = fd >= 0 ? readlinkat(fd, name, cur, sizeof(cur) - 1) : -1;
     if (n == 64 && !strncmp(cur, id, 64))
         unlinkat(fd, name, 0);
+}
+
+/* docker's "No such container: NAME"; a name that is not plain printable text (it may be
+ * anything a user typed) escaped and quoted */
+static void no_such(struct berr **err, const char *what)
+{
+    char q[QUOTE_SIZE];
+    bool plain = *what && strlen(what) < 200;
+    for (const char *p = what; plain && *p; p++)
+        plain = *p > 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
+    if (plain)
+        snprintf(q, sizeof(q), "%s", what);
+    else
+        quote_str(q, sizeof(q), what);
+    berr_set(err, BERR_NOT_FOUND, ENOENT, "no such container: %s", q);
 }
 
 json_t *ctr_load(const char *root, const char *id, struct berr **err)
 {
     json_t *c = load_json(root, id, "container.json");
     if (!c) {
-        berr_set(err, BERR_NOT_FOUND, ENOENT, "no such container: %s", id);
+        no_such(err, id);
         return NULL;
     }
     json_t *st = load_json(root, id, "state.json");
@@ -217,6 +262,8 @@ json_t *ctr_load(const char *root, const char *id, struct berr **err)
 
 int ctr_save_state(const char *root, const char *id, json_t *state, struct berr **err)
 {
+    if (!ctr_is_id(id))
+        return berr_set(err, BERR_INVALID, EINVAL, "container %.80s: not an ID", id);
     _cleanup_free_ char *dir = ctr_dir(root, id);
     _cleanup_close_ int dfd = dir ? open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
     if (dfd < 0)
@@ -252,15 +299,12 @@ static bool name_taken(const char *root, const char *name)
 
 int ctr_check_name(const char *name, struct berr **err)
 {
-    size_t n = strlen(name);
-    bool ok =
-        n >= 2 && n <= 255 &&
-        strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", name[0]) &&
-        strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
-    if (!ok)
+    if (!valid_name(name)) {
+        char q[QUOTE_SIZE];
+        quote_str(q, sizeof(q), name);
         return berr_set(err, BERR_INVALID, EINVAL,
-                        "invalid container name \"%s\", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-                        name);
+                        "invalid container name %s, only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", q);
+    }
     return 0;
 }
 
@@ -291,21 +335,26 @@ char *ctr_generate_name(const char *root)
 
 char *ctr_resolve(const char *root, const char *what, struct berr **err)
 {
-    /* a full ID, a name, then a unique ID prefix */
+    /* a full ID, a name, then a unique ID prefix. Nothing else is looked up: what a user
+     * gives becomes a path only as 64 hex digits (a name through the index, which holds
+     * only [a-zA-Z0-9][a-zA-Z0-9_.-]+), never as "../x", "/abs" or "a/b" */
     if (recorded(root, what))
         return strdup(what);
     char *found = name_owner(root, what);
     if (found)
         return found;
     size_t wl = strlen(what);
+    if (!wl || wl > 64 || strspn(what, "0123456789abcdef") != wl) {
+        no_such(err, what);
+        return NULL;
+    }
     int matches = 0;
     char path[4200];
     snprintf(path, sizeof(path), "%s/containers", root);
-    _cleanup_closedir_ DIR *d = wl ? opendir(path) : NULL;
+    _cleanup_closedir_ DIR *d = opendir(path);
     struct dirent *de;
     while (d && (de = readdir(d)))
-        if (strlen(de->d_name) == 64 && !strncmp(de->d_name, what, wl) &&
-            recorded(root, de->d_name)) {
+        if (ctr_is_id(de->d_name) && !strncmp(de->d_name, what, wl) && recorded(root, de->d_name)) {
             if (!found)
                 found = strdup(de->d_name);
             matches++;
@@ -317,6 +366,6 @@ char *ctr_resolve(const char *root, const char *what, struct berr **err)
         berr_set(err, BERR_INVALID, EINVAL, "multiple containers match \"%s\": give more of the ID",
                  what);
     else
-        berr_set(err, BERR_NOT_FOUND, ENOENT, "no such container: %s", what);
+        no_such(err, what);
     return NULL;
 }

@@ -25,9 +25,14 @@
 #include <jansson.h>
 #include "base/error.h"
 
-/* A container's directory, malloc'd. */
+/* A container ID: 64 lowercase hex digits (what every user-given ID, name or prefix is
+ * resolved to before it becomes a path). */
+bool ctr_is_id(const char *id);
+/* A container's directory, malloc'd. id must be an ID (ctr_resolve's, a record's): anything
+ * else is a bug and aborts rather than become a path outside the store. */
 char *ctr_dir(const char *root, const char *id);
-/* The full ID of a container given by name, full ID or unique ID prefix. */
+/* The full ID of a container given by name, full ID or unique ID prefix (hex); anything else
+ * is "no such container". */
 char *ctr_resolve(const char *root, const char *what, struct berr **err);
 /* IDs of every container, newest first. */
 json_t *ctr_ids(const char *root);

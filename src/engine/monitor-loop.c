@@ -67,7 +67,7 @@ static void rotate(void)
         renameat(dir_fd, from, dir_fd, to);
     }
     close(log_fd);
-    log_fd = openat(dir_fd, "json.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    log_fd = openat(dir_fd, "json.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     log_size = 0;
 }
 

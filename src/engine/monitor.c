@@ -167,7 +167,7 @@ static int exec_loop(const struct monitor_opts *o, struct mon *m, pid_t pid, int
     _cleanup_free_ char *dir = ctr_dir(o->root, o->id);
     _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     _cleanup_close_ int log =
-        o->no_log ? -1 : openat(dfd, "json.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+        o->no_log ? -1 : openat(dfd, "json.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (mfd < 0 || self < 0 || dfd < 0 || (log < 0 && !o->no_log))
         return berr_sys(err, mfd < 0 ? -mfd : errno, "monitor: prepare its loop");
     int first = m->ncl ? m->cl[0] : -1;
@@ -462,6 +462,10 @@ static void monitor_main(const struct monitor_opts *o, int ready)
 
     setsid();
     prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    /* what the monitor makes (its attach socket, logs, state) is the container's and root's
+     * alone, whatever umask the caller had: 077 here, explicit modes below. The container's
+     * own processes get the spec's umask (0022 by default), never this one. */
+    umask(0077);
     /* nothing of the caller's but the report pipe and the client: a shell's
      * $(berth run -d ...) must not wait for us, nor may we hold its locks */
     int keep[2] = {ready, o->attach_fd};

@@ -3,6 +3,9 @@
 #include "containers.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "base/log.h"
+#include "base/quote.h"
+#include "oci/runtime-spec.h"
 #include "runtime/state.h"
 #include <dirent.h>
 #include <fcntl.h>
@@ -20,11 +23,14 @@ int vol_check_name(const char *name, struct berr **err)
 {
     size_t n = strlen(name);
     if (n < 2 || n > 255 || !strchr(name_first, name[0]) ||
-        strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+        strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n) {
+        char q[QUOTE_SIZE];
+        quote_str(q, sizeof(q), name);
         return berr_set(err, BERR_INVALID, EINVAL,
-                        "invalid volume name \"%s\": use [a-zA-Z0-9][a-zA-Z0-9_.-]+ (or an "
+                        "invalid volume name %s: use [a-zA-Z0-9][a-zA-Z0-9_.-]+ (or an "
                         "absolute path for a bind mount)",
-                        name);
+                        q);
+    }
     return 0;
 }
 
@@ -57,7 +63,13 @@ json_t *vol_get(const char *root, const char *name, bool create, bool *ret_creat
             berr_set(err, BERR_NOT_FOUND, ENOENT, "no such volume: %s", name);
         return v;
     }
-    if (fs_mkdir_p(dir, 0700) < 0 || (mkdir(data, 0755) < 0 && errno != EEXIST)) {
+    /* modes exact, whatever the umask: the record root's alone, the data as an empty
+     * directory of an image is (copy-up gives it the image's mode) */
+    _cleanup_close_ int datafd = -1;
+    if (fs_mkdir_p(dir, 0700) < 0 || chmod(dir, 0700) < 0 ||
+        (mkdir(data, 0755) < 0 && errno != EEXIST) ||
+        (datafd = open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+        fchmod(datafd, 0755) < 0) {
         berr_sys(err, errno, "volume %s: %s", name, data);
         return NULL;
     }
@@ -179,6 +191,56 @@ static int mount_opts(json_t *m, const char *opts, struct berr **err)
     return 0;
 }
 
+/* --tmpfs DST:OPTS and --mount type=tmpfs take tmpfs's own options and the mount flags, as
+ * podman does: nothing else reaches the kernel's mount call ("bind" or "rbind" would turn
+ * the tmpfs into a bind mount of a host path) */
+static int tmpfs_option(const char *o, struct berr **err)
+{
+    static const char *const flags[] = {
+        "ro",         "rw",          "nosuid",        "suid",       "nodev",    "dev",   "noexec",
+        "exec",       "sync",        "async",         "dirsync",    "noatime",  "atime", "relatime",
+        "norelatime", "strictatime", "nostrictatime", "nodiratime", "diratime", NULL};
+    static const char *const huge[] = {"never", "always", "within_size", "advise",
+                                       "deny",  "force",  NULL};
+    for (const char *const *f = flags; *f; f++)
+        if (!strcmp(o, *f))
+            return 0;
+    const char *eq = strchr(o, '=');
+    const char *v = eq ? eq + 1 : "";
+    size_t kl = eq ? (size_t)(eq - o) : strlen(o);
+    size_t digits = strspn(v, "0123456789");
+    bool ok = false;
+    uint32_t id;
+    if (!eq || !*v)
+        ok = false;
+    else if ((kl == 4 && !strncmp(o, "size", 4)) || (kl == 9 && !strncmp(o, "nr_blocks", 9)) ||
+             (kl == 9 && !strncmp(o, "nr_inodes", 9)))
+        ok = digits && (!v[digits] || (strchr("kKmMgGtTpPeE%", v[digits]) && !v[digits + 1]));
+    else if (kl == 4 && !strncmp(o, "mode", 4))
+        ok = strlen(v) <= 4 && strspn(v, "01234567") == strlen(v);
+    else if ((kl == 3 && !strncmp(o, "uid", 3)) || (kl == 3 && !strncmp(o, "gid", 3)))
+        ok = spec_parse_id(v, &id) == 0;
+    else if (kl == 4 && !strncmp(o, "huge", 4))
+        for (const char *const *h = huge; *h && !ok; h++)
+            ok = !strcmp(v, *h);
+    else if (kl == 4 && !strncmp(o, "mpol", 4))
+        ok = strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789:-") == strlen(v);
+    else {
+        char q[QUOTE_SIZE];
+        quote_str(q, sizeof(q), o);
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "tmpfs option %s is not supported: use size, mode, uid, gid, nr_inodes, "
+                        "nr_blocks, huge, mpol and the mount flags (ro, nosuid, noexec, ...)",
+                        q);
+    }
+    if (!ok) {
+        char q[QUOTE_SIZE];
+        quote_str(q, sizeof(q), o);
+        return berr_set(err, BERR_INVALID, EINVAL, "tmpfs option %s: invalid value", q);
+    }
+    return 0;
+}
+
 static json_t *make_mount(const char *root, const char *type, const char *src, const char *dst,
                           struct berr **err)
 {
@@ -230,10 +292,20 @@ json_t *vol_parse_mount(const char *root, const char *arg, int kind, struct berr
             *opts++ = 0;
         m = make_mount(root, "tmpfs", NULL, copy, err);
         for (char *save = NULL, *o = opts ? strtok_r(opts, ",", &save) : NULL; m && o;
-             o = strtok_r(NULL, ",", &save))
+             o = strtok_r(NULL, ",", &save)) {
+            if (tmpfs_option(o, err) < 0) {
+                json_decref(m);
+                return NULL;
+            }
             json_array_append_new(json_object_get(m, "Options"), json_string(o));
+        }
     } else if (kind == VOL_ARG_V) {
-        /* SRC:DST[:OPTS] or DST (an anonymous volume) */
+        /* SRC:DST[:OPTS] or DST (an anonymous volume); an empty part is an error, as in
+         * docker, not skipped (":/data" is no anonymous volume) */
+        if (!*arg || arg[0] == ':' || arg[strlen(arg) - 1] == ':' || strstr(arg, "::"))
+            return berr_set(err, BERR_INVALID, EINVAL,
+                            "-v %s: an empty section between colons: use SRC:DST[:OPTS]", arg),
+                   NULL;
         char *parts[4] = {0};
         int n = 0;
         for (char *save = NULL, *p = strtok_r(copy, ":", &save); p && n < 4;
@@ -292,7 +364,8 @@ json_t *vol_parse_mount(const char *root, const char *arg, int kind, struct berr
             return berr_set(err, BERR_INVALID, EINVAL, "--mount %s: a bind needs a source", arg),
                    NULL;
         }
-        m = make_mount(root, type, !strcmp(type, "tmpfs") ? NULL : src, dst, err);
+        bool tmpfs = !strcmp(type, "tmpfs");
+        m = make_mount(root, type, tmpfs ? NULL : src, dst, err);
         size_t i;
         json_t *e;
         json_array_foreach(extra, i, e)
@@ -300,10 +373,21 @@ json_t *vol_parse_mount(const char *root, const char *arg, int kind, struct berr
             const char *s = json_string_value(e);
             if (!m)
                 break;
-            if (!strcmp(type, "tmpfs") && (!strncmp(s, "size=", 5) || !strncmp(s, "mode=", 5)))
+            /* docker's rule: tmpfs-* keys only with type=tmpfs, bind-* and volume-* never */
+            bool tmpfs_key = !strncmp(s, "size=", 5) || !strncmp(s, "mode=", 5);
+            int r = 0;
+            if (tmpfs != tmpfs_key)
+                r = berr_set(err, BERR_INVALID, EINVAL,
+                             "--mount %s: %s is not an option of type=%s", arg,
+                             tmpfs_key ? (s[0] == 's' ? "tmpfs-size" : "tmpfs-mode") : s, type);
+            else if (tmpfs && (r = tmpfs_option(s, err)) == 0)
                 json_array_append(json_object_get(m, "Options"), e);
-            else if (!strcmp(type, "tmpfs") || (strncmp(s, "size=", 5) && strncmp(s, "mode=", 5)))
-                mount_opts(m, s, NULL);
+            else if (!tmpfs)
+                r = mount_opts(m, s, err);
+            if (r < 0) {
+                json_decref(m);
+                m = NULL;
+            }
         }
         json_decref(extra);
         if (m && ro)
@@ -312,7 +396,30 @@ json_t *vol_parse_mount(const char *root, const char *arg, int kind, struct berr
     return m;
 }
 
-/* docker's copy-up: the image's files at a new volume's destination go into the volume */
+/* Owner, mode and times of a copied entry, through an fd on it (fd; or for a fifo or symlink,
+ * made by us a moment ago, its name in `to` without following a link): never by a path
+ * that a link could send to a host file. */
+static void copy_attrs(int to, const char *name, int fd, const struct stat *s)
+{
+    struct timespec t[2] = {s->st_atim, s->st_mtim};
+    if (fd >= 0) {
+        /* chown first: it clears set-id bits, which the chmod then restores */
+        if (fchown(fd, s->st_uid, s->st_gid) < 0 || fchmod(fd, s->st_mode & 07777) < 0 ||
+            futimens(fd, t) < 0)
+            log_debug("copy-up: %s: %s", name, strerror(errno));
+        return;
+    }
+    fchownat(to, name, s->st_uid, s->st_gid, AT_SYMLINK_NOFOLLOW);
+    /* glibc does this through an O_PATH|O_NOFOLLOW fd; a symlink has no mode of its own */
+    if (!S_ISLNK(s->st_mode))
+        fchmodat(to, name, s->st_mode & 07777, AT_SYMLINK_NOFOLLOW);
+    utimensat(to, name, t, AT_SYMLINK_NOFOLLOW);
+}
+
+/* docker's copy-up: the image's files at a new volume's destination go into the volume.
+ * Directories, regular files, symlinks (as links) and fifos are copied; device nodes and
+ * sockets never: a device node of the image in the host's volume directory would open the
+ * host's device for whoever can reach it there (and a volume outlives its containers). */
 static int copy_tree(int from, int to, struct berr **err)
 {
     _cleanup_closedir_ DIR *d = fdopendir(dup(from));
@@ -323,9 +430,8 @@ static int copy_tree(int from, int to, struct berr **err)
         struct stat s;
         if (fstatat(from, de->d_name, &s, AT_SYMLINK_NOFOLLOW) < 0)
             return berr_sys(err, errno, "copy-up: %s", de->d_name);
-        int r = 0;
         if (S_ISDIR(s.st_mode)) {
-            if (mkdirat(to, de->d_name, s.st_mode & 07777) < 0 && errno != EEXIST)
+            if (mkdirat(to, de->d_name, 0700) < 0 && errno != EEXIST)
                 return berr_sys(err, errno, "copy-up: mkdir %s", de->d_name);
             _cleanup_close_ int a =
                 openat(from, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -335,10 +441,11 @@ static int copy_tree(int from, int to, struct berr **err)
                 return berr_sys(err, errno, "copy-up: %s", de->d_name);
             if (copy_tree(a, b, err) < 0)
                 return -1;
+            copy_attrs(to, de->d_name, b, &s);
         } else if (S_ISREG(s.st_mode)) {
             _cleanup_close_ int a = openat(from, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
             _cleanup_close_ int b =
-                openat(to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, s.st_mode & 07777);
+                openat(to, de->d_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
             if (a < 0 || b < 0)
                 return berr_sys(err, errno, "copy-up: %s", de->d_name);
             char buf[65536];
@@ -348,23 +455,29 @@ static int copy_tree(int from, int to, struct berr **err)
                     return berr_sys(err, errno, "copy-up: write %s", de->d_name);
             if (n < 0)
                 return berr_sys(err, errno, "copy-up: read %s", de->d_name);
-        } else if (S_ISLNK(s.st_mode)) {
-            char target[4096];
-            ssize_t n = readlinkat(from, de->d_name, target, sizeof(target) - 1);
-            if (n < 0)
-                return berr_sys(err, errno, "copy-up: readlink %s", de->d_name);
-            target[n] = 0;
-            r = symlinkat(target, to, de->d_name);
+            copy_attrs(to, de->d_name, b, &s);
+        } else if (S_ISLNK(s.st_mode) || S_ISFIFO(s.st_mode)) {
+            int r;
+            if (S_ISLNK(s.st_mode)) {
+                char target[4096];
+                ssize_t n = readlinkat(from, de->d_name, target, sizeof(target) - 1);
+                if (n < 0)
+                    return berr_sys(err, errno, "copy-up: readlink %s", de->d_name);
+                target[n] = 0;
+                r = symlinkat(target, to, de->d_name);
+            } else {
+                r = mknodat(to, de->d_name, S_IFIFO | 0600, 0);
+            }
+            /* something already there (put by another container of the volume) is left
+             * alone: its attributes are not ours to set */
+            if (r < 0 && errno == EEXIST)
+                continue;
+            if (r < 0)
+                return berr_sys(err, errno, "copy-up: %s", de->d_name);
+            copy_attrs(to, de->d_name, -1, &s);
         } else {
-            r = mknodat(to, de->d_name, s.st_mode, s.st_rdev);
+            log_debug("copy-up: %s: a device node or socket, not copied", de->d_name);
         }
-        if (r < 0 && errno != EEXIST)
-            return berr_sys(err, errno, "copy-up: %s", de->d_name);
-        fchownat(to, de->d_name, s.st_uid, s.st_gid, AT_SYMLINK_NOFOLLOW);
-        if (!S_ISLNK(s.st_mode))
-            fchmodat(to, de->d_name, s.st_mode & 07777, 0);
-        struct timespec t[2] = {s.st_atim, s.st_mtim};
-        utimensat(to, de->d_name, t, AT_SYMLINK_NOFOLLOW);
     }
     return 0;
 }
@@ -385,16 +498,12 @@ int vol_apply(json_t *spec, json_t *mounts, const char *rootfs, struct berr **er
             _cleanup_close_ int rfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
             _cleanup_close_ int from =
                 rfd < 0 ? -1 : fs_openat_in_root(rfd, dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-            _cleanup_close_ int to = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            _cleanup_close_ int to = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (from >= 0 && to >= 0 && copy_tree(from, to, err) < 0)
                 return -1;
-            if (from >= 0 && to >= 0) {
-                struct stat s;
-                if (fstat(from, &s) == 0) {
-                    fchown(to, s.st_uid, s.st_gid);
-                    fchmod(to, s.st_mode & 07777);
-                }
-            }
+            struct stat s;
+            if (from >= 0 && to >= 0 && fstat(from, &s) == 0)
+                copy_attrs(-1, src, to, &s);
         }
         json_object_del(m, "New");
         json_t *opts = json_array();

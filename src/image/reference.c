@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "base/cleanup.h"
+#include "base/quote.h"
 
 #define DEFAULT_DOMAIN "docker.io"
 #define LEGACY_DEFAULT_DOMAIN "index.docker.io"
@@ -58,34 +59,10 @@ static bool is_hex(char c)
     return is_lower_hex(c) || (c >= 'A' && c <= 'F');
 }
 
-/* Writes s into buf as a double-quoted C-ish string: control bytes, high bytes, quotes and
- * backslashes escaped, long input cut short, so one error message stays one readable line. */
-static void quote(char *buf, size_t size, const char *s)
-{
-    size_t n = 0;
-    buf[n++] = '"';
-    for (const char *p = s; *p; p++) {
-        if (n + 8 >= size) {
-            memcpy(buf + n, "...", 3);
-            n += 3;
-            break;
-        }
-        unsigned char c = (unsigned char)*p;
-        if (c == '"' || c == '\\')
-            n += snprintf(buf + n, size - n, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            n += snprintf(buf + n, size - n, "\\x%02x", c);
-        else
-            buf[n++] = (char)c;
-    }
-    buf[n++] = '"';
-    buf[n] = '\0';
-}
-
 static void *invalid(struct berr **err, const char *s, const char *why)
 {
     char q[QUOTE_MAX + 16];
-    quote(q, sizeof(q), s);
+    quote_str(q, sizeof(q), s);
     berr_set(err, BERR_INVALID, EINVAL, "invalid reference format %s%s%s", q, why ? ": " : "",
              why ? why : "");
     return NULL;

@@ -448,8 +448,19 @@ out:
     return r;
 }
 
+/* "sha256:" and 64 hex, or the 64 hex alone: the only image IDs that become paths */
+static const char *image_hex(const char *id)
+{
+    const char *hex = id && strncmp(id, "sha256:", 7) == 0 ? id + 7 : id;
+    return hex && strlen(hex) == 64 && ref_looks_like_id(hex) ? hex : NULL;
+}
+
 struct image *store_get_image(struct store *st, const char *id, struct berr **err)
 {
+    if (!image_hex(id)) {
+        berr_set(err, BERR_NOT_FOUND, ENOENT, "image %.80s not found: not an image ID", id);
+        return NULL;
+    }
     char rel[PATH_MAX];
     snprintf(rel, sizeof(rel), "images/%s.json", strncmp(id, "sha256:", 7) == 0 ? id + 7 : id);
     _cleanup_free_ char *text = NULL;
@@ -628,6 +639,8 @@ struct image *store_find_image(struct store *st, const char *what, struct berr *
 
 int store_remove_image(struct store *st, const char *id, struct berr **err)
 {
+    if (!ref_is_digest(id))
+        return berr_set(err, BERR_INVALID, EINVAL, "remove image %.80s: not an image ID", id);
     int r = store_lock(st, err);
     if (r < 0)
         return r;

@@ -4,6 +4,8 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <ctype.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -97,6 +99,34 @@ static int get_u32(json_t *o, const char *key, const char *field, uint32_t *out,
     if (v.v > UINT32_MAX)
         return berr_set(err, BERR_INVALID, EINVAL, "%s.%s: out of range", field, key);
     *out = (uint32_t)v.v;
+    return 0;
+}
+
+/* A uid or gid: 0 to 2^32-2. (uid_t)-1 means "no change" to setresuid and chown, and a value
+ * past 32 bits would wrap to another (4294967296 is root), so neither is a user. */
+static int get_id(json_t *o, const char *key, const char *field, uint32_t *out, struct berr **err)
+{
+    opt_u64 v = {0};
+    int r = get_u64(o, key, field, &v, err);
+    if (r < 0)
+        return r;
+    if (!v.set)
+        return berr_set(err, BERR_INVALID, EINVAL, "%s.%s: missing", field, key);
+    if (v.v > SPEC_ID_MAX)
+        return berr_set(err, BERR_INVALID, EINVAL, "%s.%s: %" PRIu64 " is out of range (0 to %u)",
+                        field, key, v.v, SPEC_ID_MAX);
+    *out = (uint32_t)v.v;
+    return 0;
+}
+
+int spec_parse_id(const char *s, uint32_t *ret)
+{
+    if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 10)
+        return -1;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (v > SPEC_ID_MAX)
+        return -1;
+    *ret = (uint32_t)v;
     return 0;
 }
 
@@ -478,8 +508,8 @@ struct spec_process *spec_process_from_json(json_t *o, const char *field, struct
 
     snprintf(f, sizeof(f), "%s.user", field);
     if ((v = get_obj(o, "user", field, err, &r))) {
-        if ((r = get_u32(v, "uid", f, &p->user.uid, true, err)) < 0 ||
-            (r = get_u32(v, "gid", f, &p->user.gid, true, err)) < 0 ||
+        if ((r = get_id(v, "uid", f, &p->user.uid, err)) < 0 ||
+            (r = get_id(v, "gid", f, &p->user.gid, err)) < 0 ||
             (r = get_u64(v, "umask", f, &p->user.umask, err)) < 0 ||
             (r = get_str(v, "username", f, &p->user.username, false, err)) < 0)
             goto fail;
@@ -492,9 +522,10 @@ struct spec_process *spec_process_from_json(json_t *o, const char *field, struct
             for (size_t i = 0; i < p->user.n_additional_gids; i++) {
                 json_t *g = json_array_get(ag, i);
                 if (!json_is_integer(g) || json_integer_value(g) < 0 ||
-                    json_integer_value(g) > UINT32_MAX) {
-                    r = berr_set(err, BERR_INVALID, EINVAL, "%s.additionalGids[%zu]: must be a gid",
-                                 f, i);
+                    json_integer_value(g) > SPEC_ID_MAX) {
+                    r = berr_set(err, BERR_INVALID, EINVAL,
+                                 "%s.additionalGids[%zu]: must be a gid (0 to %u)", f, i,
+                                 SPEC_ID_MAX);
                     goto fail;
                 }
                 p->user.additional_gids[i] = json_integer_value(g);

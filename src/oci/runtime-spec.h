@@ -264,6 +264,10 @@ int spec_mount_parse_options(struct spec_mount *m, struct berr **err);
 const struct spec_namespace *spec_namespace(const struct spec *s, int type);
 
 /* Capability name ("CAP_SYS_ADMIN") to number, or -1. */
+/* The largest uid or gid a process may have: 2^32-2 ((uid_t)-1 means "unchanged"). */
+#define SPEC_ID_MAX 4294967294U
+/* A uid or gid in decimal, 0 to SPEC_ID_MAX; -1 for anything else (a sign, a space, more). */
+int spec_parse_id(const char *s, uint32_t *ret);
 int spec_cap_from_name(const char *name);
 const char *spec_cap_name(int cap);
 /* Namespace name ("pid") to CLONE_NEW* or 0. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <linux/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -82,6 +83,30 @@ static void test_users(void **state)
     resolve("nobody:appgrp", 0, 65534, 1001, 0);
     resolve("ghost", -1, 0, 0, 0);
     resolve("app:ghosts", -1, 0, 0, 0);
+    /* 2^32 and past wrapped to 0, root; 2^32-1 is (uid_t)-1, "no change" */
+    resolve("4294967294", 0, 4294967294U, 0, 0);
+    resolve("4294967294:4294967294", 0, 4294967294U, 4294967294U, 0);
+    resolve("4294967295", -1, 0, 0, 0);
+    resolve("4294967296", -1, 0, 0, 0);
+    resolve("18446744073709551616", -1, 0, 0, 0);
+    resolve("65534:4294967296", -1, 0, 0, 0);
+    resolve("0:4294967295", -1, 0, 0, 0);
+    resolve("app:4294967296", -1, 0, 0, 0);
+}
+
+/* an image's /etc/passwd or /etc/group with ids past 32 bits: refused, never wrapped */
+static void test_users_from_image_out_of_range(void **state)
+{
+    put("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
+                      "big:x:4294967296:0::/:/bin/sh\n"
+                      "biggid:x:1000:4294967296::/:/bin/sh\n");
+    put("etc/group", "root:x:0:\nhuge:x:4294967297:\nmember:x:4294967296:root\n");
+    resolve("big", -1, 0, 0, 0);
+    resolve("biggid", -1, 0, 0, 0);
+    resolve("0:huge", -1, 0, 0, 0);
+    resolve("root", -1, 0, 0, 0); /* a supplementary group of root's is out of range */
+    resolve("0", -1, 0, 0, 0);
+    setup(state); /* the good files back */
 }
 
 static void test_passwd_symlink_stays_inside(void **state)
@@ -186,12 +211,66 @@ static void test_spec(void **state)
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "annotations"),
                                                           "org.opencontainers.image.stopSignal")),
                         "SIGQUIT");
+    /* /dev: docker's tmpfs, capped (a container would fill the host's memory there) */
+    bool dev_capped = false;
+    for (size_t i = 0; i < s->n_mounts; i++)
+        if (!strcmp(s->mounts[i].destination, "/dev")) {
+            assert_string_equal(s->mounts[i].type, "tmpfs");
+            assert_non_null(strstr(s->mounts[i].data, "size=65536k"));
+            assert_non_null(strstr(s->mounts[i].data, "mode=755"));
+            dev_capped = true;
+        }
+    assert_true(dev_capped);
     spec_free(s);
     json_decref(j);
     json_decref(cfg);
     for (char **e = env; *e; e++)
         free(*e);
     free(env);
+}
+
+/* the environment: later values replace earlier ones in place, in linear time; text that is
+ * not UTF-8 refused with its bytes escaped (JSON cannot hold it; it was dropped silently) */
+static void test_env(void **state)
+{
+    json_t *env = json_pack("[s,s]", "PATH=/bin", "A=1");
+    char *add[] = {"B=2", "A=3", "C", "B=4", "D=x=y", NULL};
+    struct berr *err = NULL;
+    assert_int_equal(bundle_env_merge(env, add, &err), 0);
+    char *joined = json_dumps(env, JSON_COMPACT);
+    assert_string_equal(joined, "[\"PATH=/bin\",\"A=3\",\"B=4\",\"C\",\"D=x=y\"]");
+    free(joined);
+    char *bad[] = {"E=ok", "F=\xff\x1b[2J", NULL};
+    assert_true(bundle_env_merge(env, bad, &err) < 0);
+    assert_non_null(strstr(err->msg, "\"F=\\xff\\x1b[2J\""));
+    assert_null(strchr(err->msg, '\x1b'));
+    berr_free(err);
+    err = NULL;
+    /* 200,000 variables: well under a second when linear (minutes when quadratic) */
+    size_t n = 200000;
+    char **many = calloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        assert_true(asprintf(&many[i], "V%zu=%zu", i % 150000, i) > 0);
+    json_t *big = json_array();
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(bundle_env_merge(big, many, &err), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(json_array_size(big), 150000);
+    assert_string_equal(json_string_value(json_array_get(big, 5)), "V5=150005");
+    assert_true(t1.tv_sec - t0.tv_sec < 3);
+    for (size_t i = 0; i < n; i++)
+        free(many[i]);
+    free(many);
+    json_decref(big);
+    json_decref(env);
+
+    assert_true(bundle_utf8_valid("plain ascii"));
+    assert_true(bundle_utf8_valid("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+    assert_false(bundle_utf8_valid("\xc0\xaf"));         /* overlong "/" */
+    assert_false(bundle_utf8_valid("\xed\xa0\x80"));     /* a surrogate */
+    assert_false(bundle_utf8_valid("\xf4\x90\x80\x80")); /* past U+10FFFF */
+    assert_false(bundle_utf8_valid("\xe2\x82"));         /* cut short */
 }
 
 /* docker's seccomp profile format: rules kept or dropped by capability, architecture and
@@ -260,6 +339,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_users),
         cmocka_unit_test(test_passwd_symlink_stays_inside),
+        cmocka_unit_test(test_users_from_image_out_of_range),
+        cmocka_unit_test(test_env),
         cmocka_unit_test(test_args),
         cmocka_unit_test(test_spec),
         cmocka_unit_test(test_seccomp_profile),

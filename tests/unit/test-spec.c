@@ -141,6 +141,22 @@ static void test_errors_name_the_field(void **state)
         "process.rlimits[0].type: unknown rlimit");
     bad("{" MIN ",\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],\"user\":{\"uid\":\"x\",\"gid\":0}}}",
         "process.user.uid: must be a non-negative integer");
+    /* ids past 2^32-2 wrapped (4294967296 is root); 4294967295 is (uid_t)-1, "no change" */
+    bad("{" MIN ",\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],\"user\":{\"uid\":4294967296,"
+        "\"gid\":0}}}",
+        "process.user.uid: 4294967296 is out of range");
+    bad("{" MIN ",\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],\"user\":{\"uid\":4294967295,"
+        "\"gid\":0}}}",
+        "process.user.uid: 4294967295 is out of range");
+    bad("{" MIN ",\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],\"user\":{\"uid\":0,"
+        "\"gid\":4294967296}}}",
+        "process.user.gid: 4294967296 is out of range");
+    bad("{" MIN ",\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],\"user\":{\"uid\":0,"
+        "\"gid\":0,\"additionalGids\":[1,4294967295]}}}",
+        "process.user.additionalGids[1]: must be a gid");
+    bad("{" MIN ",\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],\"user\":{\"uid\":0,"
+        "\"gid\":0,\"additionalGids\":[4294967296]}}}",
+        "process.user.additionalGids[0]: must be a gid");
     bad("{" MIN ",\"process\":{\"cwd\":\"/\",\"args\":[\"a\"],\"user\":{\"uid\":0,\"gid\":0},"
         "\"oomScoreAdj\":5000}}",
         "process.oomScoreAdj");

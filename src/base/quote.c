@@ -1,0 +1,34 @@
+/* quote.c - strings fit for a one-line message */
+#include "quote.h"
+#include <stdio.h>
+#include <string.h>
+
+void quote_str(char *buf, size_t size, const char *s)
+{
+    size_t n = 0;
+    if (size < 16) {
+        if (size)
+            buf[0] = '\0';
+        return;
+    }
+    buf[n++] = '"';
+    for (const char *p = s ? s : ""; *p; p++) {
+        if (n + 8 >= size) {
+            memcpy(buf + n, "...", 3);
+            n += 3;
+            break;
+        }
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\') {
+            buf[n++] = '\\';
+            buf[n++] = (char)c;
+        } else if (c < 0x20 || c >= 0x7f) {
+            snprintf(buf + n, size - n, "\\x%02x", c);
+            n += 4;
+        } else {
+            buf[n++] = (char)c;
+        }
+    }
+    buf[n++] = '"';
+    buf[n] = '\0';
+}

@@ -1,0 +1,25 @@
+/* config.h - berth's configuration file, /etc/berth/berth.json (--config FILE, or
+ * $BERTH_CONFIG), in the spirit of docker's daemon.json: the defaults that flags override.
+ * CLI and daemon read the same file.
+ *
+ *   { "default-pids-limit": 2048 }   pids.max of a container run without --pids-limit;
+ *                                    0 or -1: no limit
+ *
+ * A key berth does not know is refused (as dockerd refuses one), so a misspelt setting is
+ * never silently without effect. */
+#pragma once
+#include <stdint.h>
+#include "base/error.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/berth/berth.json"
+/* podman's default: enough for any service, too few to take every PID of the host */
+#define CONFIG_DEFAULT_PIDS_LIMIT 2048
+
+struct config {
+    int64_t default_pids_limit; /* > 0: the limit; -1: none */
+};
+
+/* Reads the file at path; NULL: $BERTH_CONFIG, else CONFIG_DEFAULT_PATH. The default file
+ * missing gives the defaults; a file named explicitly must exist. A file that is not a JSON
+ * object, a key of the wrong type or an unknown key is an error naming the file. */
+int config_load(const char *path, struct config *ret, struct berr **err);
