@@ -327,7 +327,8 @@ static void detect(void)
     struct cg_layout l = {.mode = CG_MODE_LEGACY, .unified = -1};
     for (int c = 0; c < CG__MAX; c++)
         l.v1[c] = -1;
-    if (cg_read("/proc/self", "mountinfo", &text) == 0 && cg_parse_mountinfo(text, &l, NULL) == 0 &&
+    _cleanup_berr_ struct berr *e = NULL;
+    if (cg_read("/proc/self", "mountinfo", &text) == 0 && cg_parse_mountinfo(text, &l, &e) == 0 &&
         l.unified >= 0) {
         _cleanup_free_ char *ctrls = NULL;
         if (cg_read(l.hier[l.unified].mount, "cgroup.controllers", &ctrls) == 0)
