@@ -122,7 +122,8 @@ static int names_fd(const char *root)
 /* The ID a name stands for, or NULL */
 static char *name_owner(const char *root, const char *name)
 {
-    if (ctr_check_name(name, NULL) < 0)
+    _cleanup_berr_ struct berr *e = NULL;
+    if (ctr_check_name(name, &e) < 0)
         return NULL;
     _cleanup_close_ int fd = names_fd(root);
     char id[80];
