@@ -778,8 +778,8 @@ static int exec_setup(struct exec_config *c, struct berr **err)
     int e =
         -execer_exec(c->execer_fd, c->sync_fd, exe, p->args, p->env ? p->env : (char *[]){NULL});
     fcntl(c->sync_fd, F_SETFD, FD_CLOEXEC);
-    return berr_set(err, e == ENOENT ? BERR_NOT_FOUND : BERR_INVALID, e, "exec \"%s\": %s",
-                    p->args[0], strerror(e));
+    return berr_set(err, e == ENOENT ? BERR_CMD_NOT_FOUND : BERR_CMD_NOT_RUNNABLE, e,
+                    "exec \"%s\": %s", p->args[0], strerror(e));
 }
 
 int init_exec(struct exec_config *c)
