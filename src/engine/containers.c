@@ -14,8 +14,7 @@
 
 char *ctr_dir(const char *root, const char *id)
 {
-    char *p = NULL;
-    return asprintf(&p, "%s/containers/%s", root, id) < 0 ? NULL : p;
+    return xasprintf("%s/containers/%s", root, id);
 }
 
 static json_t *load_json(const char *root, const char *id, const char *file)
@@ -131,7 +130,7 @@ static char *name_owner(const char *root, const char *name)
     if (n != 64)
         return NULL;
     id[n] = 0;
-    return recorded(root, id) ? strdup(id) : NULL;
+    return recorded(root, id) ? xstrdup(id) : NULL;
 }
 
 int ctr_name_claim(const char *root, const char *name, const char *id, struct berr **err)
@@ -294,7 +293,7 @@ char *ctr_resolve(const char *root, const char *what, struct berr **err)
 {
     /* a full ID, a name, then a unique ID prefix */
     if (recorded(root, what))
-        return strdup(what);
+        return xstrdup(what);
     char *found = name_owner(root, what);
     if (found)
         return found;
@@ -308,7 +307,7 @@ char *ctr_resolve(const char *root, const char *what, struct berr **err)
         if (strlen(de->d_name) == 64 && !strncmp(de->d_name, what, wl) &&
             recorded(root, de->d_name)) {
             if (!found)
-                found = strdup(de->d_name);
+                found = xstrdup(de->d_name);
             matches++;
         }
     if (matches == 1)

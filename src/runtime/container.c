@@ -684,18 +684,16 @@ static struct cg *state_cg(const struct rt_state *st)
 {
     if (!st->cgroup || !st->cgroup[0])
         return NULL;
-    struct cg *cg = calloc(1, sizeof(*cg));
-    if (!cg)
-        return NULL;
-    cg->path = strdup(st->cgroup);
+    struct cg *cg = xcalloc(1, sizeof(*cg));
+    cg->path = xstrdup(st->cgroup);
     /* a cgroup that existed before the container is someone else's: delete leaves it */
     if (st->cgroup_created_in) {
         size_t n = 0;
         while (st->cgroup_created_in[n])
             n++;
-        cg->created_in = calloc(n + 1, sizeof(char *));
-        for (size_t i = 0; cg->created_in && i < n; i++)
-            cg->created_in[i] = strdup(st->cgroup_created_in[i]);
+        cg->created_in = xcalloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+            cg->created_in[i] = xstrdup(st->cgroup_created_in[i]);
     }
     return cg;
 }
