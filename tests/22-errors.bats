@@ -20,7 +20,7 @@ teardown() {
 	local id
 	id=$(b run -d --name keeper busybox sleep 30)
 	local what
-	for what in Foo nosuch 'nosuch:latest' 'sha256:ffffffffffff' 'UPPER/case:x' '::'; do
+	for what in Foo nosuch 'nosuch:latest' 'sha256:ffffffffffff' 'library/Busybox:x' '::'; do
 		run b ps -a -f "ancestor=$what"
 		[ "$status" -eq 0 ] || { echo "ancestor=$what: exit $status: $output"; false; }
 		[ "${#lines[@]}" -eq 1 ]
