@@ -14,7 +14,7 @@ TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux cont
 BENCH_DEPS = hyperfine crun runc
 
 .PHONY: all build deps test-deps bench-deps demo check check-unit check-bats check-v2 \
-        install bench fuzz format format-check clean
+        install bench fuzz format format-check err-check clean
 
 all: build
 
@@ -52,7 +52,7 @@ build: deps $(BUILD)/build.ninja
 demo: test-deps build
 	@sh tests/demo.sh $(BUILD)/berth
 
-check: test-deps build format-check check-unit check-bats
+check: test-deps build format-check err-check check-unit check-bats
 
 check-unit: build $(BUILD)-asan/build.ninja
 	meson test -C $(BUILD) --print-errorlogs
@@ -81,6 +81,10 @@ format:
 
 format-check: test-deps
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+# err is never NULL (src/base/error.h): no fallible function gets a literal NULL for it
+err-check:
+	python3 tools/check-err-null.py src tests/unit
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#include "xalloc.h"
 
 static inline void freep(void *p)
 {
@@ -43,18 +44,14 @@ static inline void strv_freep(char ***v)
     strv_free(*v);
 }
 /* Appends a copy of s to the NULL-terminated array v (which may be NULL); returns the new
- * array, or NULL (with v untouched) if out of memory. */
+ * array. Aborts if out of memory: a NULL here once replaced the list (a lost --cap-drop). */
 static inline char **strv_append(char **v, const char *s)
 {
     size_t n = 0;
     while (v && v[n])
         n++;
-    char *copy = strdup(s);
-    char **nv = copy ? (char **)realloc(v, (n + 2) * sizeof(char *)) : NULL;
-    if (!nv) {
-        free(copy);
-        return NULL;
-    }
+    char *copy = xstrdup(s);
+    char **nv = (char **)xreallocarray(v, n + 2, sizeof(char *));
     nv[n] = copy;
     nv[n + 1] = NULL;
     return nv;

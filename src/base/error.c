@@ -1,6 +1,8 @@
 /* error.c - error objects */
 
 #include "error.h"
+#include "log.h"
+#include "xalloc.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,25 +13,32 @@ static int code_of(int errnum)
     return errnum > 0 ? -errnum : -EINVAL;
 }
 
+/* err is never NULL (crun's rule): a NULL here is a bug in the caller, found at once
+ * rather than as a failure that reports success */
+static void check_err_arg(struct berr **err, const char *fn)
+{
+    if (!err) {
+        fprintf(stderr, "%s: %s called with err == NULL\n", log_program(), fn);
+        abort();
+    }
+}
+
 static int vset(struct berr **err, enum berr_kind kind, int errnum, const char *suffix,
                 const char *fmt, va_list ap)
 {
-    if (!err || *err)
+    check_err_arg(err, "berr_set");
+    if (*err)
         return code_of(errnum);
-    struct berr *e = calloc(1, sizeof(*e));
-    if (!e)
-        return -ENOMEM;
+    struct berr *e = xcalloc(1, sizeof(*e));
     char *m = NULL;
     if (vasprintf(&m, fmt, ap) < 0)
-        m = NULL;
-    if (m && suffix) {
-        char *m2 = NULL;
-        if (asprintf(&m2, "%s: %s", m, suffix) >= 0) {
-            free(m);
-            m = m2;
-        }
+        oom_abort();
+    if (suffix) {
+        char *m2 = xasprintf("%s: %s", m, suffix);
+        free(m);
+        m = m2;
     }
-    e->msg = m ? m : strdup("out of memory");
+    e->msg = m;
     e->kind = kind;
     e->errnum = errnum;
     *err = e;
@@ -61,17 +70,20 @@ int berr_sys(struct berr **err, int errnum, const char *fmt, ...)
 
 int berr_prefix(struct berr **err, const char *fmt, ...)
 {
-    if (!err || !*err)
-        return -EINVAL;
-    char *pre = NULL, *m = NULL;
+    check_err_arg(err, "berr_prefix");
+    /* a failure that set no error is a bug too, but one the user should still hear of */
+    if (!*err)
+        berr_set(err, BERR_INTERNAL, 0, "unknown error");
+    char *pre = NULL;
     va_list ap;
     va_start(ap, fmt);
     int n = vasprintf(&pre, fmt, ap);
     va_end(ap);
-    if (n >= 0 && asprintf(&m, "%s: %s", pre, (*err)->msg) >= 0) {
-        free((*err)->msg);
-        (*err)->msg = m;
-    }
+    if (n < 0)
+        oom_abort();
+    char *m = xasprintf("%s: %s", pre, (*err)->msg);
+    free((*err)->msg);
+    (*err)->msg = m;
     free(pre);
     return berr_code(*err);
 }
@@ -79,6 +91,15 @@ int berr_prefix(struct berr **err, const char *fmt, ...)
 int berr_code(const struct berr *e)
 {
     return e ? code_of(e->errnum) : 0;
+}
+
+int berr_exit_code(const struct berr *e)
+{
+    switch (e ? e->kind : BERR_INTERNAL) {
+    case BERR_CMD_NOT_FOUND: return 127;
+    case BERR_CMD_NOT_RUNNABLE: return 126;
+    default: return 125;
+    }
 }
 
 void berr_free(struct berr *e)

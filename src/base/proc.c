@@ -11,7 +11,8 @@ static char *stat_after_comm(pid_t pid, char **buf)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-    if (fs_read_file(path, buf, NULL, NULL) < 0)
+    _cleanup_berr_ struct berr *e = NULL;
+    if (fs_read_file(path, buf, NULL, &e) < 0)
         return NULL;
     char *p = strrchr(*buf, ')'); /* comm may contain spaces and parentheses */
     return p ? p + 2 : NULL;
@@ -70,7 +71,8 @@ int proc_owner_alive(const char *path)
     _cleanup_free_ char *owner = NULL;
     int pid = 0;
     unsigned long long start = 0;
-    if (fs_read_file(path, &owner, NULL, NULL) < 0)
+    _cleanup_berr_ struct berr *e = NULL;
+    if (fs_read_file(path, &owner, NULL, &e) < 0)
         return -1;
     return sscanf(owner, "%d %llu", &pid, &start) == 2 && proc_alive(pid, start);
 }

@@ -158,7 +158,7 @@ static bool parse_mount_line(char *line, struct mnt *ret)
             if (c >= 0)
                 m.ctrl |= CG_BIT(c);
             else if (strncmp(o, "name=", 5) == 0 && !m.name)
-                m.name = strdup(o + 5);
+                m.name = xstrdup(o + 5);
         }
         if (!m.ctrl && !m.name)
             return false; /* a v1 hierarchy of a controller berth does not know */
@@ -327,7 +327,8 @@ static void detect(void)
     struct cg_layout l = {.mode = CG_MODE_LEGACY, .unified = -1};
     for (int c = 0; c < CG__MAX; c++)
         l.v1[c] = -1;
-    if (cg_read("/proc/self", "mountinfo", &text) == 0 && cg_parse_mountinfo(text, &l, NULL) == 0 &&
+    _cleanup_berr_ struct berr *e = NULL;
+    if (cg_read("/proc/self", "mountinfo", &text) == 0 && cg_parse_mountinfo(text, &l, &e) == 0 &&
         l.unified >= 0) {
         _cleanup_free_ char *ctrls = NULL;
         if (cg_read(l.hier[l.unified].mount, "cgroup.controllers", &ctrls) == 0)
@@ -1020,13 +1021,13 @@ struct cg *cg_create(const char *path, const struct spec_resources *res, struct 
     }
     cg_undo_done(&undo);
     /* where the leaf itself is among the directories we created */
-    cg->created_in = calloc(l->n_hier + 1, sizeof(char *));
+    cg->created_in = xcalloc(l->n_hier + 1, sizeof(char *));
     size_t nc = 0;
-    for (size_t i = 0; cg->created_in && i < l->n_hier; i++) {
+    for (size_t i = 0; i < l->n_hier; i++) {
         _cleanup_free_ char *leaf = cg_dir(&l->hier[i], path);
         for (size_t k = 0; leaf && k < cr.n; k++)
             if (strcmp(cr.dirs[k], leaf) == 0) {
-                cg->created_in[nc++] = strdup(l->hier[i].mount);
+                cg->created_in[nc++] = xstrdup(l->hier[i].mount);
                 break;
             }
     }

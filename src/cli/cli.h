@@ -23,9 +23,6 @@ void cli_rtroot(char *buf, size_t len);
 int cli_parse_signal(const char *s);
 /* Container verbs: ps, logs, stop, kill, rm, wait, inspect, container ... */
 int cmd_container(const char *root, const char *verb, int argc, char **argv);
-/* docker's exit codes for an error starting a process: 127 the command was not found, 126
- * it cannot be run, 125 berth itself failed */
-int cli_exit_code_for(const struct berr *e);
 /* -e KEY=VALUE appended to env; -e KEY takes KEY's value from our environment (if set) */
 char **cli_env_arg(char **env, const char *arg);
 /* berth volume create, ls, inspect, rm, prune */

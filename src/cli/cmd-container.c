@@ -52,7 +52,8 @@ static json_t *wait_stopped(const char *root, const char *id, long timeout_ms)
 {
     long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
     for (;;) {
-        json_t *c = ctr_load(root, id, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        json_t *c = ctr_load(root, id, &e);
         if (!c || !is_running(c) || (deadline >= 0 && now_ms() >= deadline))
             return c;
         json_decref(c);
@@ -139,8 +140,9 @@ static void ctr_sizes(const char *root, json_t *ctr, struct store *st, unsigned 
     du_total = 0;
     nftw(upper, du_add, 16, FTW_PHYS);
     *rw = *rootfs = du_total;
+    _cleanup_berr_ struct berr *e = NULL;
     struct image *im =
-        st ? store_get_image(st, json_string_value(json_object_get(ctr, "Image")), NULL) : NULL;
+        st ? store_get_image(st, json_string_value(json_object_get(ctr, "Image")), &e) : NULL;
     if (im)
         *rootfs += im->size;
     image_free(im);
@@ -407,7 +409,8 @@ static int cmd_ps(const char *root, int argc, char **argv)
     json_t *v;
     json_array_foreach(json_object_get(filters, "ancestor"), i, v)
     {
-        struct image *im = store_find_image(st, json_string_value(v), NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        struct image *im = store_find_image(st, json_string_value(v), &e);
         if (im)
             json_object_set_new(ancestors, im->id, json_true());
         image_free(im);
@@ -428,7 +431,8 @@ static int cmd_ps(const char *root, int argc, char **argv)
             past_before = !strcmp(id, before);
             continue;
         }
-        _cleanup_(json_decrefp) json_t *ctr = ctr_load(root, id, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        _cleanup_(json_decrefp) json_t *ctr = ctr_load(root, id, &e);
         json_t *state = json_object_get(ctr, "State");
         if (!ctr ||
             (!all && last < 0 && !is_running(ctr) &&
@@ -437,8 +441,9 @@ static int cmd_ps(const char *root, int argc, char **argv)
             continue;
         _cleanup_(json_decrefp) json_t *row = ps_row(root, ctr, no_trunc, st);
         _cleanup_(json_decrefp) json_t *methods =
-            json_pack("{s:O}", "Label",
-                      json_object_get(json_object_get(ctr, "Config"), "Labels") ?: json_object());
+            json_pack("{s:o}", "Label",
+                      json_incref(json_object_get(json_object_get(ctr, "Config"), "Labels"))
+                          ?: json_object());
         if (listfmt_add(lf, row, methods, &err) < 0)
             return cli_fail(err, 125);
         shown++;
@@ -632,7 +637,8 @@ static int cmd_logs(const char *root, int argc, char **argv)
     }
     /* -f: what comes next, while the container runs (and follow the file across rotation) */
     while (follow) {
-        json_t *ctr = ctr_load(root, id, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        json_t *ctr = ctr_load(root, id, &e);
         bool running = ctr && is_running(ctr);
         json_decref(ctr);
         struct stat a, b;
@@ -672,13 +678,14 @@ static void mark_stopped(const char *root, const char *id)
 /* Records whether a container is paused (ctr_load computes Running and Dead again). */
 static void set_paused(const char *root, const char *id, bool paused)
 {
-    json_t *c = ctr_load(root, id, NULL);
+    _cleanup_berr_ struct berr *e = NULL;
+    json_t *c = ctr_load(root, id, &e);
     json_t *st = json_object_get(c, "State");
     if (st) {
         json_object_set_new(st, "Paused", json_boolean(paused));
         json_object_del(st, "Running");
         json_object_del(st, "Dead");
-        ctr_save_state(root, id, st, NULL);
+        ctr_save_state(root, id, st, &e);
     }
     json_decref(c);
 }
@@ -690,7 +697,8 @@ static bool signal_ctr(const char *root, const char *id, int sig)
     char rtroot[4200];
     cli_rtroot(rtroot, sizeof(rtroot));
     struct berr *err = NULL;
-    json_t *pc = ctr_load(root, id, NULL);
+    _cleanup_berr_ struct berr *e = NULL;
+    json_t *pc = ctr_load(root, id, &e);
     bool paused = json_is_true(json_object_get(json_object_get(pc, "State"), "Paused"));
     json_decref(pc);
     if (paused) {
@@ -704,7 +712,8 @@ static bool signal_ctr(const char *root, const char *id, int sig)
     }
     if (rt_kill(rtroot, id, sig, false, &err) < 0) {
         /* it may have exited meanwhile: that is not an error for stop */
-        json_t *c = ctr_load(root, id, NULL);
+        _cleanup_berr_ struct berr *e2 = NULL;
+        json_t *c = ctr_load(root, id, &e2);
         bool running = c && is_running(c);
         json_decref(c);
         if (!running && sig != 0) {
@@ -762,7 +771,8 @@ static int restart_cb(const char *root, const char *id, const char *arg, void *c
 static int kill_cb(const char *root, const char *id, const char *arg, void *ctx)
 {
     int sig = *(int *)ctx;
-    json_t *ctr = ctr_load(root, id, NULL);
+    _cleanup_berr_ struct berr *e = NULL;
+    json_t *ctr = ctr_load(root, id, &e);
     bool running = ctr && is_running(ctr);
     json_decref(ctr);
     if (!running)
@@ -798,7 +808,8 @@ static int wait_cb(const char *root, const char *id, const char *arg, void *ctx)
 static bool stop_one(const char *root, const char *id, int sig, long timeout)
 {
     mark_stopped(root, id);
-    json_t *ctr = ctr_load(root, id, NULL);
+    _cleanup_berr_ struct berr *e = NULL;
+    json_t *ctr = ctr_load(root, id, &e);
     bool running = ctr && is_running(ctr);
     json_t *cc = json_object_get(ctr, "Config");
     int csig = sig ? sig
@@ -1129,7 +1140,7 @@ static int cmd_exec(const char *root, int argc, char **argv)
     int r = rt_exec(rtroot, id, &o, &epid, &status, &err);
     spec_process_free(p);
     if (r < 0)
-        return cli_fail(err, cli_exit_code_for(err));
+        return cli_fail(err, berr_exit_code(err));
     return detach ? 0 : status;
 }
 
@@ -1149,7 +1160,8 @@ static int remove_ctr(const char *root, const char *id, struct berr **err)
     struct berr *e = NULL;
     if (rt_delete(rtroot, id, true, &e) < 0 && e && e->kind != BERR_NOT_FOUND) {
         /* a runtime container that is gone is fine; one that is not is an error */
-        json_t *st = rt_state(rtroot, id, NULL);
+        _cleanup_berr_ struct berr *e2 = NULL;
+        json_t *st = rt_state(rtroot, id, &e2);
         if (st) {
             json_decref(st);
             *err = e;
@@ -1174,7 +1186,8 @@ static int rm_cb(const char *root, const char *id, const char *arg, void *ctx)
 {
     const struct rm_opts *o = ctx;
     struct berr *err = NULL;
-    json_t *ctr = ctr_load(root, id, NULL);
+    _cleanup_berr_ struct berr *e = NULL;
+    json_t *ctr = ctr_load(root, id, &e);
     bool running = ctr && is_running(ctr);
     json_decref(ctr);
     if (running && !o->force)
@@ -1189,7 +1202,7 @@ static int rm_cb(const char *root, const char *id, const char *arg, void *ctx)
     _cleanup_close_ int lockfd = ctr_lock(root, &err);
     if (lockfd < 0)
         return cli_fail(err, 1);
-    json_t *rec __attribute__((cleanup(json_decrefp))) = ctr_load(root, id, NULL);
+    json_t *rec __attribute__((cleanup(json_decrefp))) = ctr_load(root, id, &e);
     if (remove_ctr(root, id, &err) < 0)
         return cli_fail(err, 1);
     /* -v: its anonymous volumes too (named ones stay, as with docker) */
@@ -1257,7 +1270,8 @@ static int cmd_prune(const char *root, int argc, char **argv)
     json_array_foreach(ids, i, v)
     {
         const char *id = json_string_value(v);
-        json_t *c = ctr_load(root, id, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        json_t *c = ctr_load(root, id, &e);
         const char *status =
             json_string_value(json_object_get(json_object_get(c, "State"), "Status"));
         struct berr *err = NULL;
@@ -1368,7 +1382,8 @@ static json_t *stats_ids(const char *root, json_t *want, bool all, int *rc)
     json_t *every = ctr_ids(root);
     json_array_foreach(every, i, v)
     {
-        json_t *c = ctr_load(root, json_string_value(v), NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        json_t *c = ctr_load(root, json_string_value(v), &e);
         if (c && (all || is_running(c)))
             json_array_append(ids, v);
         json_decref(c);
@@ -1397,7 +1412,8 @@ static int stats_table(const char *root, const char *rtroot, json_t *ids, long i
     double *cpu0 = calloc(n + 1, sizeof(double));
     json_array_foreach(ids, i, v)
     {
-        json_t *s = rt_stats(rtroot, json_string_value(v), NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        json_t *s = rt_stats(rtroot, json_string_value(v), &e);
         cpu0[i] = json_number_value(
             json_object_get(json_object_get(json_object_get(s, "cpu"), "usage"), "total"));
         json_decref(s);
@@ -1412,8 +1428,9 @@ static int stats_table(const char *root, const char *rtroot, json_t *ids, long i
     json_array_foreach(ids, i, v)
     {
         const char *id = json_string_value(v);
-        json_t *c = ctr_load(root, id, NULL);
-        json_t *s = c && is_running(c) ? rt_stats(rtroot, id, NULL) : NULL;
+        _cleanup_berr_ struct berr *e = NULL;
+        json_t *c = ctr_load(root, id, &e);
+        json_t *s = c && is_running(c) ? rt_stats(rtroot, id, &e) : NULL;
         char sid[65], cpu[32] = "--", mem[64] = "-- / --", memp[32] = "--", pids[32] = "--";
         snprintf(sid, sizeof(sid), "%.*s", no_trunc ? 64 : 12, id);
         if (s) {
@@ -1532,7 +1549,8 @@ static json_t *inspect_find(const char *root, const char *type, const char *what
         _cleanup_free_ char *id = ctr_resolve(root, what, &e);
         if (id && (o = ctr_load(root, id, &e)) && size) {
             /* -s: what it wrote, and that with its image */
-            _cleanup_store_ struct store *st = store_open(root, NULL);
+            _cleanup_berr_ struct berr *e2 = NULL;
+            _cleanup_store_ struct store *st = store_open(root, &e2);
             unsigned long long rw, rootfs;
             ctr_sizes(root, o, st, &rw, &rootfs);
             json_object_set_new(o, "SizeRw", json_integer(rw));

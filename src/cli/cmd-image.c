@@ -43,7 +43,8 @@ static char *image_user(const char *root, const char *id)
         char f[4600];
         snprintf(f, sizeof(f), "%s/%s/image", path, de->d_name);
         _cleanup_free_ char *text = NULL;
-        if (fs_read_file(f, &text, NULL, NULL) == 0 && strcmp(text, id) == 0)
+        _cleanup_berr_ struct berr *e = NULL;
+        if (fs_read_file(f, &text, NULL, &e) == 0 && strcmp(text, id) == 0)
             return strndup(de->d_name, 12);
     }
     return NULL;
@@ -251,7 +252,8 @@ static int cmd_import(const char *root, int argc, char **argv)
     char chain[72], diff_id[72];
     uint64_t size = 0;
     if (store_add_layer(st, NULL, blob, chain, diff_id, &size, &err) < 0) {
-        store_gc(st, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        store_gc(st, &e);
         berr_prefix(&err, "import %s", src);
         return fail(err);
     }
@@ -458,7 +460,8 @@ static int cmd_images(const char *root, int argc, char **argv)
         {
             if (strcmp(json_string_value(nv), id) != 0)
                 continue;
-            struct ref *r = ref_parse(k, NULL);
+            _cleanup_berr_ struct berr *e = NULL;
+            struct ref *r = ref_parse(k, &e);
             if (!r)
                 continue;
             _cleanup_free_ char *repo = ref_familiar(r);
@@ -587,7 +590,8 @@ static int cmd_rmi(const char *root, int argc, char **argv)
         }
         json_t *names = store_image_names(st, im->id);
         /* given by name: that name goes, and the image only with its last name */
-        struct ref *r = ref_parse(what, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        struct ref *r = ref_parse(what, &e);
         _cleanup_free_ char *full = r ? ref_string(r) : NULL;
         ref_free(r);
         bool by_name = false;
@@ -605,8 +609,9 @@ static int cmd_rmi(const char *root, int argc, char **argv)
             json_array_foreach(names, k, nv)
             {
                 const char *n = json_string_value(nv);
-                store_untag(st, n, NULL);
-                struct ref *fr = ref_parse(n, NULL);
+                _cleanup_berr_ struct berr *e = NULL;
+                store_untag(st, n, &e);
+                struct ref *fr = ref_parse(n, &e);
                 _cleanup_free_ char *fam = fr ? ref_familiar(fr) : NULL;
                 printf("Untagged: %s:%s\n", fam ? fam : n, fr && fr->tag ? fr->tag : "");
                 ref_free(fr);
@@ -634,8 +639,9 @@ static int cmd_rmi(const char *root, int argc, char **argv)
             continue;
         }
         if (by_name) {
-            store_untag(st, full, NULL);
-            struct ref *fr = ref_parse(full, NULL);
+            _cleanup_berr_ struct berr *e = NULL;
+            store_untag(st, full, &e);
+            struct ref *fr = ref_parse(full, &e);
             _cleanup_free_ char *fam = fr ? ref_familiar(fr) : NULL;
             printf("Untagged: %s:%s\n", fam ? fam : full, fr && fr->tag ? fr->tag : "");
             ref_free(fr);
@@ -657,8 +663,9 @@ static int cmd_rmi(const char *root, int argc, char **argv)
         } else {
             json_array_foreach(names, k, nv)
             {
-                store_untag(st, json_string_value(nv), NULL);
-                struct ref *fr = ref_parse(json_string_value(nv), NULL);
+                _cleanup_berr_ struct berr *e = NULL;
+                store_untag(st, json_string_value(nv), &e);
+                struct ref *fr = ref_parse(json_string_value(nv), &e);
                 _cleanup_free_ char *fam = fr ? ref_familiar(fr) : NULL;
                 printf("Untagged: %s:%s\n", fam ? fam : "", fr && fr->tag ? fr->tag : "");
                 ref_free(fr);
@@ -686,7 +693,8 @@ static json_t *inspect_one(struct store *st, struct image *im)
     json_t *v;
     json_array_foreach(names, i, v)
     {
-        struct ref *r = ref_parse(json_string_value(v), NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        struct ref *r = ref_parse(json_string_value(v), &e);
         if (!r)
             continue;
         _cleanup_free_ char *fam = ref_familiar(r);
@@ -700,13 +708,13 @@ static json_t *inspect_one(struct store *st, struct image *im)
     json_array_foreach(json_object_get(json_object_get(c, "rootfs"), "diff_ids"), i, v)
         json_array_append(layers, v);
     json_t *o = json_pack(
-        "{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:I,s:O,s:{s:s,s:o},s:{s:s}}", "Id", im->id, "RepoTags", tags,
+        "{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:I,s:o,s:{s:s,s:o},s:{s:s}}", "Id", im->id, "RepoTags", tags,
         "RepoDigests", digests, "Created", json_string_value(json_object_get(c, "created")) ?: "",
         "Author", json_string_value(json_object_get(c, "author")) ?: "", "Architecture",
         json_string_value(json_object_get(c, "architecture")) ?: "", "Os",
         json_string_value(json_object_get(c, "os")) ?: "", "Size", (json_int_t)im->size, "Config",
-        json_object_get(c, "config") ?: json_object(), "RootFS", "Type", "layers", "Layers", layers,
-        "Metadata", "LastTagTime", "");
+        json_incref(json_object_get(c, "config")) ?: json_object(), "RootFS", "Type", "layers",
+        "Layers", layers, "Metadata", "LastTagTime", "");
     return o;
 }
 
@@ -749,7 +757,8 @@ static int cmd_history(const char *root, int argc, char **argv)
             char lj[4200];
             snprintf(lj, sizeof(lj), "layers/%s/layer.json", im->layers[layer] + 7);
             _cleanup_free_ char *text = NULL;
-            json_t *meta = fs_read_fileat(st->dirfd, lj, &text, NULL, NULL) == 0
+            _cleanup_berr_ struct berr *e = NULL;
+            json_t *meta = fs_read_fileat(st->dirfd, lj, &text, NULL, &e) == 0
                                ? json_loads(text, 0, NULL)
                                : NULL;
             table_size(json_integer_value(json_object_get(meta, "size")), size, sizeof(size));
@@ -816,9 +825,10 @@ static int cmd_save(const char *root, int argc, char **argv)
             rc = fail(err);
             goto out;
         }
-        names[i] = calloc(2, sizeof(char *));
+        names[i] = xcalloc(2, sizeof(char *));
         /* saved by name: that name goes with it; by ID: no name, as docker does */
-        struct ref *r = ref_parse(what, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        struct ref *r = ref_parse(what, &e);
         json_t *known = store_image_names(st, ims[i]->id);
         _cleanup_free_ char *full = r ? ref_string(r) : NULL;
         size_t k;
@@ -916,7 +926,8 @@ static int cmd_load(const char *root, int argc, char **argv)
         json_t *nm;
         json_array_foreach(names, k, nm)
         {
-            struct ref *r = ref_parse(json_string_value(nm), NULL);
+            _cleanup_berr_ struct berr *e = NULL;
+            struct ref *r = ref_parse(json_string_value(nm), &e);
             _cleanup_free_ char *fam = r ? ref_familiar(r) : NULL;
             printf("Loaded image: %s:%s\n", fam ? fam : "?", r && r->tag ? r->tag : "latest");
             ref_free(r);
@@ -1030,7 +1041,8 @@ static int cmd_prune(const char *root, int argc, char **argv)
         bool dangling = json_array_size(names) == 0;
         _cleanup_free_ char *user = image_user(root, id);
         if ((dangling || all) && !image_mounted(st, id) && !user) {
-            struct image *im = store_get_image(st, id, NULL);
+            _cleanup_berr_ struct berr *e = NULL;
+            struct image *im = store_get_image(st, id, &e);
             uint64_t size = im ? im->size : 0;
             image_free(im);
             size_t k;
@@ -1040,8 +1052,9 @@ static int cmd_prune(const char *root, int argc, char **argv)
             header = true;
             json_array_foreach(names, k, nm)
             {
-                store_untag(st, json_string_value(nm), NULL);
-                struct ref *r = ref_parse(json_string_value(nm), NULL);
+                _cleanup_berr_ struct berr *e = NULL;
+                store_untag(st, json_string_value(nm), &e);
+                struct ref *r = ref_parse(json_string_value(nm), &e);
                 _cleanup_free_ char *fam = r ? ref_familiar(r) : NULL;
                 printf("untagged: %s:%s\n", fam ? fam : "?", r && r->tag ? r->tag : "latest");
                 ref_free(r);

@@ -193,8 +193,9 @@ static bool reap_one(const char *root, const char *rtroot, const char *id)
     berr_free(e);
     if (running)
         return false;
+    _cleanup_berr_ struct berr *e2 = NULL;
     if (status)
-        rt_delete(rtroot, id, true, NULL);
+        rt_delete(rtroot, id, true, &e2);
     snprintf(f, sizeof(f), "%s/containers/%s", root, id);
     log_debug("run: clearing container %.12s left by a monitor that was killed", id);
     ctr_name_forget(root, id);
@@ -224,7 +225,8 @@ static void reap_stale(const char *root, const char *rtroot)
             unlink(f);
             continue;
         }
-        rt_delete(rtroot, de->d_name, true, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        rt_delete(rtroot, de->d_name, true, &e);
         ctr_name_forget(root, de->d_name);
         snprintf(f, sizeof(f), "%s/containers/%s", root, de->d_name);
         fs_rm_rf(f);
@@ -300,7 +302,8 @@ static int start_one(const char *root, const char *id, int attach_fd, bool inter
     char rtroot[PATH_MAX];
     cli_rtroot(rtroot, sizeof(rtroot));
     /* whatever a killed monitor left of the last run */
-    rt_delete(rtroot, id, true, NULL);
+    _cleanup_berr_ struct berr *e = NULL;
+    rt_delete(rtroot, id, true, &e);
     struct monitor_opts mo = {.root = root, .rtroot = rtroot, .id = id};
     monitor_opts_from_record(c, &mo);
     mo.keep_on_failure = true;
@@ -907,7 +910,8 @@ int cmd_run(const char *root, int argc, char **argv)
     _cleanup_free_ char *cname = name ? strdup(name) : ctr_generate_name(root);
     if (name && ctr_name_claim(root, name, id, &err) < 0 && err->kind == BERR_CONFLICT) {
         /* held by a --rm container whose monitor was killed: that one is gone really */
-        _cleanup_free_ char *holder = ctr_resolve(root, name, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        _cleanup_free_ char *holder = ctr_resolve(root, name, &e);
         if (holder && reap_one(root, rtroot, holder)) {
             berr_free(err);
             err = NULL;
@@ -982,13 +986,13 @@ int cmd_run(const char *root, int argc, char **argv)
         rt_now_rfc3339(created, sizeof(created));
         json_t *c = json_object_get(im->config, "config");
         json_t *rec =
-            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:{s:O,s:O,s:O,s:s,s:s,s:b,s:b,s:s,s:s},s:{s:b,"
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:{s:O,s:O,s:o,s:s,s:s,s:b,s:b,s:s,s:s},s:{s:b,"
                       "s:b,s:s},s:s}",
                       "Id", id, "Name", cname ? cname : id, "Image", im->id, "ImageName", what,
                       "Created", created, "Path", args[0], "Args", jargs, "Config", "Cmd",
                       json_object_get(c, "Cmd") ?: json_null(), "Entrypoint",
                       json_object_get(c, "Entrypoint") ?: json_null(), "Env",
-                      json_object_get(c, "Env") ?: json_array(), "WorkingDir",
+                      json_incref(json_object_get(c, "Env")) ?: json_array(), "WorkingDir",
                       workdir ? workdir : "", "User", user ? user : "", "Tty", tty, "OpenStdin",
                       interactive, "Hostname", hostname ? hostname : short_id, "Image", what,
                       "HostConfig", "AutoRemove", rm, "ReadonlyRootfs", readonly, "NetworkMode",
@@ -1154,7 +1158,7 @@ int cmd_run(const char *root, int argc, char **argv)
             close(sv[0]);
         /* the monitor removed the container dir; its anonymous volumes go too */
         vol_remove_anonymous(root, mounts);
-        code = err->kind == BERR_NOT_FOUND ? 127 : err->kind == BERR_INVALID ? 126 : 125;
+        code = berr_exit_code(err);
         mounted = false;
         handed = true;
         goto out;

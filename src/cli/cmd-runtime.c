@@ -139,7 +139,8 @@ static int cmd_create_or_run(int argc, char **argv, bool run)
     if (!run)
         return 0;
     if (rt_start(root, id, &err) < 0) {
-        rt_delete(root, id, true, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        rt_delete(root, id, true, &e);
         return fail(err);
     }
     log_debug("run %s: started, waiting", id);

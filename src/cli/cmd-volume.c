@@ -141,8 +141,9 @@ int cmd_volume(const char *root, int argc, char **argv)
         json_array_foreach(vs, i, v)
         {
             const char *name = json_string_value(json_object_get(v, "Name"));
+            _cleanup_berr_ struct berr *e = NULL;
             if (json_is_true(json_object_get(v, "Anonymous")) &&
-                vol_remove(root, name, false, NULL) == 0)
+                vol_remove(root, name, false, &e) == 0)
                 printf("%s\n", name);
         }
         json_decref(vs);

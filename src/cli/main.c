@@ -17,22 +17,13 @@ void cli_rtroot(char *buf, size_t len)
     snprintf(buf, len, "%s/runtime", runroot);
 }
 
-int cli_exit_code_for(const struct berr *e)
-{
-    if (e && e->msg && strncmp(e->msg, "exec: ", 6) == 0)
-        return e->errnum == ENOENT ? 127 : 126;
-    return 125;
-}
-
 char **cli_env_arg(char **env, const char *arg)
 {
     if (strchr(arg, '='))
         return strv_append(env, arg);
     if (!getenv(arg))
         return env;
-    char *kv = NULL;
-    if (asprintf(&kv, "%s=%s", arg, getenv(arg)) < 0)
-        return env;
+    char *kv = xasprintf("%s=%s", arg, getenv(arg));
     env = strv_append(env, kv);
     free(kv);
     return env;
@@ -104,6 +95,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     cli_argv = argv;
+    xalloc_setup_jansson(); /* before any JSON value: out of memory aborts there too */
     const char *self = strrchr(argv[0], '/');
     self = self ? self + 1 : argv[0];
     if (strcmp(self, "berth-runtime") == 0) {

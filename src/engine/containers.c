@@ -38,8 +38,7 @@ char *ctr_dir(const char *root, const char *id)
                 id ? id : "(null)");
         abort();
     }
-    char *p = NULL;
-    return asprintf(&p, "%s/containers/%s", root, id) < 0 ? NULL : p;
+    return xasprintf("%s/containers/%s", root, id);
 }
 
 static json_t *load_json(const char *root, const char *id, const char *file)
@@ -158,7 +157,7 @@ static char *name_owner(const char *root, const char *name)
     if (n != 64)
         return NULL;
     id[n] = 0;
-    return recorded(root, id) ? strdup(id) : NULL; /* recorded: 64 hex, whatever the link says */
+    return recorded(root, id) ? xstrdup(id) : NULL; /* recorded: 64 hex, whatever the link says */
 }
 
 int ctr_name_claim(const char *root, const char *name, const char *id, struct berr **err)
@@ -339,7 +338,7 @@ char *ctr_resolve(const char *root, const char *what, struct berr **err)
      * gives becomes a path only as 64 hex digits (a name through the index, which holds
      * only [a-zA-Z0-9][a-zA-Z0-9_.-]+), never as "../x", "/abs" or "a/b" */
     if (recorded(root, what))
-        return strdup(what);
+        return xstrdup(what);
     char *found = name_owner(root, what);
     if (found)
         return found;
@@ -356,7 +355,7 @@ char *ctr_resolve(const char *root, const char *what, struct berr **err)
     while (d && (de = readdir(d)))
         if (ctr_is_id(de->d_name) && !strncmp(de->d_name, what, wl) && recorded(root, de->d_name)) {
             if (!found)
-                found = strdup(de->d_name);
+                found = xstrdup(de->d_name);
             matches++;
         }
     if (matches == 1)

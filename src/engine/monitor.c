@@ -123,10 +123,22 @@ int monitor_log_config(json_t *lc, struct monitor_opts *mo)
     return 0;
 }
 
-static void report(int fd, int code, const char *msg)
+/* Tells monitor_start how the start went, over the ready pipe: "0" (running) or
+ * "1 <kind> <errno> <message>", the error's kind whole (it picks the exit code) */
+static void report(int fd, const struct berr *e)
 {
-    dprintf(fd, "%d %s", code, msg ? msg : "");
+    if (e)
+        dprintf(fd, "1 %d %d %s", (int)e->kind, e->errnum, e->msg);
+    else
+        dprintf(fd, "0");
     close(fd);
+}
+
+/* a failure that set no error (a bug) is still reported as one */
+static void report_failure(int fd, const struct berr *e)
+{
+    struct berr unknown = {.kind = BERR_INTERNAL, .errnum = EIO, .msg = (char *)"monitor failed"};
+    report(fd, e ? e : &unknown);
 }
 
 static void send_exit(struct mon *m, int code)
@@ -214,6 +226,7 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
  * the loop. Never returns. */
 static void run(const struct monitor_opts *o, struct mon *m, int ready)
 {
+    _cleanup_berr_ struct berr *e = NULL;
     struct berr *err = NULL;
     int code = 125;
     bool created = false;
@@ -245,11 +258,8 @@ static void run(const struct monitor_opts *o, struct mon *m, int ready)
     close(errp[1]);
     if (in[0] >= 0)
         close(in[0]);
-    if (r < 0) {
-        if (err && err->msg && strncmp(err->msg, "exec: ", 6) == 0)
-            code = err->errnum == ENOENT ? 127 : 126;
+    if (r < 0)
         goto fail;
-    }
     created = true;
     if (rt_start(o->rtroot, o->id, &err) < 0)
         goto fail;
@@ -259,9 +269,9 @@ static void run(const struct monitor_opts *o, struct mon *m, int ready)
                       "PidStart", (json_int_t)proc_start_time(pid), "StartedAt", started,
                       "ExitCode", 0, "MonitorPid", (json_int_t)getpid(), "MonitorStart",
                       (json_int_t)proc_start_time(getpid()), "RestartCount", m->restarts);
-    ctr_save_state(o->root, o->id, state, NULL);
+    ctr_save_state(o->root, o->id, state, &e);
     if (ready >= 0)
-        report(ready, 0, "");
+        report(ready, NULL);
     ready = -1;
     if (o->tty) {
         close(out[0]);
@@ -276,24 +286,25 @@ static void run(const struct monitor_opts *o, struct mon *m, int ready)
     finish(o, m, 255, 0);
 
 fail:
+    code = berr_exit_code(err);
     if (ready < 0) {
         /* a restart that failed: the container stays, exited, with the reason */
         if (created)
-            rt_delete(o->rtroot, o->id, true, NULL);
+            rt_delete(o->rtroot, o->id, true, &e);
         json_t *st = json_pack("{s:s,s:s,s:i,s:i}", "Status", "exited", "Error",
                                err && err->msg ? err->msg : "restart failed", "ExitCode", code,
                                "RestartCount", m->restarts);
-        ctr_save_state(o->root, o->id, st, NULL);
+        ctr_save_state(o->root, o->id, st, &e);
         json_decref(st);
         close_attach(m, dir);
         umount2(rootfs, MNT_DETACH);
         send_exit(m, code);
         _exit(1);
     }
-    report(ready, code, err && err->msg ? err->msg : "monitor failed");
+    report_failure(ready, err);
     close_attach(m, dir);
     if (created)
-        rt_delete(o->rtroot, o->id, true, NULL);
+        rt_delete(o->rtroot, o->id, true, &e);
     umount2(rootfs, MNT_DETACH);
     if (!o->keep_on_failure) {
         ctr_name_forget(o->root, o->id);
@@ -312,7 +323,8 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
     bool oom = stats && json_integer_value(json_object_get(stats, "oom_kill")) > 0;
     json_decref(stats);
     berr_free(e2);
-    rt_delete(o->rtroot, o->id, true, NULL);
+    _cleanup_berr_ struct berr *e = NULL;
+    rt_delete(o->rtroot, o->id, true, &e);
     char finished[64];
     rt_now_rfc3339(finished, sizeof(finished));
     snprintf(path, sizeof(path), "%s/state.json", dir);
@@ -323,7 +335,7 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
     json_object_set_new(state, "ExitCode", json_integer(exit_code));
     json_object_set_new(state, "FinishedAt", json_string(finished));
     json_object_set_new(state, "OOMKilled", json_boolean(oom && exit_code == 137));
-    ctr_save_state(o->root, o->id, state, NULL);
+    ctr_save_state(o->root, o->id, state, &e);
     /* the restart policy, as docker's: not after a stop or kill by the user; on-failure
      * only for a non-zero code, and at most max_restarts times; a delay that doubles from
      * 100 ms (to 1 min), back to 100 ms after a run of 10 s or more */
@@ -335,7 +347,7 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
                    (exit_code == 0 || (o->max_restarts > 0 && m->restarts >= o->max_restarts)));
     if (again && stat(dir, &sb) == 0) {
         json_object_set_new(state, "Status", json_string("restarting"));
-        ctr_save_state(o->root, o->id, state, NULL);
+        ctr_save_state(o->root, o->id, state, &e);
         if (ran_ms >= 10000)
             m->delay_ms = 100;
         usleep(m->delay_ms * 1000);
@@ -348,7 +360,7 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
             run(o, m, -1);
         }
         json_object_set_new(state, "Status", json_string("exited"));
-        ctr_save_state(o->root, o->id, state, NULL);
+        ctr_save_state(o->root, o->id, state, &e);
     }
     json_decref(state);
     close_attach(m, dir);
@@ -357,7 +369,7 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
          * renamed out of sight, with its anonymous volumes removed); the files and the mount
          * go after the client has its answer, off `run --rm`'s path (an unmount waits for an
          * RCU grace period). A monitor killed meanwhile leaves the rest to reap_stale. */
-        json_t *c = ctr_load(o->root, o->id, NULL);
+        json_t *c = ctr_load(o->root, o->id, &e);
         ctr_name_release(o->root, json_string_value(json_object_get(c, "Name")), o->id);
         char trash[4300];
         snprintf(trash, sizeof(trash), "%s/containers/.removing-%s", o->root, o->id);
@@ -443,7 +455,8 @@ int monitor_resume(int argc, char **argv)
     for (int k = 0; k < m.ncl; k++)
         fcntl(m.cl[k], F_SETFD, FD_CLOEXEC);
     /* the container's settings, as recorded */
-    json_t *c = ctr_load(root, id, NULL);
+    _cleanup_berr_ struct berr *e = NULL;
+    json_t *c = ctr_load(root, id, &e);
     struct monitor_opts o = {.root = root, .rtroot = rtroot, .id = id};
     monitor_opts_from_record(c, &o);
     /* o points into c, which lives as long as this process */
@@ -527,7 +540,7 @@ static void monitor_main(const struct monitor_opts *o, int ready)
     run(o, &m, ready);
 
 fail:
-    report(ready, 125, err && err->msg ? err->msg : "monitor failed");
+    report_failure(ready, err);
     close_attach(&m, dir);
     char rootfs[4300];
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
@@ -569,24 +582,15 @@ int monitor_start(const struct monitor_opts *o, struct berr **err)
     }
     close(p[0]);
     buf[len] = 0;
-    int code = 125;
-    char *msg = buf;
-    if (len && sscanf(buf, "%d", &code) == 1) {
-        msg = strchr(buf, ' ');
-        msg = msg ? msg + 1 : buf + len;
-    }
-    if (len && code == 0)
+    if (strcmp(buf, "0") == 0)
         return 0;
     /* the monitor failed: it reaps itself... we reap it, it is our child */
     waitpid(m, NULL, 0);
-    return berr_set(err,
-                    code == 127   ? BERR_NOT_FOUND
-                    : code == 126 ? BERR_INVALID
-                                  : BERR_INTERNAL,
-                    code == 127   ? ENOENT
-                    : code == 126 ? EACCES
-                                  : EIO,
-                    "%s", len ? msg : "the container's monitor died while starting it");
+    int kind = BERR_INTERNAL, errnum = EIO, off = 0;
+    if (sscanf(buf, "1 %d %d %n", &kind, &errnum, &off) < 2 || !off)
+        return berr_set(err, BERR_INTERNAL, EIO, "%s",
+                        len ? buf : "the container's monitor died while starting it");
+    return berr_set(err, (enum berr_kind)kind, errnum, "%s", buf + off);
 }
 
 int attach_connect(const char *dir, struct berr **err)

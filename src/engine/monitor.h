@@ -36,8 +36,8 @@ struct monitor_opts {
 int attach_connect(const char *dir, struct berr **err);
 
 /* Starts the monitor; returns 0 once the container is running. On failure returns the
- * error (BERR_NOT_FOUND "exec: ...": 127, other exec errors: 126) and the container dir is
- * gone. */
+ * error, of its kind as it arose (BERR_CMD_NOT_FOUND or BERR_CMD_NOT_RUNNABLE when the
+ * container's command is missing or cannot be run), and the container dir is gone. */
 int monitor_start(const struct monitor_opts *o, struct berr **err);
 
 /* docker's --restart: no, always, unless-stopped, on-failure[:N]. Returns 0 (policy, and

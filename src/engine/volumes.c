@@ -100,7 +100,8 @@ json_t *vol_list(const char *root)
     int n = scandir(path, &ents, NULL, alphasort);
     for (int i = 0; i < n; i++) {
         if (ents[i]->d_name[0] != '.') {
-            json_t *v = vol_get(root, ents[i]->d_name, false, NULL, NULL);
+            _cleanup_berr_ struct berr *e = NULL;
+            json_t *v = vol_get(root, ents[i]->d_name, false, NULL, &e);
             if (v)
                 json_array_append_new(out, v);
         }
@@ -118,7 +119,8 @@ json_t *vol_users(const char *root, const char *name)
     json_t *id, *m;
     json_array_foreach(ids, i, id)
     {
-        json_t *c = ctr_load(root, json_string_value(id), NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        json_t *c = ctr_load(root, json_string_value(id), &e);
         json_array_foreach(json_object_get(c, "Mounts"), j, m)
         {
             const char *n = json_string_value(json_object_get(m, "Name"));
@@ -145,7 +147,7 @@ int vol_remove(const char *root, const char *name, bool force, struct berr **err
             berr_free(e);
             return 0;
         }
-        if (err)
+        if (!*err)
             *err = e;
         else
             berr_free(e);
@@ -526,7 +528,8 @@ int vol_apply(json_t *spec, json_t *mounts, const char *rootfs, struct berr **er
 void vol_remove_anonymous(const char *root, json_t *mounts)
 {
     size_t i;
+    _cleanup_berr_ struct berr *e = NULL;
     json_t *m;
     json_array_foreach(mounts, i, m) if (json_is_true(json_object_get(m, "Anonymous")))
-        vol_remove(root, json_string_value(json_object_get(m, "Name")), true, NULL);
+        vol_remove(root, json_string_value(json_object_get(m, "Name")), true, &e);
 }

@@ -396,7 +396,8 @@ static int load_oci(struct staged *sg, json_t *loaded, struct berr **err)
         const char *name =
             full ? full : (ref && (strchr(ref, '/') || strchr(ref, ':')) ? ref : NULL);
         if (name) {
-            struct ref *r = ref_parse(name, NULL);
+            _cleanup_berr_ struct berr *e = NULL;
+            struct ref *r = ref_parse(name, &e);
             if (r)
                 json_array_append_new(names, json_string(name));
             ref_free(r);
@@ -439,7 +440,8 @@ json_t *archive_load(struct store *st, int fd, struct berr **err)
     if (r < 0) {
         /* images recorded before the failure stay (they are whole); blobs adopted for the
          * one that failed go */
-        store_gc(st, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        store_gc(st, &e);
         json_decref(loaded);
         return NULL;
     }
@@ -540,7 +542,8 @@ static int put_blob(struct writer *w, struct store *st, const char *path, const 
  * their tar size). */
 static int64_t plain_size_of(struct store *st, const char *digest)
 {
-    _cleanup_close_ int fd = store_open_blob(st, digest, NULL);
+    _cleanup_berr_ struct berr *err = NULL;
+    _cleanup_close_ int fd = store_open_blob(st, digest, &err);
     if (fd < 0)
         return -1;
     struct archive *in = archive_read_new();
@@ -569,7 +572,8 @@ static int64_t layer_tar_size(struct store *st, const char *chain)
     char rel[PATH_MAX];
     snprintf(rel, sizeof(rel), "layers/%s/layer.json", chain + 7);
     _cleanup_free_ char *text = NULL;
-    if (fs_read_fileat(st->dirfd, rel, &text, NULL, NULL) < 0)
+    _cleanup_berr_ struct berr *e = NULL;
+    if (fs_read_fileat(st->dirfd, rel, &text, NULL, &e) < 0)
         return -1;
     json_t *j = json_loads(text, 0, NULL);
     int64_t n = j ? json_integer_value(json_object_get(j, "tar_size")) : -1;
@@ -668,7 +672,8 @@ int archive_save(struct store *st, struct image **images, char ***names, size_t 
         }
         json_t *tags = json_array();
         for (char **nm = names[i]; nm && *nm; nm++) {
-            struct ref *rf = ref_parse(*nm, NULL);
+            _cleanup_berr_ struct berr *e = NULL;
+            struct ref *rf = ref_parse(*nm, &e);
             if (!rf)
                 continue;
             _cleanup_free_ char *full = ref_string(rf);

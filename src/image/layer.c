@@ -672,7 +672,8 @@ static int apply_dirtimes(struct apply *ap, struct berr **err)
 {
     for (size_t i = 0; i < ap->n_dirs; i++) {
         const char *base;
-        _cleanup_close_ int parent = open_parent(ap, ap->dirs[i].path, &base, NULL);
+        _cleanup_berr_ struct berr *e = NULL;
+        _cleanup_close_ int parent = open_parent(ap, ap->dirs[i].path, &base, &e);
         struct stat st;
         if (parent < 0 || fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
             !S_ISDIR(st.st_mode))

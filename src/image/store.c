@@ -21,9 +21,7 @@ static bool valid_digest(const char *d)
 
 struct store *store_open(const char *root, struct berr **err)
 {
-    _cleanup_free_ char *dir = NULL;
-    if (asprintf(&dir, "%s/image", root) < 0)
-        return NULL;
+    _cleanup_free_ char *dir = xasprintf("%s/image", root);
     static const char *subdirs[] = {"blobs/sha256", "layers", "images", "tmp",
                                     "diffids",      "l",      "mounts"};
     for (size_t i = 0; i < ARRAY_SIZE(subdirs); i++) {
@@ -40,11 +38,7 @@ struct store *store_open(const char *root, struct berr **err)
         berr_sys(err, errno, "image store %s", dir);
         return NULL;
     }
-    struct store *st = calloc(1, sizeof(*st));
-    if (!st) {
-        close(fd);
-        return NULL;
-    }
+    struct store *st = xcalloc(1, sizeof(*st));
     st->dir = TAKE_PTR(dir);
     st->dirfd = fd;
     st->lock_fd = -1;
@@ -269,13 +263,15 @@ int store_add_layer(struct store *st, const char *parent_chain, const char *blob
     /* a blob unpacked before has its DiffID recorded: no need to unpack it to know */
     snprintf(rel, sizeof(rel), "diffids/%s", blob_digest + 7);
     _cleanup_free_ char *known = NULL;
-    if (fs_read_fileat(st->dirfd, rel, &known, NULL, NULL) == 0 && ref_is_digest(known)) {
+    _cleanup_berr_ struct berr *e = NULL;
+    if (fs_read_fileat(st->dirfd, rel, &known, NULL, &e) == 0 && ref_is_digest(known)) {
         chain_of(parent_chain, known, ret_chain);
         char lj[PATH_MAX];
         snprintf(lj, sizeof(lj), "layers/%s/layer.json", ret_chain + 7);
         json_t *meta = NULL;
         _cleanup_free_ char *text = NULL;
-        if (fs_read_fileat(st->dirfd, lj, &text, NULL, NULL) == 0 &&
+        _cleanup_berr_ struct berr *e = NULL;
+        if (fs_read_fileat(st->dirfd, lj, &text, NULL, &e) == 0 &&
             (meta = json_loads(text, 0, NULL))) {
             snprintf(ret_diff_id, 72, "%s", known);
             *ret_size = json_integer_value(json_object_get(meta, "size"));
@@ -343,7 +339,7 @@ int store_add_layer(struct store *st, const char *parent_chain, const char *blob
         goto fail;
     idfd = openat(st->dirfd, "diffids", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (idfd >= 0)
-        fs_write_atomic(idfd, blob_digest + 7, diff_id, strlen(diff_id), 0600, NULL);
+        fs_write_atomic(idfd, blob_digest + 7, diff_id, strlen(diff_id), 0600, &e);
     snprintf(ret_diff_id, 72, "%s", diff_id);
     *ret_size = stats.size;
     return 0;
@@ -464,7 +460,8 @@ struct image *store_get_image(struct store *st, const char *id, struct berr **er
     char rel[PATH_MAX];
     snprintf(rel, sizeof(rel), "images/%s.json", strncmp(id, "sha256:", 7) == 0 ? id + 7 : id);
     _cleanup_free_ char *text = NULL;
-    if (fs_read_fileat(st->dirfd, rel, &text, NULL, NULL) < 0) {
+    _cleanup_berr_ struct berr *e = NULL;
+    if (fs_read_fileat(st->dirfd, rel, &text, NULL, &e) < 0) {
         berr_set(err, BERR_NOT_FOUND, ENOENT, "image \"%s\" not found", id);
         return NULL;
     }
@@ -517,7 +514,8 @@ json_t *store_names(struct store *st)
 {
     _cleanup_free_ char *text = NULL;
     json_t *j = NULL;
-    if (fs_read_fileat(st->dirfd, "repositories.json", &text, NULL, NULL) == 0)
+    _cleanup_berr_ struct berr *e = NULL;
+    if (fs_read_fileat(st->dirfd, "repositories.json", &text, NULL, &e) == 0)
         j = json_loads(text, 0, NULL);
     json_t *names = j ? json_incref(json_object_get(j, "names")) : NULL;
     json_decref(j);
@@ -695,7 +693,8 @@ int store_gc(struct store *st, struct berr **err)
         _cleanup_free_ char *tmp = NULL;
         char from[PATH_MAX], abs[PATH_MAX];
         snprintf(from, sizeof(from), "layers/%s", de->d_name);
-        if (store_mktemp(st, true, &tmp, NULL) < 0)
+        _cleanup_berr_ struct berr *e = NULL;
+        if (store_mktemp(st, true, &tmp, &e) < 0)
             continue;
         unlinkat(st->dirfd, tmp, AT_REMOVEDIR);
         if (renameat(st->dirfd, from, st->dirfd, tmp) == 0) {

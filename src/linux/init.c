@@ -163,9 +163,9 @@ static int find_executable(char **args, char **env, char *out, size_t len, struc
             return 0;
         int e = errno;
         if (e == ENOENT)
-            return berr_set(err, BERR_NOT_FOUND, ENOENT, "exec: \"%s\": no such file or directory",
-                            a0);
-        return berr_set(err, BERR_INVALID, e, "exec: \"%s\": %s", a0, strerror(e));
+            return berr_set(err, BERR_CMD_NOT_FOUND, ENOENT,
+                            "exec: \"%s\": no such file or directory", a0);
+        return berr_set(err, BERR_CMD_NOT_RUNNABLE, e, "exec: \"%s\": %s", a0, strerror(e));
     }
     const char *path = env_get(env, "PATH");
     if (!path)
@@ -184,9 +184,9 @@ static int find_executable(char **args, char **env, char *out, size_t len, struc
         path = *colon ? colon + 1 : colon;
     }
     if (seen_eacces)
-        return berr_set(err, BERR_INVALID, EACCES, "exec: \"%s\": permission denied", a0);
-    return berr_set(err, BERR_NOT_FOUND, ENOENT, "exec: \"%s\": executable file not found in $PATH",
-                    a0);
+        return berr_set(err, BERR_CMD_NOT_RUNNABLE, EACCES, "exec: \"%s\": permission denied", a0);
+    return berr_set(err, BERR_CMD_NOT_FOUND, ENOENT,
+                    "exec: \"%s\": executable file not found in $PATH", a0);
 }
 
 static int set_rlimits(const struct spec_process *p, struct berr **err)
@@ -354,7 +354,8 @@ static void reset_signals(void)
      * (one read of SigIgn instead of a sigaction per signal). */
     _cleanup_free_ char *status = NULL;
     uint64_t ign = ~0ULL;
-    if (fs_read_file("/proc/self/status", &status, NULL, NULL) == 0) {
+    _cleanup_berr_ struct berr *e = NULL;
+    if (fs_read_file("/proc/self/status", &status, NULL, &e) == 0) {
         char *p = strstr(status, "\nSigIgn:");
         if (p)
             ign = strtoull(p + 9, NULL, 16);
@@ -794,8 +795,8 @@ static int exec_setup(struct exec_config *c, struct berr **err)
     int e =
         -execer_exec(c->execer_fd, c->sync_fd, exe, p->args, p->env ? p->env : (char *[]){NULL});
     fcntl(c->sync_fd, F_SETFD, FD_CLOEXEC);
-    return berr_set(err, e == ENOENT ? BERR_NOT_FOUND : BERR_INVALID, e, "exec \"%s\": %s",
-                    p->args[0], strerror(e));
+    return berr_set(err, e == ENOENT ? BERR_CMD_NOT_FOUND : BERR_CMD_NOT_RUNNABLE, e,
+                    "exec \"%s\": %s", p->args[0], strerror(e));
 }
 
 int init_exec(struct exec_config *c)

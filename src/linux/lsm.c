@@ -11,7 +11,8 @@
 bool lsm_apparmor_enabled(void)
 {
     _cleanup_free_ char *v = NULL;
-    return fs_read_file("/sys/module/apparmor/parameters/enabled", &v, NULL, NULL) == 0 &&
+    _cleanup_berr_ struct berr *e = NULL;
+    return fs_read_file("/sys/module/apparmor/parameters/enabled", &v, NULL, &e) == 0 &&
            v[0] == 'Y';
 }
 

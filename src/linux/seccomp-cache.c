@@ -47,7 +47,8 @@ static int read_cached(const char *path, struct seccomp_prog *ret)
 {
     _cleanup_free_ char *buf = NULL;
     size_t len = 0;
-    if (fs_read_file(path, &buf, &len, NULL) < 0 || len <= 32 ||
+    _cleanup_berr_ struct berr *e = NULL;
+    if (fs_read_file(path, &buf, &len, &e) < 0 || len <= 32 ||
         (len - 32) % sizeof(struct sock_filter))
         return -ENOENT;
     unsigned char sum[32];
@@ -126,7 +127,8 @@ int seccomp_prog_get(const char *cache_dir, json_t *sc_json, const struct spec_s
         if (dfd >= 0 && blob) {
             sha256(ret->bpf, ret->len, (unsigned char *)blob);
             memcpy(blob + 32, ret->bpf, ret->len);
-            fs_write_atomic(dfd, strrchr(path, '/') + 1, blob, 32 + ret->len, 0600, NULL);
+            _cleanup_berr_ struct berr *e = NULL;
+            fs_write_atomic(dfd, strrchr(path, '/') + 1, blob, 32 + ret->len, 0600, &e);
         }
     }
     return 0;

@@ -35,8 +35,8 @@ static int get_str(json_t *o, const char *key, const char *field, char **out, bo
     }
     if (!json_is_string(v))
         return berr_set(err, BERR_INVALID, EINVAL, "%s.%s: must be a string", field, key);
-    *out = strdup(json_string_value(v));
-    return *out ? 0 : -ENOMEM;
+    *out = xstrdup(json_string_value(v));
+    return 0;
 }
 
 static int get_bool(json_t *o, const char *key, const char *field, bool *out, bool *has,
@@ -163,9 +163,7 @@ static int get_strv(json_t *o, const char *key, const char *field, char ***out, 
     if (!a)
         return r;
     size_t n = json_array_size(a);
-    char **v = calloc(n + 1, sizeof(char *));
-    if (!v)
-        return -ENOMEM;
+    char **v = xcalloc(n + 1, sizeof(char *));
     for (size_t i = 0; i < n; i++) {
         json_t *s = json_array_get(a, i);
         if (!json_is_string(s)) {
@@ -173,7 +171,7 @@ static int get_strv(json_t *o, const char *key, const char *field, char ***out, 
             return berr_set(err, BERR_INVALID, EINVAL, "%s.%s[%zu]: must be a string", field, key,
                             i);
         }
-        v[i] = strdup(json_string_value(s));
+        v[i] = xstrdup(json_string_value(s));
     }
     *out = v;
     return 0;
@@ -187,9 +185,7 @@ static int get_kv(json_t *o, const char *key, const char *field, struct spec_kv 
     if (!m)
         return r;
     *n = json_object_size(m);
-    *out = calloc(*n + 1, sizeof(**out));
-    if (!*out)
-        return -ENOMEM;
+    *out = xcalloc(*n + 1, sizeof(**out));
     const char *k;
     json_t *v;
     size_t i = 0;
@@ -197,8 +193,8 @@ static int get_kv(json_t *o, const char *key, const char *field, struct spec_kv 
     {
         if (!json_is_string(v))
             return berr_set(err, BERR_INVALID, EINVAL, "%s.%s.%s: must be a string", field, key, k);
-        (*out)[i].key = strdup(k);
-        (*out)[i].value = strdup(json_string_value(v));
+        (*out)[i].key = xstrdup(k);
+        (*out)[i].value = xstrdup(json_string_value(v));
         i++;
     }
     return 0;
@@ -385,10 +381,7 @@ int spec_mount_parse_options(struct spec_mount *m, struct berr **err)
         if (strcmp(*o, "tmpcopyup") == 0 || strncmp(*o, "x-", 2) == 0)
             continue; /* userspace hints for other tools; harmless to the kernel */
         size_t l = strlen(*o);
-        char *nd = realloc(data, datalen + l + 2);
-        if (!nd)
-            return -ENOMEM;
-        data = nd;
+        data = xrealloc(data, datalen + l + 2);
         if (datalen)
             data[datalen++] = ',';
         memcpy(data + datalen, *o, l + 1);
@@ -408,9 +401,7 @@ static int parse_mounts(json_t *root, struct spec *s, struct berr **err)
     if (!a)
         return r;
     s->n_mounts = json_array_size(a);
-    s->mounts = calloc(s->n_mounts + 1, sizeof(*s->mounts));
-    if (!s->mounts)
-        return -ENOMEM;
+    s->mounts = xcalloc(s->n_mounts + 1, sizeof(*s->mounts));
     for (size_t i = 0; i < s->n_mounts; i++) {
         char field[64];
         snprintf(field, sizeof(field), "mounts[%zu]", i);
@@ -491,9 +482,7 @@ struct spec_process *spec_process_from_json(json_t *o, const char *field, struct
         bad(err, field, "must be an object");
         return NULL;
     }
-    struct spec_process *p = calloc(1, sizeof(*p));
-    if (!p)
-        return NULL;
+    struct spec_process *p = xcalloc(1, sizeof(*p));
     char f[128];
     json_t *v;
     if ((r = get_bool(o, "terminal", field, &p->terminal, NULL, err)) < 0)
@@ -707,9 +696,7 @@ struct spec_resources *spec_resources_from_json(json_t *o, const char *field, st
         bad(err, field, "must be an object");
         return NULL;
     }
-    struct spec_resources *res = calloc(1, sizeof(*res));
-    if (!res)
-        return NULL;
+    struct spec_resources *res = xcalloc(1, sizeof(*res));
 
     snprintf(f, sizeof(f), "%s.memory", field);
     if ((v = get_obj(o, "memory", field, err, &r))) {
@@ -1211,9 +1198,7 @@ struct spec *spec_from_json(json_t *root, struct berr **err)
         berr_set(err, BERR_INVALID, EINVAL, "config: must be a JSON object");
         return NULL;
     }
-    _cleanup_spec_ struct spec *s = calloc(1, sizeof(*s));
-    if (!s)
-        return NULL;
+    _cleanup_spec_ struct spec *s = xcalloc(1, sizeof(*s));
     if ((r = get_str(root, "ociVersion", "config", &s->oci_version, true, err)) < 0)
         return NULL;
     /* every 1.x release is a superset of 1.0.0 in what we read */

@@ -171,8 +171,9 @@ static int write_pid_file(const char *path, pid_t pid, struct berr **err)
 /* Kills whatever a failed create left, and removes its cgroup and state dir. */
 static void undo_create(pid_t child, pid_t init, struct cg *cg, const char *dir)
 {
+    _cleanup_berr_ struct berr *e = NULL;
     if (cg)
-        cg_kill_all(cg, SIGKILL, NULL);
+        cg_kill_all(cg, SIGKILL, &e);
     if (init > 0)
         kill(init, SIGKILL);
     if (child > 0) {
@@ -184,7 +185,7 @@ static void undo_create(pid_t child, pid_t init, struct cg *cg, const char *dir)
         for (int i = 0; i < 200 && proc_alive(init, 0); i++)
             usleep(5000);
     if (cg)
-        cg_destroy(cg, NULL);
+        cg_destroy(cg, &e);
     if (dir)
         fs_rm_rf(dir);
 }
@@ -287,17 +288,23 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     else
         snprintf(path, sizeof(path), "%s/%s", bundle, s->root.path);
     struct stat st;
-    if (!realpath(path, rootfs) || stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode))
+    if (!realpath(path, rootfs) || stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        seccomp_prog_free(filter);
         return berr_set(err, BERR_NOT_FOUND, ENOENT,
                         "root.path: root filesystem \"%s\" does not exist or is not a directory",
                         path);
+    }
     bool terminal = s->process && s->process->terminal;
-    if (terminal && !o->console_socket && !o->want_pty)
+    if (terminal && !o->console_socket && !o->want_pty) {
+        seccomp_prog_free(filter);
         return berr_set(err, BERR_INVALID, EINVAL,
                         "process.terminal is true: --console-socket is required");
-    if (!terminal && o->console_socket)
+    }
+    if (!terminal && o->console_socket) {
+        seccomp_prog_free(filter);
         return berr_set(err, BERR_INVALID, EINVAL,
                         "--console-socket given but process.terminal is false");
+    }
 
     _cleanup_free_ char *cgpath = cg_resolve_path(s->linux_->cgroups_path, id, err);
     if (!cgpath) {
@@ -685,25 +692,24 @@ static bool cg_has_processes(const struct cg *cg)
 {
     _cleanup_free_ pid_t *pids = NULL;
     size_t n = 0;
-    return cg_pids(cg, &pids, &n, NULL) < 0 || n > 0;
+    _cleanup_berr_ struct berr *e = NULL;
+    return cg_pids(cg, &pids, &n, &e) < 0 || n > 0;
 }
 
 static struct cg *state_cg(const struct rt_state *st)
 {
     if (!st->cgroup || !st->cgroup[0])
         return NULL;
-    struct cg *cg = calloc(1, sizeof(*cg));
-    if (!cg)
-        return NULL;
-    cg->path = strdup(st->cgroup);
+    struct cg *cg = xcalloc(1, sizeof(*cg));
+    cg->path = xstrdup(st->cgroup);
     /* a cgroup that existed before the container is someone else's: delete leaves it */
     if (st->cgroup_created_in) {
         size_t n = 0;
         while (st->cgroup_created_in[n])
             n++;
-        cg->created_in = calloc(n + 1, sizeof(char *));
-        for (size_t i = 0; cg->created_in && i < n; i++)
-            cg->created_in[i] = strdup(st->cgroup_created_in[i]);
+        cg->created_in = xcalloc(n + 1, sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+            cg->created_in[i] = xstrdup(st->cgroup_created_in[i]);
     }
     return cg;
 }
@@ -738,7 +744,7 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err)
 {
     _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
     if (!st)
-        return err ? berr_code(*err) : -1; /* callers that pass no err: "gone" is fine */
+        return berr_code(*err);
     enum rt_status status = rt_state_status(st);
     if (status == RT_CREATING) {
         if (!force)
@@ -753,8 +759,9 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err)
     _cleanup_cg_ struct cg *cg = state_cg(st);
     /* whatever still runs in the container's cgroup goes with it (created init, or
      * processes left when the container shared the host's pid namespace) */
+    _cleanup_berr_ struct berr *e = NULL;
     if (cg && cg_has_processes(cg))
-        cg_kill_all(cg, SIGKILL, NULL);
+        cg_kill_all(cg, SIGKILL, &e);
     if (status != RT_STOPPED && st->written && proc_alive(st->pid, st->start_time))
         kill(st->pid, SIGKILL);
     /* a paused container's processes die only once thawed */
@@ -769,7 +776,7 @@ int rt_delete(const char *root, const char *id, bool force, struct berr **err)
     if (cg && (r = cg_destroy(cg, err)) < 0)
         return berr_prefix(err, "delete container \"%s\"", id);
 
-    const struct spec *s = st->written ? config_get(root, id, NULL) : NULL;
+    const struct spec *s = st->written ? config_get(root, id, &e) : NULL;
     if (s) {
         struct berr *herr = NULL;
         struct hook_state hs = {id, st->bundle, "stopped", 0, s};

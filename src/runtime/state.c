@@ -49,17 +49,16 @@ void rt_state_free(struct rt_state *st)
 static char *dup_json_str(json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
-    return s ? strdup(s) : NULL;
+    return s ? xstrdup(s) : NULL;
 }
 
 struct rt_state *rt_state_load(const char *root, const char *id, struct berr **err)
 {
     if (rt_check_id(id, err) < 0)
         return NULL;
-    _cleanup_(rt_state_freep) struct rt_state *st = calloc(1, sizeof(*st));
-    if (!st || asprintf(&st->dir, "%s/%s", root, id) < 0)
-        return NULL;
-    st->id = strdup(id);
+    _cleanup_(rt_state_freep) struct rt_state *st = xcalloc(1, sizeof(*st));
+    st->dir = xasprintf("%s/%s", root, id);
+    st->id = xstrdup(id);
     struct stat sb;
     if (stat(st->dir, &sb) < 0) {
         berr_set(err, BERR_NOT_FOUND, ENOENT, "container \"%s\" does not exist", id);
@@ -80,11 +79,11 @@ struct rt_state *rt_state_load(const char *root, const char *id, struct berr **e
     st->owner = dup_json_str(o, "owner");
     json_t *made = json_object_get(o, "cgroup_created_in");
     if (json_is_array(made)) {
-        st->cgroup_created_in = calloc(json_array_size(made) + 1, sizeof(char *));
+        st->cgroup_created_in = xcalloc(json_array_size(made) + 1, sizeof(char *));
         size_t i;
         json_t *v;
-        json_array_foreach(made, i, v) if (st->cgroup_created_in && json_is_string(v))
-            st->cgroup_created_in[i] = strdup(json_string_value(v));
+        json_array_foreach(made, i, v) if (json_is_string(v)) st->cgroup_created_in[i] =
+            xstrdup(json_string_value(v));
     }
     json_decref(o);
     return TAKE_PTR(st);

@@ -75,16 +75,17 @@ static void test_resolve_path_systemd(void **state)
 static void test_check_path(void **state)
 {
     (void)state;
-    assert_int_equal(cg_check_path("/berth/x", NULL), 0);
-    assert_int_equal(cg_check_path("/a", NULL), 0);
-    assert_true(cg_check_path("berth/x", NULL) < 0);
-    assert_true(cg_check_path("/", NULL) < 0);
-    assert_true(cg_check_path("/a//b", NULL) < 0);
-    assert_true(cg_check_path("/a/", NULL) < 0);
-    assert_true(cg_check_path("/a/..", NULL) < 0);
-    assert_true(cg_check_path(NULL, NULL) < 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_int_equal(cg_check_path("/berth/x", &e), 0);
+    assert_int_equal(cg_check_path("/a", &e), 0);
+    assert_true(cg_check_path("berth/x", &e) < 0);
+    assert_true(cg_check_path("/", &e) < 0);
+    assert_true(cg_check_path("/a//b", &e) < 0);
+    assert_true(cg_check_path("/a/", &e) < 0);
+    assert_true(cg_check_path("/a/..", &e) < 0);
+    assert_true(cg_check_path(NULL, &e) < 0);
     /* names that only start with dots are fine */
-    assert_int_equal(cg_check_path("/a/..b/.c", NULL), 0);
+    assert_int_equal(cg_check_path("/a/..b/.c", &e), 0);
 }
 
 /* ---- conversions ---- */
@@ -188,7 +189,8 @@ static void test_mountinfo_hybrid(void **state)
 {
     (void)state;
     struct cg_layout l;
-    assert_int_equal(cg_parse_mountinfo(hybrid_mountinfo, &l, NULL), 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_int_equal(cg_parse_mountinfo(hybrid_mountinfo, &l, &e), 0);
     assert_int_equal(l.mode, CG_MODE_HYBRID);
     assert_int_equal(l.n_hier, 10); /* 8 controllers + name=systemd + unified */
     assert_string_equal(mount_of(&l, CG_CPU), "/sys/fs/cgroup/cpu");
@@ -218,7 +220,8 @@ static void test_mountinfo_legacy_comounted(void **state)
         /* the same hierarchy mounted again: used once */
         "29 24 0:23 / /mnt/memory\\040copy rw - cgroup cgroup rw,memory\n";
     struct cg_layout l;
-    assert_int_equal(cg_parse_mountinfo(mi, &l, NULL), 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_int_equal(cg_parse_mountinfo(mi, &l, &e), 0);
     assert_int_equal(l.mode, CG_MODE_LEGACY);
     assert_int_equal(l.n_hier, 4);
     assert_int_equal(l.unified, -1);
@@ -242,7 +245,8 @@ static void test_mountinfo_unified(void **state)
     const char *mi2 = "41 23 0:26 / /var/lib/x/cgroup rw - cgroup2 cgroup2 rw\n"
                       "30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw\n";
     struct cg_layout l;
-    assert_int_equal(cg_parse_mountinfo(mi, &l, NULL), 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_int_equal(cg_parse_mountinfo(mi, &l, &e), 0);
     assert_int_equal(l.mode, CG_MODE_UNIFIED);
     assert_int_equal(l.n_hier, 1);
     assert_string_equal(l.hier[l.unified].mount, "/sys/fs/cgroup");
@@ -250,7 +254,7 @@ static void test_mountinfo_unified(void **state)
         assert_int_equal(l.v1[c], -1);
     cg_layout_done(&l);
 
-    assert_int_equal(cg_parse_mountinfo(mi2, &l, NULL), 0);
+    assert_int_equal(cg_parse_mountinfo(mi2, &l, &e), 0);
     assert_int_equal(l.n_hier, 1);
     assert_string_equal(l.hier[l.unified].mount, "/sys/fs/cgroup");
     cg_layout_done(&l);
@@ -260,7 +264,8 @@ static void test_mountinfo_none(void **state)
 {
     (void)state;
     struct cg_layout l;
-    assert_int_equal(cg_parse_mountinfo("22 1 8:1 / / rw - ext4 /dev/sda1 rw\ngarbage\n", &l, NULL),
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_int_equal(cg_parse_mountinfo("22 1 8:1 / / rw - ext4 /dev/sda1 rw\ngarbage\n", &l, &e),
                      0);
     assert_int_equal(l.mode, CG_MODE_LEGACY);
     assert_int_equal(l.n_hier, 0);
@@ -363,7 +368,8 @@ static void test_bpf_shape(void **state)
     };
     struct bpf_insn *p = NULL;
     size_t n = 0;
-    assert_int_equal(cg_devices_bpf_build(rules, 3, &p, &n, NULL), 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_int_equal(cg_devices_bpf_build(rules, 3, &p, &n, &e), 0);
     /* prologue 6; 1:3 rwm: type, major, minor, mov+exit = 5; 136:* rw: type, access (3),
      * major, mov+exit = 7; default mov+exit 2 */
     assert_int_equal(n, 6 + 5 + 7 + 2);
@@ -391,7 +397,8 @@ static void test_bpf_semantics(void **state)
     };
     struct bpf_insn *p = NULL;
     size_t n = 0;
-    assert_int_equal(cg_devices_bpf_build(rules, ARRAY_SIZE(rules), &p, &n, NULL), 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_int_equal(cg_devices_bpf_build(rules, ARRAY_SIZE(rules), &p, &n, &e), 0);
     assert_int_equal(run_prog(p, n, CHR, R, 1, 3), 1);
     assert_int_equal(run_prog(p, n, CHR, M, 1, 3), 1);
     assert_int_equal(run_prog(p, n, CHR, W, 1, 3), 0);
@@ -412,7 +419,8 @@ static void test_bpf_default_allow(void **state)
     struct spec_device_rule rules[] = {rule(false, 'c', 10, 200, "rwm")};
     struct bpf_insn *p = NULL;
     size_t n = 0;
-    assert_int_equal(cg_devices_bpf_build(rules, 1, &p, &n, NULL), 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_int_equal(cg_devices_bpf_build(rules, 1, &p, &n, &e), 0);
     assert_int_equal(run_prog(p, n, CHR, R, 10, 200), 0);
     assert_int_equal(run_prog(p, n, CHR, R, 10, 201), 1);
     assert_int_equal(run_prog(p, n, BLK, R | W, 8, 0), 1);

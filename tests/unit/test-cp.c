@@ -33,7 +33,8 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     char *s = NULL;
-    assert_return_code(fs_read_fileat(f->basefd, "canary/file", &s, NULL, NULL), 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_return_code(fs_read_fileat(f->basefd, "canary/file", &s, NULL, &e), 0);
     assert_string_equal(s, "canary");
     free(s);
     struct stat st;
@@ -55,7 +56,8 @@ static void symlink_at(struct fx *f, const char *target, const char *path)
 static void read_at(struct fx *f, const char *path, const char *want)
 {
     char *s = NULL;
-    assert_return_code(fs_read_fileat(f->root, path, &s, NULL, NULL), 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_return_code(fs_read_fileat(f->root, path, &s, NULL, &e), 0);
     assert_string_equal(s, want);
     free(s);
 }

@@ -48,7 +48,8 @@ static int count_entries(int dirfd_, const char *path)
 static void check_canary(struct fx *f)
 {
     char *s = NULL;
-    assert_return_code(fs_read_fileat(f->basefd, "canary/file", &s, NULL, NULL), 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_return_code(fs_read_fileat(f->basefd, "canary/file", &s, NULL, &e), 0);
     assert_string_equal(s, "canary");
     free(s);
     assert_int_equal(count_entries(f->basefd, "canary"), 1);
@@ -218,7 +219,8 @@ static bool is_opaque(int dirfd_, const char *path)
 static void read_at(struct fx *f, const char *path, const char *want)
 {
     char *s = NULL;
-    assert_return_code(fs_read_fileat(f->root, path, &s, NULL, NULL), 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_return_code(fs_read_fileat(f->root, path, &s, NULL, &e), 0);
     assert_string_equal(s, want);
     free(s);
 }
@@ -873,8 +875,9 @@ static void compare_trees(int a, int b, const char *path)
         if (S_ISREG(sa.st_mode)) {
             char *ca, *cb;
             size_t la2, lb2;
-            assert_return_code(fs_read_fileat(a, sub, &ca, &la2, NULL), 0);
-            assert_return_code(fs_read_fileat(b, sub, &cb, &lb2, NULL), 0);
+            _cleanup_berr_ struct berr *e = NULL;
+            assert_return_code(fs_read_fileat(a, sub, &ca, &la2, &e), 0);
+            assert_return_code(fs_read_fileat(b, sub, &cb, &lb2, &e), 0);
             assert_int_equal(la2, lb2);
             assert_memory_equal(ca, cb, la2);
             free(ca);
@@ -913,7 +916,8 @@ static void test_round_trip(void **state)
         _cleanup_berr_ struct berr *err = NULL;
         if (layer_diff(up, out1, comps[c], &d1, &err) < 0)
             fail_msg("layer_diff: %s", err->msg);
-        assert_return_code(layer_diff(up, out2, comps[c], &d2, NULL), 0);
+        _cleanup_berr_ struct berr *e2 = NULL;
+        assert_return_code(layer_diff(up, out2, comps[c], &d2, &e2), 0);
         /* reproducible: byte for byte */
         size_t l1, l2;
         _cleanup_free_ char *b1 = slurp(out1, &l1);
@@ -993,14 +997,15 @@ static void test_diff_empty(void **state)
     struct fx *f = *state;
     _cleanup_close_ int out = new_memfd();
     struct layer_stats st;
-    assert_return_code(layer_diff(f->root, out, LAYER_COMPRESSION_GZIP, &st, NULL), 0);
+    _cleanup_berr_ struct berr *e = NULL;
+    assert_return_code(layer_diff(f->root, out, LAYER_COMPRESSION_GZIP, &st, &e), 0);
     assert_int_equal(st.entries, 0);
     assert_int_equal(st.tar_size, 1024);
     assert_return_code(mkdirat(f->basefd, "again", 0755), errno);
     _cleanup_close_ int again = openat(f->basefd, "again", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     rewind_fd(out);
     struct layer_stats ap;
-    assert_return_code(layer_apply(out, again, &ap, NULL), 0);
+    assert_return_code(layer_apply(out, again, &ap, &e), 0);
     assert_string_equal(ap.diff_id, st.diff_id);
     assert_return_code(unlinkat(f->basefd, "again", AT_REMOVEDIR), errno);
 }
