@@ -100,6 +100,20 @@ B='"$BERTH" --root "$STORE" --runroot "$RUNROOT"'
 	[[ "$output" == *"fd=$cpts:88:"* ]]
 }
 
+@test "berth-runtime exec keeps the caller's stdio (runc's contract) but not its session" {
+	b run -d --name c1 busybox sleep 1000
+	local id
+	id=$(b inspect c1 | jq -r '.[0].Id')
+	run under_pty "\"\$BERTH-runtime\" --root \"\$RUNROOT/runtime\" exec $id sh -c \"\$PROBE\""
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# its stdio is the terminal it was given; its session is its own, so that terminal is
+	# not its controlling one (no /dev/tty, no TIOCSTI into the caller's shell through it)
+	[[ "$output" == *tty0* ]]
+	[[ "$output" != *devtty* ]]
+	printf '%s\n' "$output" | grep -Eq '^sid=([0-9]+) pid=\1$'
+}
+
 @test "exec -d under a terminal: /dev/null, no host tty" {
 	b run -d --name c1 busybox sleep 1000
 	run under_pty "$B exec -d c1 sh -c \"\$PROBE\" > /dev/null; echo detached=\$?"
