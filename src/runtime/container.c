@@ -1161,14 +1161,14 @@ static int drain_pty(int pty)
 }
 
 /* Copies what one output pipe of the process holds to our fd `to`; closes it at its end.
- * Output we cannot write (our caller went away) is dropped: the process must not block. */
+ * When `to` cannot be written (our reader went away), the pipe is closed too: the process's
+ * next write fails with EPIPE, as it would have on our fd (`berth exec c yes | head -1`). */
 static void relay_out(int *from, int to)
 {
     char buf[65536];
     ssize_t n = read(*from, buf, sizeof(buf));
-    if (n > 0)
-        fs_write_all(to, buf, n);
-    else if (n == 0 || (errno != EINTR && errno != EAGAIN))
+    if ((n > 0 && fs_write_all(to, buf, n) < 0) ||
+        (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)))
         close_fd(from);
 }
 
@@ -1181,8 +1181,8 @@ static void drain_out(int *from, int to)
     fcntl(*from, F_SETFL, fcntl(*from, F_GETFL) | O_NONBLOCK);
     char buf[65536];
     ssize_t n;
-    while ((n = read(*from, buf, sizeof(buf))) > 0)
-        fs_write_all(to, buf, n);
+    while ((n = read(*from, buf, sizeof(buf))) > 0 && fs_write_all(to, buf, n) == 0)
+        ;
     close_fd(from);
 }
 
@@ -1202,7 +1202,7 @@ static int wait_child(pid_t pid, int pty, int in_w, int out_r, int err_r)
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     int status = -1, code = 255;
     bool pty_open = pty >= 0;
-    static char in_buf[65536];
+    char in_buf[65536];
     size_t in_len = 0, in_off = 0;
     for (;;) {
         pid_t w = waitpid(-1, &status, WNOHANG);
