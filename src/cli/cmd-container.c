@@ -14,6 +14,7 @@
 #include "image/store.h"
 #include "oci/runtime-spec.h"
 #include "runtime/container.h"
+#include "linux/selfexe.h"
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
@@ -1081,6 +1082,11 @@ static int cmd_exec(const char *root, int argc, char **argv)
     const char *user = NULL, *cwd = NULL;
     _cleanup_strv_ char **env = NULL;
     int c;
+    /* the process joins the container as a clone of ours: from a sealed copy of berth,
+     * never the host's binary (linux/selfexe.h); before anything is done */
+    int sr = selfexe_reexec(cli_argv);
+    if (sr < 0)
+        return fail_msg(125, "exec: make a sealed copy of the berth binary: %s", strerror(-sr));
     optind = 1;
     while ((c = getopt_long(argc, argv, "+dite:u:w:h", longs, NULL)) != -1) {
         switch (c) {
@@ -1134,7 +1140,12 @@ static int cmd_exec(const char *root, int argc, char **argv)
             close(null);
         }
     }
-    struct rt_exec_opts o = {.process = p, .detach = detach, .want_pty = tty && !detach};
+    /* its stdio are pipes we relay (or /dev/null with -d), never our terminal */
+    struct rt_exec_opts o = {.process = p,
+                             .detach = detach,
+                             .want_pty = tty && !detach,
+                             .own_stdio = true,
+                             .stdin_open = interactive};
     pid_t epid = 0;
     int status = 0;
     int r = rt_exec(rtroot, id, &o, &epid, &status, &err);

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "cgroup/cgroup.h"
 #include "linux/seccomp.h"
+#include "linux/selfexe.h"
 #include "runtime/container.h"
 #include <ctype.h>
 #include <getopt.h>
@@ -87,6 +88,42 @@ static int bad_usage(const char *cmd)
     return 1;
 }
 
+/* Whether the bundle's config puts the init into a pid namespace given by path: where
+ * other processes, a container's perhaps, live already. Errors say no: create reports them. */
+static bool joins_pid_ns(const char *bundle)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/config.json", bundle ? bundle : ".");
+    json_t *cj = json_load_file(path, 0, NULL);
+    json_t *ns;
+    size_t i;
+    bool joins = false;
+    json_array_foreach(json_object_get(json_object_get(cj, "linux"), "namespaces"), i, ns)
+    {
+        const char *type = json_string_value(json_object_get(ns, "type"));
+        if (type && !strcmp(type, "pid") && json_object_get(ns, "path"))
+            joins = true;
+    }
+    json_decref(cj);
+    return joins;
+}
+
+/* Re-executes from a sealed copy of berth (linux/selfexe.h) when the process this command
+ * makes can be seen from a container before its program runs: a created init waits as a
+ * clone of us (and `exec` into a created container is allowed), and an init that joins a
+ * pid namespace by path is among that namespace's processes from its clone on. `run` into
+ * a new pid namespace pays nothing. Returns 0 or an exit code. */
+static int protect_binary(bool needed, const char *cmd)
+{
+    int r = needed ? selfexe_reexec(cli_argv) : 0;
+    if (r < 0) {
+        struct berr *e = NULL;
+        berr_sys(&e, -r, "%s: make a sealed copy of the berth binary", cmd);
+        return fail(e);
+    }
+    return 0;
+}
+
 static int cmd_create_or_run(int argc, char **argv, bool run)
 {
     static const struct option longs[] = {{"bundle", required_argument, NULL, 'b'},
@@ -129,6 +166,9 @@ static int cmd_create_or_run(int argc, char **argv, bool run)
     if (need_id(argc, argv, run ? "run" : "create") < 0)
         return 1;
     const char *id = argv[optind];
+    int pr = protect_binary(!run || joins_pid_ns(o.bundle), run ? "run" : "create");
+    if (pr)
+        return pr;
     struct berr *err = NULL;
     pid_t pid;
     int pty = -1;
@@ -497,6 +537,10 @@ static int cmd_exec(int argc, char **argv)
     bool tty = false, nnp = false;
     struct rt_exec_opts o = {0};
     int c;
+    /* the process joins the container as a clone of ours (see protect_binary) */
+    int pr = protect_binary(true, "exec");
+    if (pr)
+        return pr;
     while ((c = parse(argc, argv, "+p:tde:u:g:h", longs)) != -1) {
         switch (c) {
         case 'p': process_file = optarg; break;

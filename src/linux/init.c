@@ -731,7 +731,16 @@ static int exec_setup(struct exec_config *c, struct berr **err)
     int keep[] = {c->sync_fd, c->console_fd, c->execer_fd};
     close_host_fds(c->preserve_fds, keep, ARRAY_SIZE(keep));
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* Born undumpable (rt_exec's intermediate process was, before it joined the pid
+     * namespace); checked, as every later step counts on it: a container process that may
+     * not ptrace us cannot open our /proc/<pid>/exe, fds or memory either. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return berr_sys(err, errno ? errno : EPERM, "exec: make the process undumpable");
+    /* Never in the caller's session: a process there could reach the caller's controlling
+     * terminal through /dev/tty and push input into it (TIOCSTI). With a terminal, the pty
+     * made below becomes ours. */
+    if (setsid() < 0)
+        return berr_sys(err, errno, "exec: setsid");
     if ((r = expect(c->sync_fd, SYNC_GO, err)) < 0)
         return r;
 

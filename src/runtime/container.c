@@ -9,6 +9,7 @@
 #include "linux/init.h"
 #include "linux/execer.h"
 #include "linux/procfs.h"
+#include "linux/selfexe.h"
 #include "linux/seccomp-cache.h"
 #include <dirent.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@
 #endif
 
 static void config_cache_put(const char *root, const char *id, struct spec *s);
+static int wait_child(pid_t pid, int pty, int in_w, int out_r, int err_r);
 
 static int connect_console(const char *path, struct berr **err)
 {
@@ -221,8 +223,9 @@ static pid_t birth_clone(struct birth *b, unsigned long flags, bool *ret_entered
     pid_t child;
     bool entered = false;
     if (b->cgfd >= 0) {
+        /* a CLONE_PARENT child signals its parent as we do: clone3 wants no signal then */
         struct clone_args ca = {.flags = flags | CLONE_INTO_CGROUP,
-                                .exit_signal = SIGCHLD,
+                                .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD,
                                 .cgroup = (uint64_t)b->cgfd};
         child = syscall(SYS_clone3, &ca, sizeof(ca));
         entered = child >= 0;
@@ -397,6 +400,14 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
             const struct spec_namespace *ns = spec_namespace(s, for_children[i]);
             if (!ns || !ns->path)
                 continue;
+            /* our clone will be among the namespace's processes (linux/selfexe.h) */
+            if (ns->type == CLONE_NEWPID && selfexe_sealed() <= 0) {
+                r = berr_set(err, BERR_INTERNAL, EPERM,
+                             "linux.namespaces pid: joining %s needs berth to run from a "
+                             "sealed copy of itself",
+                             ns->path);
+                goto fail;
+            }
             _cleanup_close_ int nsfd = open(ns->path, O_RDONLY | O_CLOEXEC);
             if (nsfd < 0 || setns(nsfd, ns->type) < 0) {
                 r = berr_sys(err, errno, "linux.namespaces %s: join %s", spec_ns_name(ns->type),
@@ -425,6 +436,14 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         .seccomp = filter,
         .execer_fd = execer,
     };
+    /* a child born into a pid namespace joined by path is seen there at once: born
+     * undumpable (the flag is the memory's, copied by clone) */
+    int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+    if (complex && spec_namespace(s, CLONE_NEWPID) && spec_namespace(s, CLONE_NEWPID)->path &&
+        (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)) {
+        r = berr_sys(err, errno ? errno : EPERM, "make the init undumpable");
+        goto fail;
+    }
     /* born in its cgroup (see birth_clone) */
     bool entered = false;
     struct birth b;
@@ -432,6 +451,8 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     ic.cg_tasks = b.tasks;
     ic.n_cg_tasks = b.ntasks > 0 ? b.ntasks : 0;
     child = birth_clone(&b, flags, &entered);
+    if (child != 0 && dumpable > 0)
+        prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
     if (child < 0) {
         r = berr_sys(err, errno, "clone");
         goto fail;
@@ -865,10 +886,108 @@ int rt_update(const char *root, const char *id, const struct spec_resources *res
     return cg_update(cg, res, err);
 }
 
+/* An fd above stdio: the caller may run with 0, 1 or 2 closed, and a pipe made then would
+ * be overwritten when the child puts its stdio in place. */
+static int above_stdio(int fd)
+{
+    if (fd < 0 || fd > 2)
+        return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    return moved;
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* Closes every fd from 3 up but 3..3+preserve-1 and those in keep (-1s are skipped). */
+static void close_fds_except(int preserve, const int *keep, size_t nkeep)
+{
+    unsigned first = 3 + preserve;
+    for (;;) {
+        int next = -1;
+        for (size_t i = 0; i < nkeep; i++)
+            if (keep[i] >= (int)first && (next < 0 || keep[i] < next))
+                next = keep[i];
+        if (next < 0)
+            break;
+        if ((unsigned)next > first)
+            syscall(SYS_close_range, first, next - 1, 0);
+        first = next + 1;
+    }
+    syscall(SYS_close_range, first, ~0U, 0);
+}
+
+/* The intermediate process of exec: in the caller's pid namespace, where no container
+ * process sees it. Everything the exec'd process must not carry into the container's pid
+ * namespace goes here, before that process exists: the caller's stdio (the admin's terminal,
+ * which a container process that can ptrace could take from /proc/<pid>/fd) and every other
+ * fd of the caller's, and dumpability (the process is born undumpable). Then it joins the
+ * pid and time namespaces and clones the process as its sibling (CLONE_PARENT: the caller
+ * waits for it), reports its pid, and exits. */
+static int exec_intermediate(struct exec_config *ec, const int stdio[3], const int nsfd[2],
+                             struct birth *b, struct cg *cg, struct berr **err)
+{
+    for (int i = 0; i < 3; i++)
+        if (stdio[i] >= 0 && dup2(stdio[i], i) < 0)
+            return berr_sys(err, errno, "exec: stdio");
+    size_t nkeep = 0;
+    int *keep = calloc(6 + (b->ntasks > 0 ? b->ntasks : 0), sizeof(int));
+    if (!keep)
+        return berr_sys(err, ENOMEM, "exec");
+    keep[nkeep++] = ec->sync_fd;
+    keep[nkeep++] = ec->console_fd;
+    keep[nkeep++] = ec->execer_fd;
+    keep[nkeep++] = b->cgfd;
+    keep[nkeep++] = nsfd[0];
+    keep[nkeep++] = nsfd[1];
+    for (int i = 0; i < b->ntasks; i++)
+        keep[nkeep++] = b->tasks[i];
+    close_fds_except(ec->preserve_fds, keep, nkeep);
+    free(keep);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return berr_sys(err, errno ? errno : EPERM, "exec: make the process undumpable");
+    static const char *kids[] = {"pid", "time"};
+    static const int kid_types[] = {CLONE_NEWPID, CLONE_NEWTIME};
+    for (int i = 0; i < 2; i++)
+        if (nsfd[i] >= 0 && setns(nsfd[i], kid_types[i]) < 0)
+            return berr_sys(err, errno, "join %s namespace of the container", kids[i]);
+    ec->cg_tasks = b->tasks;
+    ec->n_cg_tasks = b->ntasks > 0 ? b->ntasks : 0;
+    bool entered = false;
+    pid_t pid = birth_clone(b, CLONE_PARENT, &entered);
+    if (pid == 0) {
+        init_exec(ec);
+        _exit(126);
+    }
+    if (pid < 0)
+        return berr_sys(err, errno, "exec: clone");
+    int r;
+    if (cg && !entered && (r = cg_enter(cg, pid, err)) < 0) {
+        kill(pid, SIGKILL);
+        return r;
+    }
+    if ((r = sync_send(ec->sync_fd, SYNC_PID, pid)) < 0) {
+        kill(pid, SIGKILL);
+        return berr_sys(err, -r, "exec: report the process");
+    }
+    return 0;
+}
+
 int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_t *ret_pid,
             int *ret_status, struct berr **err)
 {
     int r;
+    /* CVE-2019-5736 through exec (see linux/selfexe.h): refuse rather than put a clone of a
+     * writable binary where the container can open it */
+    if ((r = selfexe_sealed()) <= 0)
+        return berr_set(err, BERR_INTERNAL, r < 0 ? -r : EPERM,
+                        "exec: berth does not run from a sealed copy of itself");
     _cleanup_rt_state_ struct rt_state *st = rt_state_load(root, id, err);
     if (!st)
         return berr_code(*err);
@@ -888,8 +1007,11 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
     if (r < 0)
         return r;
     _cleanup_cg_ struct cg *cg = state_cg(st);
-    int sv[2] = {-1, -1}, console = -1, pty = -1, execer = -1;
-    pid_t child = -1;
+    int sv[2] = {-1, -1}, console = -1, pty = -1, execer = -1, nsfd[2] = {-1, -1};
+    /* stdio: the process's ends (cstd), ours (in_w, out_r, err_r) */
+    int null = -1, cstd[3] = {-1, -1, -1}, in_w = -1, out_r = -1, err_r = -1;
+    pid_t child = -1, mid = -1;
+    struct birth b = {.cgfd = -1, .ntasks = -1};
     if (o->console_socket && (console = connect_console(o->console_socket, err)) < 0) {
         r = console;
         goto out;
@@ -902,20 +1024,44 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
         r = berr_sys(err, -execer, "make the exec trampoline");
         goto out;
     }
-    /* pid and time namespaces apply to children: join them here, the rest in the child */
+    if (o->own_stdio) {
+        if ((null = above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC))) < 0) {
+            r = berr_sys(err, errno, "exec: open /dev/null");
+            goto out;
+        }
+        cstd[0] = cstd[1] = cstd[2] = null;
+        int p[3][2] = {{-1, -1}, {-1, -1}, {-1, -1}};
+        bool pipes = !o->detach && !o->process->terminal;
+        for (int i = 0; pipes && i < 3; i++) {
+            if (i == 0 && !o->stdin_open)
+                continue;
+            if (pipe2(p[i], O_CLOEXEC) < 0) {
+                r = berr_sys(err, errno, "exec: pipe");
+                goto out;
+            }
+            p[i][0] = above_stdio(p[i][0]);
+            p[i][1] = above_stdio(p[i][1]);
+            cstd[i] = p[i][i == 0 ? 0 : 1];
+        }
+        in_w = p[0][1];
+        out_r = p[1][0];
+        err_r = p[2][0];
+        /* input the process does not read waits in our buffer, not in a blocked write */
+        if (in_w >= 0)
+            fcntl(in_w, F_SETFL, fcntl(in_w, F_GETFL) | O_NONBLOCK);
+    }
+    /* pid and time namespaces apply to children: the intermediate process joins them */
     static const char *kids[] = {"pid", "time"};
-    static const int kid_types[] = {CLONE_NEWPID, CLONE_NEWTIME};
     for (int i = 0; i < 2; i++) {
         char p[64], self[64];
         snprintf(p, sizeof(p), "/proc/%d/ns/%s", st->pid, kids[i]);
         snprintf(self, sizeof(self), "/proc/self/ns/%s_for_children", kids[i]);
-        struct stat a, b;
+        struct stat a, bs;
         if (stat(p, &a) < 0)
             continue;
-        if (stat(self, &b) == 0 && a.st_ino == b.st_ino)
+        if (stat(self, &bs) == 0 && a.st_ino == bs.st_ino)
             continue;
-        _cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || setns(fd, kid_types[i]) < 0) {
+        if ((nsfd[i] = open(p, O_RDONLY | O_CLOEXEC)) < 0) {
             r = berr_sys(err, errno, "join %s namespace of container \"%s\"", kids[i], id);
             goto out;
         }
@@ -929,43 +1075,48 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
                              .preserve_fds = o->preserve_fds,
                              .execer_fd = execer};
     /* into the container's cgroup as create's init gets there (see birth_clone) */
-    bool entered = false;
-    struct birth b;
     birth_prepare(cg, true, &b);
-    ec.cg_tasks = b.tasks;
-    ec.n_cg_tasks = b.ntasks > 0 ? b.ntasks : 0;
-    child = birth_clone(&b, 0, &entered);
-    if (child == 0) {
+    mid = fork();
+    if (mid == 0) {
         close(sv[0]);
-        init_exec(&ec);
-        _exit(126);
+        struct berr *e = NULL;
+        if (exec_intermediate(&ec, cstd, nsfd, &b, cg, &e) < 0)
+            sync_send_error(sv[1], e);
+        _exit(e ? 1 : 0);
     }
-    if (child < 0) {
+    if (mid < 0) {
         r = berr_sys(err, errno, "fork");
         goto out;
     }
-    close(sv[1]);
-    sv[1] = -1;
-    if (console >= 0) {
-        close(console);
-        console = -1;
-    }
-    if (cg && !entered && (r = cg_enter(cg, child, err)) < 0)
-        goto out;
-    sync_send(sv[0], SYNC_GO, 0);
+    close_fd(&sv[1]);
+    close_fd(&console);
+    close_fd(&nsfd[0]);
+    close_fd(&nsfd[1]);
+    for (int i = 0; i < 3; i++)
+        if (cstd[i] != null)
+            close_fd(&cstd[i]);
+    close_fd(&null);
     for (;;) {
         struct sync_msg m;
         int pfd = -1;
         r = sync_recv(sv[0], &m, &pfd, NULL);
-        if (r == -EPIPE)
+        if (r == -EPIPE && child > 0)
             break; /* exec'd: the socket closed on exec */
         if (r < 0) {
-            r = berr_sys(err, -r, "exec");
+            r = berr_sys(err, r == -EPIPE ? EIO : -r, "exec");
             goto out;
         }
         if (m.type == SYNC_ERROR) {
             r = berr_set(err, m.kind, m.value ? m.value : EIO, "%s", m.text);
             goto out;
+        }
+        if (m.type == SYNC_PID && child < 0) {
+            /* the process, our child by CLONE_PARENT; the intermediate one is done */
+            child = m.value;
+            while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            mid = -1;
+            sync_send(sv[0], SYNC_GO, 0);
         }
         if (m.type == SYNC_PTY) {
             if (pty >= 0)
@@ -981,24 +1132,39 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
         child = -1; /* leave it running */
         goto out;
     }
-    *ret_status = rt_wait_foreground(child, pty, err);
+    *ret_status = wait_child(child, pty, in_w, out_r, err_r);
+    in_w = out_r = err_r = -1;
     child = -1;
 out:
+    if (mid > 0) {
+        kill(mid, SIGKILL);
+        while (waitpid(mid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
     if (r < 0 && child > 0) {
         kill(child, SIGKILL);
         waitpid(child, NULL, 0);
     }
+    if (b.cgfd >= 0)
+        close(b.cgfd);
+    for (int i = 0; i < b.ntasks; i++)
+        close(b.tasks[i]);
+    free(b.tasks);
     seccomp_prog_free(filter);
-    if (sv[0] >= 0)
-        close(sv[0]);
-    if (sv[1] >= 0)
-        close(sv[1]);
-    if (console >= 0)
-        close(console);
-    if (pty >= 0)
-        close(pty);
-    if (execer >= 0)
-        close(execer);
+    close_fd(&sv[0]);
+    close_fd(&sv[1]);
+    close_fd(&console);
+    close_fd(&pty);
+    close_fd(&execer);
+    close_fd(&nsfd[0]);
+    close_fd(&nsfd[1]);
+    for (int i = 0; i < 3; i++)
+        if (cstd[i] != null)
+            close_fd(&cstd[i]);
+    close_fd(&null);
+    close_fd(&in_w);
+    close_fd(&out_r);
+    close_fd(&err_r);
     return r;
 }
 
@@ -1017,7 +1183,35 @@ static int drain_pty(int pty)
     return 0;
 }
 
-int rt_wait_foreground(pid_t pid, int pty, struct berr **err)
+/* Copies what one output pipe of the process holds to our fd `to`; closes it at its end.
+ * When `to` cannot be written (our reader went away), the pipe is closed too: the process's
+ * next write fails with EPIPE, as it would have on our fd (`berth exec c yes | head -1`). */
+static void relay_out(int *from, int to)
+{
+    char buf[65536];
+    ssize_t n = read(*from, buf, sizeof(buf));
+    if ((n > 0 && fs_write_all(to, buf, n) < 0) ||
+        (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)))
+        close_fd(from);
+}
+
+/* What is left in an output pipe once the process has exited; a process it left behind that
+ * still holds the pipe is not waited for. */
+static void drain_out(int *from, int to)
+{
+    if (*from < 0)
+        return;
+    fcntl(*from, F_SETFL, fcntl(*from, F_GETFL) | O_NONBLOCK);
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(*from, buf, sizeof(buf))) > 0 && fs_write_all(to, buf, n) == 0)
+        ;
+    close_fd(from);
+}
+
+/* Waits for the foreground child `pid`, forwarding signals to it, relaying the pty or the
+ * pipes of its stdio (in_w, out_r, err_r; -1 each if none, all closed here). */
+static int wait_child(pid_t pid, int pty, int in_w, int out_r, int err_r)
 {
     /* Every signal a user can send to us goes to the container instead, as docker run's
      * --sig-proxy does; SIGCHLD tells us when it is done. */
@@ -1031,6 +1225,8 @@ int rt_wait_foreground(pid_t pid, int pty, struct berr **err)
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     int status = -1, code = 255;
     bool pty_open = pty >= 0;
+    char in_buf[65536];
+    size_t in_len = 0, in_off = 0;
     for (;;) {
         pid_t w = waitpid(-1, &status, WNOHANG);
         if (w == pid) {
@@ -1045,8 +1241,37 @@ int rt_wait_foreground(pid_t pid, int pty, struct berr **err)
             if (pty_relay(pty, sfd) == 1)
                 pty_open = false; /* hung up: every slave fd closed */
         } else {
-            struct pollfd p = {.fd = sfd, .events = POLLIN};
-            poll(&p, 1, -1);
+            struct pollfd p[4] = {{.fd = sfd, .events = POLLIN},
+                                  {.fd = out_r, .events = POLLIN},
+                                  {.fd = err_r, .events = POLLIN},
+                                  {.fd = -1}};
+            if (in_w >= 0 && in_off < in_len)
+                p[3] = (struct pollfd){.fd = in_w, .events = POLLOUT};
+            else if (in_w >= 0)
+                p[3] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+            if (poll(p, 4, -1) < 0 && errno != EINTR)
+                break;
+            if (p[1].revents)
+                relay_out(&out_r, STDOUT_FILENO);
+            if (p[2].revents)
+                relay_out(&err_r, STDERR_FILENO);
+            if (p[3].revents && p[3].fd == STDIN_FILENO) {
+                ssize_t n = read(STDIN_FILENO, in_buf, sizeof(in_buf));
+                if (n > 0) {
+                    in_len = n;
+                    in_off = 0;
+                } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                    close_fd(&in_w); /* our input ended: so does the process's */
+                }
+            } else if (p[3].revents) {
+                ssize_t n = write(in_w, in_buf + in_off, in_len - in_off);
+                if (n > 0)
+                    in_off += n;
+                else if (n < 0 && errno != EINTR && errno != EAGAIN)
+                    close_fd(&in_w); /* EPIPE: the process closed its stdin */
+                if (in_off == in_len)
+                    in_off = in_len = 0;
+            }
         }
         struct signalfd_siginfo si;
         while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -1056,14 +1281,23 @@ int rt_wait_foreground(pid_t pid, int pty, struct berr **err)
                     ioctl(pty, TIOCSWINSZ, &ws);
                 continue;
             }
-            if (si.ssi_signo == SIGCHLD || si.ssi_signo == SIGWINCH)
+            /* SIGPIPE is ours, from a write to a pipe the process closed */
+            if (si.ssi_signo == SIGCHLD || si.ssi_signo == SIGWINCH || si.ssi_signo == SIGPIPE)
                 continue;
             kill(pid, si.ssi_signo);
         }
     }
     if (pty >= 0)
         drain_pty(pty);
+    drain_out(&out_r, STDOUT_FILENO);
+    drain_out(&err_r, STDERR_FILENO);
+    close_fd(&in_w);
     close(sfd);
     sigprocmask(SIG_SETMASK, &old, NULL);
     return code;
+}
+
+int rt_wait_foreground(pid_t pid, int pty, struct berr **err)
+{
+    return wait_child(pid, pty, -1, -1, -1);
 }

@@ -44,9 +44,16 @@ struct rt_exec_opts {
     bool detach;
     bool want_pty;
     int preserve_fds;
+    /* The process gets stdio of its own, never the caller's (which may be the admin's
+     * terminal): pipes that rt_exec relays while it waits, stdin only with stdin_open (else
+     * /dev/null); /dev/null with detach; the pty with a terminal. Without it the process
+     * gets the caller's stdio, the runtime command's contract (containerd passes pipes). */
+    bool own_stdio;
+    bool stdin_open;
 };
-/* Runs a process in the container. Without detach waits and returns its exit code in
- * *ret_status (shell convention); *ret_pid gets its pid. */
+/* Runs a process in the container. The caller must run from a sealed copy of berth
+ * (linux/selfexe.h): the process is a clone of it in the container's pid namespace. Without detach
+ * waits and returns its exit code in *ret_status (shell convention); *ret_pid gets its pid. */
 int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_t *ret_pid,
             int *ret_status, struct berr **err);
 /* The container's saved config (for building an exec process from it). */
