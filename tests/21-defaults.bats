@@ -327,9 +327,23 @@ evil64() {
 	run -125 b run --rm -l "$(printf 'k=\377')" busybox true
 	[[ "$output" == *"label"*'\xff'* ]]
 	run -125 b run --rm -l "$(printf '\376=v')" busybox true
+	# the command's arguments too (they were dropped from config.json, silently)
+	run -125 b run --rm busybox echo a "$(printf 'x\377')" b
+	[[ "$output" == *"argument"*'\xff'*"not valid UTF-8"* ]]
 	# UTF-8 itself passes, byte for byte
 	[ "$(b run --rm -e 'U=café €' busybox sh -c 'echo "$U"')" = 'café €' ]
+	[ "$(b run --rm busybox echo a 'é€' b)" = 'a é€ b' ]
 	[ -z "$(b ps -aq)" ]
+}
+
+@test "exec: -e and arguments that are not UTF-8 are refused, not dropped" {
+	b run -d --name utf busybox sleep 100
+	run -125 b exec -e "$(printf 'A=\377')" utf env
+	[[ "$output" == *'"A=\xff"'*"not valid UTF-8"* ]]
+	run -125 b exec utf echo a "$(printf '\376')" b
+	[[ "$output" == *"argument"*'\xfe'*"not valid UTF-8"* ]]
+	[ "$(b exec -e 'U=café' utf sh -c 'echo "$U"')" = 'café' ]
+	[ "$(b exec utf echo a 'é€' b)" = 'a é€ b' ]
 }
 
 @test "--env-file: lines of any length, never split" {

@@ -1024,17 +1024,25 @@ static json_t *exec_process(const char *rtroot, const char *id, pid_t pid, char 
         berr_set(err, BERR_INVALID, EINVAL, "exec: the container has no process to start from");
         return NULL;
     }
+    /* JSON carries only UTF-8: an argument or variable that is not is refused, not dropped */
     json_t *a = json_array();
-    for (char **p = args; *p; p++)
-        json_array_append_new(a, json_string(*p));
     json_object_set_new(pj, "args", a);
+    for (char **p = args; *p; p++) {
+        if (bundle_text_check("argument", *p, err) < 0) {
+            json_decref(pj);
+            return NULL;
+        }
+        json_array_append_new(a, json_string(*p));
+    }
     json_object_set_new(pj, "terminal", json_boolean(tty));
     json_object_del(pj, "consoleSize");
     json_t *je = json_object_get(pj, "env");
     if (!je)
         json_object_set_new(pj, "env", je = json_array());
-    for (char **e = env; e && *e; e++)
-        bundle_env_set(je, *e);
+    if (bundle_env_merge(je, env, err) < 0) {
+        json_decref(pj);
+        return NULL;
+    }
     if (cwd)
         json_object_set_new(pj, "cwd", json_string(cwd));
     /* docker exec --privileged: every capability berth holds, whatever the container's */

@@ -846,6 +846,10 @@ int cmd_run(const char *root, int argc, char **argv)
     for (char **e = env; e && *e; e++)
         if (bundle_text_check("environment variable", *e, &err) < 0)
             return run_fail(err, "-e");
+    /* the command goes into config.json, which is JSON: UTF-8 or refused, never dropped */
+    for (char **a = cmd; a && *a; a++)
+        if (bundle_text_check("argument", *a, &err) < 0)
+            return run_fail(err, "command");
     /* what the flags leave unsaid, berth.json says (or berth's defaults) */
     struct config conf;
     if (config_load(NULL, &conf, &err) < 0) {

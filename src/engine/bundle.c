@@ -334,8 +334,9 @@ int bundle_env_merge(json_t *env, char *const *kvs, struct berr **err)
             json_object_setn_new_nocheck(index, e, eq - e, json_integer(i));
     }
     for (char *const *kv = kvs; kv && *kv; kv++) {
-        if (bundle_text_check("environment variable", *kv, err) < 0)
-            return -1;
+        int r = bundle_text_check("environment variable", *kv, err);
+        if (r < 0)
+            return r;
         size_t kl = strchr(*kv, '=') ? (size_t)(strchr(*kv, '=') - *kv) : strlen(*kv);
         json_t *at = json_object_getn(index, *kv, kl);
         if (at) {
