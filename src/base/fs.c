@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include "cleanup.h"
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -12,6 +13,25 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <ftw.h>
+
+int fs_pathf(char *buf, size_t size, struct berr **err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < size)
+        return 0;
+    _cleanup_free_ char *full = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&full, fmt, ap) < 0)
+        full = NULL;
+    va_end(ap);
+    if (size > 0)
+        buf[0] = 0; /* never a usable prefix of the path */
+    return berr_set(err, BERR_INVALID, ENAMETOOLONG, "path \"%s\" is too long (over %zu bytes)",
+                    full ? full : fmt, size - 1);
+}
 
 int fs_read_fileat(int dirfd, const char *path, char **ret, size_t *ret_len, struct berr **err)
 {
@@ -70,11 +90,17 @@ static int write_file(int dirfd, const char *name, const void *data, size_t len,
                       bool durable, struct berr **err)
 {
     char tmp[PATH_MAX];
-    snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", name, getpid());
+    /* the temp file beside its target: "dir/.name.tmp.PID" for "dir/name" */
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    int r =
+        fs_pathf(tmp, sizeof(tmp), err, "%.*s.%s.tmp.%d", (int)(base - name), name, base, getpid());
+    if (r < 0)
+        return r;
     _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return berr_sys(err, errno, "create %s", name);
-    int r = fs_write_all(fd, data, len);
+    r = fs_write_all(fd, data, len);
     if (r < 0) {
         unlinkat(dirfd, tmp, 0);
         return berr_sys(err, -r, "write %s", name);
@@ -84,6 +110,15 @@ static int write_file(int dirfd, const char *name, const void *data, size_t len,
         unlinkat(dirfd, tmp, 0);
         return berr_sys(err, e, "write %s", name);
     }
+    if (!durable)
+        return 0;
+    /* the rename is durable only once the directory that holds the new name is on disk: a
+     * crash before that may bring back the old content, or no file at all */
+    _cleanup_free_ char *parent = base > name ? strndup(name, base - name) : NULL;
+    _cleanup_close_ int pfd =
+        openat(dirfd, parent ? parent : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0 || fsync(pfd) < 0)
+        return berr_sys(err, errno, "write %s: sync its directory", name);
     return 0;
 }
 

@@ -1,10 +1,17 @@
 /* fs.h - file helpers: whole-file reads and atomic writes, safe resolution inside a root */
 #pragma once
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include "base/error.h"
 
+/* The longest state root berth takes: the paths it builds under a root need room beside it. */
+#define FS_ROOT_MAX (PATH_MAX - 256)
+/* snprintf for a path: one that does not fit in size bytes is an error naming it
+ * (-ENAMETOOLONG), never a shorter path that names another file. */
+int fs_pathf(char *buf, size_t size, struct berr **err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Reads a whole file (NUL-terminated); *ret is malloc'd. */
 int fs_read_file(const char *path, char **ret, size_t *ret_len, struct berr **err);
 int fs_read_fileat(int dirfd, const char *path, char **ret, size_t *ret_len, struct berr **err);
