@@ -1413,7 +1413,7 @@ static int stats_table(const char *root, const char *rtroot, json_t *ids, long i
         const char *id = json_string_value(v);
         json_t *c = ctr_load(root, id, NULL);
         json_t *s = c && is_running(c) ? rt_stats(rtroot, id, NULL) : NULL;
-        char sid[65], cpu[32] = "--", mem[64] = "-- / --", memp[32] = "--", pids[32] = "--";
+        char sid[65], cpu[32] = "--", mem[2 * 32 + 3] = "-- / --", memp[32] = "--", pids[32] = "--";
         snprintf(sid, sizeof(sid), "%.*s", no_trunc ? 64 : 12, id);
         if (s) {
             json_t *m = json_object_get(json_object_get(s, "memory"), "usage");
