@@ -159,6 +159,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "berth: --root %s: path is too long (over %d bytes)\n", root, FS_ROOT_MAX);
         return 125;
     }
+    /* cli_rtroot builds the runtime's root under it */
+    const char *runroot = getenv("BERTH_RUNROOT");
+    if (runroot && strlen(runroot) > FS_ROOT_MAX) {
+        fprintf(stderr, "berth: --runroot %s: path is too long (over %d bytes)\n", runroot,
+                FS_ROOT_MAX);
+        return 125;
+    }
     if (strpbrk(root, ",:")) {
         fprintf(stderr, "berth: --root %s: a root path must not contain ',' or ':'\n", root);
         return 125;
