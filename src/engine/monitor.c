@@ -360,15 +360,17 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
         json_t *c = ctr_load(o->root, o->id, NULL);
         ctr_name_release(o->root, json_string_value(json_object_get(c, "Name")), o->id);
         char trash[4300];
-        snprintf(trash, sizeof(trash), "%s/containers/.removing-%s", o->root, o->id);
-        if (rename(dir, trash) < 0)
+        int tn = snprintf(trash, sizeof(trash), "%s/containers/.removing-%s", o->root, o->id);
+        if (tn >= (int)sizeof(trash) || rename(dir, trash) < 0)
             snprintf(trash, sizeof(trash), "%s", dir);
         vol_remove_anonymous(o->root, json_object_get(c, "Mounts"));
         json_decref(c);
         send_exit(m, exit_code);
-        snprintf(path, sizeof(path), "%s/rootfs", trash);
-        umount2(path, MNT_DETACH);
-        fs_rm_rf(trash);
+        /* never a removal under a mount that could not be named: reap_stale does it later */
+        if (snprintf(path, sizeof(path), "%s/rootfs", trash) < (int)sizeof(path)) {
+            umount2(path, MNT_DETACH);
+            fs_rm_rf(trash);
+        }
         _exit(0);
     }
     /* unmounted before the client learns the code: the next start or cp mounts the same
