@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# What a code review found (issue 8): no overflow or silent truncation of paths and values,
+# and results that change behaviour are checked.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+load engine-helpers
+
+setup() {
+	engine_setup
+	BUNDLE="$TESTDIR/bundle"
+	ID="bt-$$-${BATS_TEST_NUMBER}"
+	mkdir -p "$BUNDLE"
+	"$RUNTIME" spec --bundle "$BUNDLE"
+	config '.root.path = env.ROOTFS | .process.terminal = false | .process.args = ["true"]'
+}
+
+teardown() {
+	engine_teardown
+}
+
+# long_rel N: a relative path of N bytes made of "d/" components
+long_rel() {
+	local s
+	s=$(printf 'd/%.0s' $(seq 1 $(($1 / 2))))
+	printf '%s' "${s%/}"
+}
+
+@test "berth: a relative --root of 5,000 bytes is a clear error, not an overflow" {
+	mkdir -p "$TESTDIR/cwd"
+	cd "$TESTDIR/cwd"
+	rel=$(long_rel 5000)
+	run "$BERTH" --root "$rel" images
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--root"*"too long"* ]]
+	run "$BERTH" --root="$rel" ps -a
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"too long"* ]]
+	# an absolute one, and BERTH_ROOT, the same
+	run "$BERTH" --root "$TESTDIR/cwd/$rel" images
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"too long"* ]]
+	BERTH_ROOT="$TESTDIR/cwd/$rel" run "$BERTH" images
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"too long"* ]]
+	# nothing made under the cwd
+	[ -z "$(ls -A "$TESTDIR/cwd")" ]
+}
+
+@test "berth: a --runroot too long is refused, not cut into another directory" {
+	rel=$(long_rel 5000)
+	run "$BERTH" --root "$STORE" --runroot "$TESTDIR/$rel" run --rm busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--runroot"*"too long"* ]]
+	[ ! -e "$TESTDIR/d" ]
+}
+
+@test "berth-runtime: a --root too long is refused, nothing made in a cut path" {
+	mkdir -p "$TESTDIR/cwd"
+	cd "$TESTDIR/cwd"
+	# cut at PATH_MAX the path would still name a directory under the cwd: one of these
+	for n in 4100 4200 5000; do
+		rel=$(long_rel $n)
+		run "$RUNTIME" --root "$rel" run --bundle "$BUNDLE" "$ID"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"--root"*"too long"* ]]
+		run "$RUNTIME" --root "$rel" list
+		[ "$status" -ne 0 ]
+		[ ! -e "$TESTDIR/cwd/d" ]
+	done
+	# a long one that fits works, in the directory it names
+	rel=$(long_rel 2000)
+	run "$RUNTIME" --root "$rel" run --bundle "$BUNDLE" "$ID"
+	[ "$status" -eq 0 ]
+	[ -d "$TESTDIR/cwd/$rel" ]
+}
+
+@test "import --change: long ENV, LABEL, EXPOSE and VOLUME values are whole" {
+	long=$(head -c 5000 /dev/zero | tr '\0' x)
+	b import -c "ENV BIG=$long" -c "ENV SPACED $long" -c "LABEL big=$long" -c "LABEL k$long=v" \
+		-c "EXPOSE 8$long" -c "VOLUME /v$long" "$TESTDIR/rootfs.tar" long:1 > /dev/null
+	run b image inspect long:1
+	[ "$status" -eq 0 ]
+	LONG=$long jq -e '.[0].Config.Env | index("BIG=" + env.LONG)' <<< "$output"
+	LONG=$long jq -e '.[0].Config.Env | index("SPACED=" + env.LONG)' <<< "$output"
+	LONG=$long jq -e '.[0].Config.Labels.big == env.LONG' <<< "$output"
+	LONG=$long jq -e '.[0].Config.Labels["k" + env.LONG] == "v"' <<< "$output"
+	LONG=$long jq -e '.[0].Config.ExposedPorts | has("8" + env.LONG + "/tcp")' <<< "$output"
+	LONG=$long jq -e '.[0].Config.Volumes | has("/v" + env.LONG)' <<< "$output"
+	# and the container sees the whole value
+	run b run --rm long:1 sh -c 'echo ${#BIG}'
+	[ "$status" -eq 0 ]
+	[ "$output" = 5000 ]
+}
