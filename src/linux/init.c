@@ -473,7 +473,8 @@ static int init_setup(struct init_config *c, struct berr **err)
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     /* Not dumpable until execve: nothing in the container can open /proc/<us>/exe (the
      * runtime's binary on the host), our memory or our fds while we still hold them. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        return berr_sys(err, errno, "make init non-dumpable");
 
     if ((r = expect(c->sync_fd, SYNC_GO, err)) < 0)
         return r;
@@ -522,7 +523,8 @@ static int init_setup(struct init_config *c, struct berr **err)
                 _exit(0); /* the intermediate process: its job is done */
             /* no parent-death signal here: our parent just exited. If the runtime dies,
              * the sync socket reaches EOF and setup stops there. */
-            prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+            if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return berr_sys(err, errno, "make init non-dumpable");
             if ((r = send_pid(c->sync_fd)) < 0)
                 return berr_sys(err, -r, "report init pid");
         }
