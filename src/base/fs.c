@@ -9,6 +9,7 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -376,4 +377,26 @@ int fs_memfd_sealed(const char *name, const void *data, size_t len)
     if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
         return -errno;
     return TAKE_FD(fd);
+}
+
+int fs_recv_fds(struct msghdr *msg, int *ret_fds, size_t want)
+{
+    size_t got = 0;
+    bool cut = msg->msg_flags & MSG_CTRUNC;
+    for (size_t i = 0; i < want; i++)
+        ret_fds[i] = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (!cut && got < want)
+                ret_fds[got++] = fd;
+            else
+                close(fd);
+        }
+    }
+    return cut ? -EPROTO : 0;
 }
