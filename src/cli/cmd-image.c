@@ -197,8 +197,8 @@ static int cmd_import(const char *root, int argc, char **argv)
         return fail(err);
 
     /* the tarball becomes the layer blob as it is, hashed while it is copied in */
-    _cleanup_close_ int in =
-        strcmp(src, "-") == 0 ? dup(STDIN_FILENO) : open(src, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int in = strcmp(src, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
+                                                   : open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0) {
         berr_sys(&err, errno, "import %s", src);
         return fail(err);
@@ -896,7 +896,8 @@ static int cmd_load(const char *root, int argc, char **argv)
     if (!in && isatty(STDIN_FILENO))
         return fail_msg("load: %s", "requested load from stdin, but stdin is empty: use -i FILE");
     struct berr *err = NULL;
-    _cleanup_close_ int fd = in ? open(in, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
+    _cleanup_close_ int fd =
+        in ? open(in, O_RDONLY | O_CLOEXEC) : fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {
         berr_sys(&err, errno, "load %s", in ? in : "-");
         return fail(err);

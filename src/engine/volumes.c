@@ -315,7 +315,7 @@ json_t *vol_parse_mount(const char *root, const char *arg, int kind, struct berr
 /* docker's copy-up: the image's files at a new volume's destination go into the volume */
 static int copy_tree(int from, int to, struct berr **err)
 {
-    _cleanup_closedir_ DIR *d = fdopendir(dup(from));
+    _cleanup_closedir_ DIR *d = fdopendir(fcntl(from, F_DUPFD_CLOEXEC, 0));
     struct dirent *de;
     while (d && (de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
