@@ -17,6 +17,11 @@ setup() {
 }
 
 teardown() {
+	# a container dir a test made immutable, whatever happened
+	local d
+	for d in "$STORE"/containers/*/; do
+		[ -d "$d" ] && chattr -i "$d" 2> /dev/null
+	done
 	engine_teardown
 }
 
@@ -92,4 +97,26 @@ long_rel() {
 	run b run --rm long:1 sh -c 'echo ${#BIG}'
 	[ "$status" -eq 0 ]
 	[ "$output" = 5000 ]
+}
+
+@test "stop and kill fail loudly when the stop cannot be recorded: no restart behind the user's back" {
+	id=$(b run -d --restart always busybox sleep 1000)
+	dir="$STORE/containers/$id"
+	chattr +i "$dir"
+	# (a stop that did not record itself waits for a container that keeps coming back)
+	run timeout 20 "$BERTH" --root "$STORE" --runroot "$RUNROOT" stop -t 1 "$id"
+	run2_status=0
+	out2=$(timeout 20 "$BERTH" --root "$STORE" --runroot "$RUNROOT" kill "$id" 2>&1) || run2_status=$?
+	chattr -i "$dir"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"record the stop"* ]]
+	[ "$run2_status" -ne 0 ]
+	[[ "$out2" == *"record the stop"* ]]
+	# neither signalled it: the first run goes on, never restarted
+	[ "$(b inspect "$id" | jq -r '.[0].State.Status')" = running ]
+	[ "$(b inspect "$id" | jq -r '.[0].State.RestartCount')" = 0 ]
+	# recorded, the stop holds
+	b stop -t 1 "$id"
+	sleep 0.5
+	[ "$(b inspect "$id" | jq -r '.[0].State.Status')" = exited ]
 }

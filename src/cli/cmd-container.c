@@ -658,14 +658,19 @@ static int cmd_logs(const char *root, int argc, char **argv)
 /* --- stop, kill, wait ------------------------------------------------------------------ */
 
 /* A stop or kill by the user: the monitor does not apply the restart policy after it. */
-static void mark_stopped(const char *root, const char *id)
+static int mark_stopped(const char *root, const char *id, struct berr **err)
 {
     _cleanup_free_ char *dir = ctr_dir(root, id);
     char path[4300];
-    snprintf(path, sizeof(path), "%s/stopped-by-user", dir);
+    int r = fs_pathf(path, sizeof(path), err, "%s/stopped-by-user", dir);
+    if (r < 0)
+        return r;
+    /* unrecorded, the stop would look like a crash to the monitor, which would restart it */
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        close(fd);
+    if (fd < 0)
+        return berr_sys(err, errno, "container %.12s: record the stop by the user", id);
+    close(fd);
+    return 0;
 }
 
 /* Records whether a container is paused (ctr_load computes Running and Dead again). */
@@ -769,9 +774,9 @@ static int kill_cb(const char *root, const char *id, const char *arg, void *ctx)
     char rtroot[4200];
     cli_rtroot(rtroot, sizeof(rtroot));
     /* a signal that ends it, sent by the user, is a stop: no restart after it */
-    if (sig == SIGKILL || sig == SIGTERM)
-        mark_stopped(root, id);
     struct berr *err = NULL;
+    if ((sig == SIGKILL || sig == SIGTERM) && mark_stopped(root, id, &err) < 0)
+        return cli_fail(err, 1);
     if (rt_kill(rtroot, id, sig, false, &err) < 0)
         return cli_fail(err, 1);
     printf("%s\n", arg);
@@ -796,7 +801,11 @@ static int wait_cb(const char *root, const char *id, const char *arg, void *ctx)
  * timeout (-2: its own, else 10 s; -1: for ever). False (error printed) if it could not. */
 static bool stop_one(const char *root, const char *id, int sig, long timeout)
 {
-    mark_stopped(root, id);
+    struct berr *merr = NULL;
+    if (mark_stopped(root, id, &merr) < 0) {
+        cli_fail(merr, 1);
+        return false;
+    }
     json_t *ctr = ctr_load(root, id, NULL);
     bool running = ctr && is_running(ctr);
     json_t *cc = json_object_get(ctr, "Config");
