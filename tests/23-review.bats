@@ -120,3 +120,18 @@ long_rel() {
 	sleep 0.5
 	[ "$(b inspect "$id" | jq -r '.[0].State.Status')" = exited ]
 }
+
+@test "pause: a pause that cannot be recorded fails and is undone" {
+	id=$(b run -d busybox sleep 1000)
+	dir="$STORE/containers/$id"
+	chattr +i "$dir"
+	run timeout 20 "$BERTH" --root "$STORE" --runroot "$RUNROOT" pause "$id"
+	chattr -i "$dir"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"state"* ]]
+	# not frozen: it still runs a command, and berth says it is not paused
+	[ "$(b inspect "$id" | jq -r '.[0].State.Paused')" = false ]
+	run timeout 10 "$BERTH" --root "$STORE" --runroot "$RUNROOT" exec "$id" echo alive
+	[ "$status" -eq 0 ]
+	[ "$output" = alive ]
+}

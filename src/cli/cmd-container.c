@@ -674,17 +674,19 @@ static int mark_stopped(const char *root, const char *id, struct berr **err)
 }
 
 /* Records whether a container is paused (ctr_load computes Running and Dead again). */
-static void set_paused(const char *root, const char *id, bool paused)
+static int set_paused(const char *root, const char *id, bool paused, struct berr **err)
 {
     json_t *c = ctr_load(root, id, NULL);
     json_t *st = json_object_get(c, "State");
+    int r = 0;
     if (st) {
         json_object_set_new(st, "Paused", json_boolean(paused));
         json_object_del(st, "Running");
         json_object_del(st, "Dead");
-        ctr_save_state(root, id, st, NULL);
+        r = ctr_save_state(root, id, st, err);
     }
     json_decref(c);
+    return r;
 }
 
 /* Sends sig to a running container; false (with the error printed) if it cannot. A paused
@@ -700,8 +702,8 @@ static bool signal_ctr(const char *root, const char *id, int sig)
     if (paused) {
         int r = rt_kill(rtroot, id, sig, false, &err);
         if (r == 0 && rt_pause(rtroot, id, false, &err) == 0) {
-            set_paused(root, id, false);
-            return true;
+            if (set_paused(root, id, false, &err) == 0)
+                return true;
         }
         cli_fail(err, 1);
         return false;
@@ -911,7 +913,13 @@ static int pause_cb(const char *root, const char *id, const char *arg, void *ctx
     cli_rtroot(rtroot, sizeof(rtroot));
     if (rt_pause(rtroot, id, pause, &err) < 0)
         return cli_fail(err, 1);
-    set_paused(root, id, pause);
+    /* unrecorded, the container would be frozen while berth says it is not: undo it */
+    if (set_paused(root, id, pause, &err) < 0) {
+        struct berr *e2 = NULL;
+        rt_pause(rtroot, id, !pause, &e2);
+        berr_free(e2);
+        return cli_fail(err, 1);
+    }
     printf("%s\n", arg);
     return 0;
 }

@@ -259,7 +259,10 @@ static void run(const struct monitor_opts *o, struct mon *m, int ready)
                       "PidStart", (json_int_t)proc_start_time(pid), "StartedAt", started,
                       "ExitCode", 0, "MonitorPid", (json_int_t)getpid(), "MonitorStart",
                       (json_int_t)proc_start_time(getpid()), "RestartCount", m->restarts);
-    ctr_save_state(o->root, o->id, state, NULL);
+    /* a start that cannot be recorded fails (the container goes with it): unrecorded, its
+     * exit code and restarts would be lost */
+    if (ctr_save_state(o->root, o->id, state, &err) < 0)
+        goto fail;
     if (ready >= 0)
         report(ready, 0, "");
     ready = -1;
