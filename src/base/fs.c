@@ -3,15 +3,36 @@
 #include <sys/mman.h>
 #include "cleanup.h"
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <ftw.h>
+
+int fs_pathf(char *buf, size_t size, struct berr **err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && (size_t)n < size)
+        return 0;
+    _cleanup_free_ char *full = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&full, fmt, ap) < 0)
+        full = NULL;
+    va_end(ap);
+    if (size > 0)
+        buf[0] = 0; /* never a usable prefix of the path */
+    return berr_set(err, BERR_INVALID, ENAMETOOLONG, "path \"%s\" is too long (over %zu bytes)",
+                    full ? full : fmt, size - 1);
+}
 
 int fs_read_fileat(int dirfd, const char *path, char **ret, size_t *ret_len, struct berr **err)
 {
@@ -70,11 +91,17 @@ static int write_file(int dirfd, const char *name, const void *data, size_t len,
                       bool durable, struct berr **err)
 {
     char tmp[PATH_MAX];
-    snprintf(tmp, sizeof(tmp), ".%s.tmp.%d", name, getpid());
+    /* the temp file beside its target: "dir/.name.tmp.PID" for "dir/name" */
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    int r =
+        fs_pathf(tmp, sizeof(tmp), err, "%.*s.%s.tmp.%d", (int)(base - name), name, base, getpid());
+    if (r < 0)
+        return r;
     _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return berr_sys(err, errno, "create %s", name);
-    int r = fs_write_all(fd, data, len);
+    r = fs_write_all(fd, data, len);
     if (r < 0) {
         unlinkat(dirfd, tmp, 0);
         return berr_sys(err, -r, "write %s", name);
@@ -84,6 +111,15 @@ static int write_file(int dirfd, const char *name, const void *data, size_t len,
         unlinkat(dirfd, tmp, 0);
         return berr_sys(err, e, "write %s", name);
     }
+    if (!durable)
+        return 0;
+    /* the rename is durable only once the directory that holds the new name is on disk: a
+     * crash before that may bring back the old content, or no file at all */
+    _cleanup_free_ char *parent = base > name ? strndup(name, base - name) : NULL;
+    _cleanup_close_ int pfd =
+        openat(dirfd, parent ? parent : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0 || fsync(pfd) < 0)
+        return berr_sys(err, errno, "write %s: sync its directory", name);
     return 0;
 }
 
@@ -349,4 +385,26 @@ int fs_memfd_sealed(const char *name, const void *data, size_t len)
     if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
         return -errno;
     return TAKE_FD(fd);
+}
+
+int fs_recv_fds(struct msghdr *msg, int *ret_fds, size_t want)
+{
+    size_t got = 0;
+    bool cut = msg->msg_flags & MSG_CTRUNC;
+    for (size_t i = 0; i < want; i++)
+        ret_fds[i] = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < n; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+            if (!cut && got < want)
+                ret_fds[got++] = fd;
+            else
+                close(fd);
+        }
+    }
+    return cut ? -EPROTO : 0;
 }

@@ -1,11 +1,18 @@
 /* fs.h - file helpers: whole-file reads and atomic writes, safe resolution inside a root */
 #pragma once
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "base/error.h"
 
+/* The longest state root berth takes: the paths it builds under a root need room beside it. */
+#define FS_ROOT_MAX (PATH_MAX - 256)
+/* snprintf for a path: one that does not fit in size bytes is an error naming it
+ * (-ENAMETOOLONG), never a shorter path that names another file. */
+int fs_pathf(char *buf, size_t size, struct berr **err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Reads a whole file (NUL-terminated); *ret is malloc'd. */
 int fs_read_file(const char *path, char **ret, size_t *ret_len, struct berr **err);
 int fs_read_fileat(int dirfd, const char *path, char **ret, size_t *ret_len, struct berr **err);
@@ -52,5 +59,13 @@ int fs_openat_in_root(int rootfd, const char *path, int open_flags, mode_t mode)
  * answer is a snapshot: a tree that changes may resolve elsewhere later, but still inside. */
 int fs_resolve_in_root(int rootfd, const char *path, bool follow_last, char **ret,
                        struct berr **err);
+/* Room for the fds a receiver takes in one message: it expects one, but takes (and closes)
+ * this many, so a peer that sends more cannot leave fds open in us. */
+#define FS_RECV_FDS_MAX 16
+struct msghdr;
+/* Takes the fds a recvmsg() received, in every SCM_RIGHTS control message: the first `want`
+ * into ret_fds (-1 for those that did not come), every other one closed. A message whose
+ * control data was cut (MSG_CTRUNC: fds lost on the way) is -EPROTO, with every fd closed. */
+int fs_recv_fds(struct msghdr *msg, int *ret_fds, size_t want);
 /* The path of an fd as /proc/self/fd/N in buf. */
 const char *fs_fd_path(int fd, char buf[static 32]);

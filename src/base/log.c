@@ -1,5 +1,6 @@
 /* log.c - the log handler */
 #include "log.h"
+#include "cleanup.h"
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,8 +52,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 {
     if (level > log_level)
         return;
-    char msg[4096];
-    size_t off = 0;
+    char tm0[64] = "";
     if (level == LOG_LVL_DEBUG) {
         /* debug lines carry the time since the first one, to see where time goes */
         static struct timespec t0;
@@ -60,13 +60,18 @@ void log_msg(enum log_level level, const char *fmt, ...)
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (!t0.tv_sec)
             t0 = now;
-        off = snprintf(msg, sizeof(msg), "[%8.3f ms] ",
-                       (now.tv_sec - t0.tv_sec) * 1e3 + (now.tv_nsec - t0.tv_nsec) / 1e6);
+        snprintf(tm0, sizeof(tm0), "[%8.3f ms] ",
+                 (now.tv_sec - t0.tv_sec) * 1e3 + (now.tv_nsec - t0.tv_nsec) / 1e6);
     }
+    /* the whole message: one cut short loses its end, the part that says why */
+    _cleanup_free_ char *body = NULL, *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg + off, sizeof(msg) - off, fmt, ap);
+    if (vasprintf(&body, fmt, ap) < 0)
+        body = NULL;
     va_end(ap);
+    if (asprintf(&msg, "%s%s", tm0, body ? body : fmt) < 0)
+        return;
 
     /* errors always reach stderr; other levels go there only when there is no log file */
     if (level == LOG_LVL_ERROR)

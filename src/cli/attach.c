@@ -86,6 +86,13 @@ int attach_client(int sock, const struct attach_client_opts *o)
     sigaddset(&set, SIGWINCH);
     sigprocmask(SIG_BLOCK, &set, &old);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) {
+        /* blocked with nothing to read them, Ctrl-C and the rest would do nothing: they act
+         * on berth as usual instead, and are not passed on */
+        fprintf(stderr, "%sberth: attach: signals are not passed to the container: signalfd: %s\n",
+                raw ? "\r" : "", strerror(errno));
+        sigprocmask(SIG_SETMASK, &old, NULL);
+    }
 
     char msg[ATTACH_MAX + 2], in[ATTACH_MAX];
     size_t in_len = 0, matched = 0; /* input waiting for the socket; detach keys seen */

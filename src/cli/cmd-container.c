@@ -666,29 +666,36 @@ static int cmd_logs(const char *root, int argc, char **argv)
 /* --- stop, kill, wait ------------------------------------------------------------------ */
 
 /* A stop or kill by the user: the monitor does not apply the restart policy after it. */
-static void mark_stopped(const char *root, const char *id)
+static int mark_stopped(const char *root, const char *id, struct berr **err)
 {
     _cleanup_free_ char *dir = ctr_dir(root, id);
     char path[4300];
-    snprintf(path, sizeof(path), "%s/stopped-by-user", dir);
+    int r = fs_pathf(path, sizeof(path), err, "%s/stopped-by-user", dir);
+    if (r < 0)
+        return r;
+    /* unrecorded, the stop would look like a crash to the monitor, which would restart it */
     int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        close(fd);
+    if (fd < 0)
+        return berr_sys(err, errno, "container %.12s: record the stop by the user", id);
+    close(fd);
+    return 0;
 }
 
 /* Records whether a container is paused (ctr_load computes Running and Dead again). */
-static void set_paused(const char *root, const char *id, bool paused)
+static int set_paused(const char *root, const char *id, bool paused, struct berr **err)
 {
     _cleanup_berr_ struct berr *e = NULL;
     json_t *c = ctr_load(root, id, &e);
     json_t *st = json_object_get(c, "State");
+    int r = 0;
     if (st) {
         json_object_set_new(st, "Paused", json_boolean(paused));
         json_object_del(st, "Running");
         json_object_del(st, "Dead");
-        ctr_save_state(root, id, st, &e);
+        r = ctr_save_state(root, id, st, err);
     }
     json_decref(c);
+    return r;
 }
 
 /* Sends sig to a running container; false (with the error printed) if it cannot. A paused
@@ -705,8 +712,8 @@ static bool signal_ctr(const char *root, const char *id, int sig)
     if (paused) {
         int r = rt_kill(rtroot, id, sig, false, &err);
         if (r == 0 && rt_pause(rtroot, id, false, &err) == 0) {
-            set_paused(root, id, false);
-            return true;
+            if (set_paused(root, id, false, &err) == 0)
+                return true;
         }
         cli_fail(err, 1);
         return false;
@@ -781,9 +788,9 @@ static int kill_cb(const char *root, const char *id, const char *arg, void *ctx)
     char rtroot[4200];
     cli_rtroot(rtroot, sizeof(rtroot));
     /* a signal that ends it, sent by the user, is a stop: no restart after it */
-    if (sig == SIGKILL || sig == SIGTERM)
-        mark_stopped(root, id);
     struct berr *err = NULL;
+    if ((sig == SIGKILL || sig == SIGTERM) && mark_stopped(root, id, &err) < 0)
+        return cli_fail(err, 1);
     if (rt_kill(rtroot, id, sig, false, &err) < 0)
         return cli_fail(err, 1);
     printf("%s\n", arg);
@@ -808,7 +815,11 @@ static int wait_cb(const char *root, const char *id, const char *arg, void *ctx)
  * timeout (-2: its own, else 10 s; -1: for ever). False (error printed) if it could not. */
 static bool stop_one(const char *root, const char *id, int sig, long timeout)
 {
-    mark_stopped(root, id);
+    struct berr *merr = NULL;
+    if (mark_stopped(root, id, &merr) < 0) {
+        cli_fail(merr, 1);
+        return false;
+    }
     _cleanup_berr_ struct berr *e = NULL;
     json_t *ctr = ctr_load(root, id, &e);
     bool running = ctr && is_running(ctr);
@@ -915,7 +926,13 @@ static int pause_cb(const char *root, const char *id, const char *arg, void *ctx
     cli_rtroot(rtroot, sizeof(rtroot));
     if (rt_pause(rtroot, id, pause, &err) < 0)
         return cli_fail(err, 1);
-    set_paused(root, id, pause);
+    /* unrecorded, the container would be frozen while berth says it is not: undo it */
+    if (set_paused(root, id, pause, &err) < 0) {
+        struct berr *e2 = NULL;
+        rt_pause(rtroot, id, !pause, &e2);
+        berr_free(e2);
+        return cli_fail(err, 1);
+    }
     printf("%s\n", arg);
     return 0;
 }
@@ -1450,7 +1467,7 @@ static int stats_table(const char *root, const char *rtroot, json_t *ids, long i
         _cleanup_berr_ struct berr *e = NULL;
         json_t *c = ctr_load(root, id, &e);
         json_t *s = c && is_running(c) ? rt_stats(rtroot, id, &e) : NULL;
-        char sid[65], cpu[32] = "--", mem[64] = "-- / --", memp[32] = "--", pids[32] = "--";
+        char sid[65], cpu[32] = "--", mem[2 * 32 + 3] = "-- / --", memp[32] = "--", pids[32] = "--";
         snprintf(sid, sizeof(sid), "%.*s", no_trunc ? 64 : 12, id);
         if (s) {
             json_t *m = json_object_get(json_object_get(s, "memory"), "usage");

@@ -84,8 +84,9 @@ static int apply_change(json_t *cfg, const char *change, struct berr **err)
         json_t *env = json_object_get(cfg, "Env");
         if (!env)
             json_object_set_new(cfg, "Env", env = json_array());
-        char kv[4096];
-        snprintf(kv, sizeof(kv), "%s", arg);
+        _cleanup_free_ char *kv = strdup(arg); /* a value of any length, never cut */
+        if (!kv)
+            return berr_sys(err, ENOMEM, "--change");
         char *eq = strchr(kv, '='), *sp = strchr(kv, ' ');
         if (!eq && sp) /* "ENV KEY value" form */
             *sp = '=';
@@ -104,16 +105,18 @@ static int apply_change(json_t *cfg, const char *change, struct berr **err)
         json_t *o = json_object_get(cfg, key);
         if (!o)
             json_object_set_new(cfg, key, o = json_object());
-        char port[256];
-        snprintf(port, sizeof(port), "%s%s", arg,
-                 !strcmp(kw, "EXPOSE") && !strchr(arg, '/') ? "/tcp" : "");
+        _cleanup_free_ char *port = NULL;
+        if (asprintf(&port, "%s%s", arg, !strcmp(kw, "EXPOSE") && !strchr(arg, '/') ? "/tcp" : "") <
+            0)
+            return berr_sys(err, ENOMEM, "--change");
         json_object_set_new(o, port, json_object());
     } else if (!strcmp(kw, "LABEL")) {
         json_t *o = json_object_get(cfg, "Labels");
         if (!o)
             json_object_set_new(cfg, "Labels", o = json_object());
-        char kv[4096];
-        snprintf(kv, sizeof(kv), "%s", arg);
+        _cleanup_free_ char *kv = strdup(arg);
+        if (!kv)
+            return berr_sys(err, ENOMEM, "--change");
         char *eq = strchr(kv, '=');
         if (!eq)
             return berr_set(err, BERR_INVALID, EINVAL, "--change \"%s\": LABEL needs KEY=VALUE",
@@ -195,8 +198,8 @@ static int cmd_import(const char *root, int argc, char **argv)
         return fail(err);
 
     /* the tarball becomes the layer blob as it is, hashed while it is copied in */
-    _cleanup_close_ int in =
-        strcmp(src, "-") == 0 ? dup(STDIN_FILENO) : open(src, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int in = strcmp(src, "-") == 0 ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
+                                                   : open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0) {
         berr_sys(&err, errno, "import %s", src);
         return fail(err);
@@ -260,8 +263,11 @@ static int cmd_import(const char *root, int argc, char **argv)
 
     char created[64];
     rt_now_rfc3339(created, sizeof(created));
-    char by[512];
-    snprintf(by, sizeof(by), "berth import %s", strcmp(src, "-") == 0 ? "-" : src);
+    _cleanup_free_ char *by = NULL;
+    if (asprintf(&by, "berth import %s", src) < 0) {
+        berr_sys(&err, ENOMEM, "import %s", src);
+        return fail(err);
+    }
     json_t *history = json_pack("[{s:s,s:s}]", "created", created, "created_by", by);
     if (message)
         json_object_set_new(json_array_get(history, 0), "comment", json_string(message));
@@ -900,7 +906,8 @@ static int cmd_load(const char *root, int argc, char **argv)
     if (!in && isatty(STDIN_FILENO))
         return fail_msg("load: %s", "requested load from stdin, but stdin is empty: use -i FILE");
     struct berr *err = NULL;
-    _cleanup_close_ int fd = in ? open(in, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
+    _cleanup_close_ int fd =
+        in ? open(in, O_RDONLY | O_CLOEXEC) : fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {
         berr_sys(&err, errno, "load %s", in ? in : "-");
         return fail(err);

@@ -238,10 +238,12 @@ static void reap_stale(const char *root, const char *rtroot)
     while (d && (de = readdir(d))) {
         if (strncmp(de->d_name, ".removing-", 10) != 0)
             continue;
-        snprintf(f, sizeof(f), "%s/%s/owner", path, de->d_name);
-        if (proc_owner_alive(f) != 0)
+        /* a path cut short would remove another directory */
+        if (snprintf(f, sizeof(f), "%s/%s/owner", path, de->d_name) >= (int)sizeof(f) ||
+            proc_owner_alive(f) != 0)
             continue;
-        snprintf(f, sizeof(f), "%s/%s", path, de->d_name);
+        if (snprintf(f, sizeof(f), "%s/%s", path, de->d_name) >= (int)sizeof(f))
+            continue;
         fs_rm_rf(f);
     }
 }
@@ -877,9 +879,12 @@ int cmd_run(const char *root, int argc, char **argv)
     char short_id[13];
     snprintf(short_id, sizeof(short_id), "%.12s", id);
 
-    char dir[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], rootfs[PATH_MAX], rtroot[PATH_MAX];
+    /* the paths in the container's dir have room for the dir and a name: they fit */
+    char dir[PATH_MAX], upper[PATH_MAX + 16], work[PATH_MAX + 16], rootfs[PATH_MAX + 16],
+        rtroot[PATH_MAX];
     cli_rtroot(rtroot, sizeof(rtroot));
-    snprintf(dir, sizeof(dir), "%s/containers/%s", root, id);
+    if (fs_pathf(dir, sizeof(dir), &err, "%s/containers/%s", root, id) < 0)
+        return cli_fail(err, 125);
     /* names are unique: checked and recorded under one lock. The container's directory is
      * made under it too, and the stale ones cleared: a directory without its record yet
      * must not look like one a killed run left */
@@ -964,7 +969,7 @@ int cmd_run(const char *root, int argc, char **argv)
         goto out;
     }
     /* the image this container uses: rmi and prune leave it while the container exists */
-    char imgfile[PATH_MAX];
+    char imgfile[PATH_MAX + 16];
     snprintf(imgfile, sizeof(imgfile), "%s/image", dir);
     dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     /* a --rm container is not to outlive a crash of the machine: its records need no fsync

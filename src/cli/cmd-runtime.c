@@ -861,12 +861,18 @@ int cmd_runtime(int argc, char **argv)
         return fail(e);
     }
     if (root[0] != '/') {
-        static char abs_root[PATH_MAX];
-        if (!realpath(".", abs_root))
+        /* a root too long for the buffer is refused below, never cut into another directory */
+        _cleanup_free_ char *cwd = realpath(".", NULL);
+        char *abs_root = NULL;
+        if (!cwd || asprintf(&abs_root, "%s/%s", cwd, root) < 0)
             return fail_msg("--root %s: cannot resolve", root);
-        strncat(abs_root, "/", sizeof(abs_root) - strlen(abs_root) - 1);
-        strncat(abs_root, root, sizeof(abs_root) - strlen(abs_root) - 1);
-        root = abs_root;
+        root = abs_root; /* for the life of the process */
+    }
+    if (strlen(root) > FS_ROOT_MAX) {
+        struct berr *e = NULL;
+        berr_set(&e, BERR_INVALID, ENAMETOOLONG, "--root %s: path is too long (over %d bytes)",
+                 root, FS_ROOT_MAX);
+        return fail(e);
     }
     if (optind >= argc) {
         runtime_usage(stderr);

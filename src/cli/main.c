@@ -3,6 +3,7 @@
 #include "engine/monitor.h"
 #include "base/cleanup.h"
 #include "engine/containers.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,15 +143,25 @@ int main(int argc, char **argv)
         return 125;
     }
     /* the root, absolute and free of the characters that separate mount options */
-    static char absroot[4096];
     if (root[0] != '/') {
-        if (!getcwd(absroot, sizeof(absroot) - 1 - strlen(root))) {
+        _cleanup_free_ char *cwd = getcwd(NULL, 0);
+        char *absroot = NULL;
+        if (!cwd || asprintf(&absroot, "%s/%s", cwd, root) < 0) {
             fprintf(stderr, "berth: --root %s: cannot resolve it\n", root);
             return 125;
         }
-        strcat(absroot, "/");
-        strcat(absroot, root);
-        root = absroot;
+        root = absroot; /* for the life of the process */
+    }
+    if (strlen(root) > FS_ROOT_MAX) {
+        fprintf(stderr, "berth: --root %s: path is too long (over %d bytes)\n", root, FS_ROOT_MAX);
+        return 125;
+    }
+    /* cli_rtroot builds the runtime's root under it */
+    const char *runroot = getenv("BERTH_RUNROOT");
+    if (runroot && strlen(runroot) > FS_ROOT_MAX) {
+        fprintf(stderr, "berth: --runroot %s: path is too long (over %d bytes)\n", runroot,
+                FS_ROOT_MAX);
+        return 125;
     }
     if (strpbrk(root, ",:")) {
         fprintf(stderr, "berth: --root %s: a root path must not contain ',' or ':'\n", root);

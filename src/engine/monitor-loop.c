@@ -57,6 +57,13 @@ static void rotate(void)
         log_size = 0;
         return;
     }
+    /* the new file first: one that cannot be made leaves the log going on in the old one
+     * (tried again after another max_size), never stopped for good */
+    int nfd =
+        openat(dir_fd, ".json.log.new", O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    log_size = 0;
+    if (nfd < 0)
+        return;
     char from[32], to[32];
     for (int i = files - 1; i >= 1; i--) {
         if (i == 1)
@@ -66,9 +73,13 @@ static void rotate(void)
         snprintf(to, sizeof(to), "json.log.%d", i);
         renameat(dir_fd, from, dir_fd, to);
     }
+    if (renameat(dir_fd, ".json.log.new", dir_fd, "json.log") < 0) {
+        close(nfd);
+        unlinkat(dir_fd, ".json.log.new", 0);
+        return;
+    }
     close(log_fd);
-    log_fd = openat(dir_fd, "json.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-    log_size = 0;
+    log_fd = nfd;
 }
 
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 */

@@ -269,7 +269,10 @@ static void run(const struct monitor_opts *o, struct mon *m, int ready)
                       "PidStart", (json_int_t)proc_start_time(pid), "StartedAt", started,
                       "ExitCode", 0, "MonitorPid", (json_int_t)getpid(), "MonitorStart",
                       (json_int_t)proc_start_time(getpid()), "RestartCount", m->restarts);
-    ctr_save_state(o->root, o->id, state, &e);
+    /* a start that cannot be recorded fails (the container goes with it): unrecorded, its
+     * exit code and restarts would be lost */
+    if (ctr_save_state(o->root, o->id, state, &err) < 0)
+        goto fail;
     if (ready >= 0)
         report(ready, NULL);
     ready = -1;
@@ -372,15 +375,17 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
         json_t *c = ctr_load(o->root, o->id, &e);
         ctr_name_release(o->root, json_string_value(json_object_get(c, "Name")), o->id);
         char trash[4300];
-        snprintf(trash, sizeof(trash), "%s/containers/.removing-%s", o->root, o->id);
-        if (rename(dir, trash) < 0)
+        int tn = snprintf(trash, sizeof(trash), "%s/containers/.removing-%s", o->root, o->id);
+        if (tn >= (int)sizeof(trash) || rename(dir, trash) < 0)
             snprintf(trash, sizeof(trash), "%s", dir);
         vol_remove_anonymous(o->root, json_object_get(c, "Mounts"));
         json_decref(c);
         send_exit(m, exit_code);
-        snprintf(path, sizeof(path), "%s/rootfs", trash);
-        umount2(path, MNT_DETACH);
-        fs_rm_rf(trash);
+        /* never a removal under a mount that could not be named: reap_stale does it later */
+        if (snprintf(path, sizeof(path), "%s/rootfs", trash) < (int)sizeof(path)) {
+            umount2(path, MNT_DETACH);
+            fs_rm_rf(trash);
+        }
         _exit(0);
     }
     /* unmounted before the client learns the code: the next start or cp mounts the same

@@ -424,7 +424,7 @@ static void copy_attrs(int to, const char *name, int fd, const struct stat *s)
  * host's device for whoever can reach it there (and a volume outlives its containers). */
 static int copy_tree(int from, int to, struct berr **err)
 {
-    _cleanup_closedir_ DIR *d = fdopendir(dup(from));
+    _cleanup_closedir_ DIR *d = fdopendir(fcntl(from, F_DUPFD_CLOEXEC, 0));
     struct dirent *de;
     while (d && (de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))

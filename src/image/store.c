@@ -710,7 +710,7 @@ int store_gc(struct store *st, struct berr **err)
     _cleanup_close_ int bfd = openat(st->dirfd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     d = bfd >= 0 ? fdopendir(TAKE_FD(bfd)) : NULL;
     while (d && (de = readdir(d))) {
-        char dg[80];
+        char dg[sizeof("sha256:") + sizeof(de->d_name)];
         if (de->d_name[0] == '.')
             continue;
         snprintf(dg, sizeof(dg), "sha256:%s", de->d_name);

@@ -72,7 +72,7 @@ int sync_send_error(int fd, const struct berr *e)
 
 int sync_recv(int fd, struct sync_msg *m, int *ret_fd, pid_t *ret_pid)
 {
-    char buf[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct ucred))] = {0};
+    char buf[CMSG_SPACE(sizeof(int) * FS_RECV_FDS_MAX) + CMSG_SPACE(sizeof(struct ucred))] = {0};
     struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
     struct msghdr msg = {
         .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)};
@@ -90,17 +90,16 @@ int sync_recv(int fd, struct sync_msg *m, int *ret_fd, pid_t *ret_pid)
     if (n == 0)
         return -EPIPE;
     m->text[sizeof(m->text) - 1] = 0;
+    /* one fd at most, and only for a caller that takes it: any other is closed */
+    int pfd = -1, r = fs_recv_fds(&msg, &pfd, ret_fd ? 1 : 0);
+    if (r < 0)
+        return r;
+    if (ret_fd)
+        *ret_fd = pfd;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET)
             continue;
-        if (c->cmsg_type == SCM_RIGHTS) {
-            int pfd;
-            memcpy(&pfd, CMSG_DATA(c), sizeof(int));
-            if (ret_fd)
-                *ret_fd = pfd;
-            else
-                close(pfd);
-        } else if (c->cmsg_type == SCM_CREDENTIALS && ret_pid) {
+        if (c->cmsg_type == SCM_CREDENTIALS && ret_pid) {
             struct ucred cr;
             memcpy(&cr, CMSG_DATA(c), sizeof(cr));
             *ret_pid = cr.pid;
@@ -481,7 +480,8 @@ static int init_setup(struct init_config *c, struct berr **err)
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     /* Not dumpable until execve: nothing in the container can open /proc/<us>/exe (the
      * runtime's binary on the host), our memory or our fds while we still hold them. */
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        return berr_sys(err, errno, "make init non-dumpable");
 
     if ((r = expect(c->sync_fd, SYNC_GO, err)) < 0)
         return r;
@@ -530,7 +530,8 @@ static int init_setup(struct init_config *c, struct berr **err)
                 _exit(0); /* the intermediate process: its job is done */
             /* no parent-death signal here: our parent just exited. If the runtime dies,
              * the sync socket reaches EOF and setup stops there. */
-            prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+            if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return berr_sys(err, errno, "make init non-dumpable");
             if ((r = send_pid(c->sync_fd)) < 0)
                 return berr_sys(err, -r, "report init pid");
         }

@@ -320,7 +320,8 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
             r = h[i].v2 ? mount("cgroup2", fs_fd_path(sub, tp), "cgroup2", sm->flags, NULL)
                         : mount("cgroup", fs_fd_path(sub, tp), "cgroup", sm->flags, h[i].opts);
         else {
-            snprintf(path, sizeof(path), "%s%s", h[i].mnt, m->cgroup_path);
+            if (fs_pathf(path, sizeof(path), err, "%s%s", h[i].mnt, m->cgroup_path) < 0)
+                return berr_prefix(err, "mount cgroup %s", h[i].opts);
             r = mount(path, fs_fd_path(sub, tp), NULL, MS_BIND | MS_REC, NULL);
             if (r == 0 && (sm->flags & MS_RDONLY)) {
                 _cleanup_close_ int again =
@@ -337,8 +338,7 @@ static int mount_cgroup(const struct mount_ctx *m, int rootfd, const struct spec
         const char *name = base_name(h[i].mnt);
         if (!strchr(name, ','))
             continue;
-        char copy[256];
-        snprintf(copy, sizeof(copy), "%s", name);
+        char *copy = strdupa(name); /* a name in a path: at most NAME_MAX bytes */
         char *save = NULL;
         for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
             symlinkat(name, tmpfs, t);

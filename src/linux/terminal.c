@@ -50,7 +50,7 @@ int pty_send_master(int sock, int master, const char *name, struct berr **err)
 int pty_recv_fd(int sock, struct berr **err)
 {
     char data[256];
-    char buf[CMSG_SPACE(sizeof(int))] = {0};
+    char buf[CMSG_SPACE(sizeof(int) * FS_RECV_FDS_MAX)] = {0};
     struct iovec iov = {.iov_base = data, .iov_len = sizeof(data)};
     struct msghdr msg = {
         .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf)};
@@ -60,11 +60,12 @@ int pty_recv_fd(int sock, struct berr **err)
     while (n < 0 && errno == EINTR);
     if (n < 0)
         return berr_sys(err, errno, "receive pty master");
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS)
+    /* the first fd is the master; any other is closed */
+    int fd = -1;
+    if (fs_recv_fds(&msg, &fd, 1) < 0)
+        return berr_set(err, BERR_INTERNAL, EPROTO, "receive pty master: too many fds");
+    if (fd < 0)
         return berr_set(err, BERR_INTERNAL, EPROTO, "receive pty master: no fd in message");
-    int fd;
-    memcpy(&fd, CMSG_DATA(c), sizeof(int));
     return fd;
 }
 

@@ -756,7 +756,7 @@ struct spec_resources *spec_resources_from_json(json_t *o, const char *field, st
             res->blkio.weight_device =
                 calloc(res->blkio.n_weight_device + 1, sizeof(struct spec_weight_device));
             for (size_t i = 0; i < res->blkio.n_weight_device; i++) {
-                char f2[160];
+                char f2[sizeof(f) + 64]; /* "<f>.name[<size_t>]" */
                 snprintf(f2, sizeof(f2), "%s.weightDevice[%zu]", f, i);
                 json_t *e = json_array_get(a, i);
                 struct spec_weight_device *d = &res->blkio.weight_device[i];
@@ -778,7 +778,7 @@ struct spec_resources *spec_resources_from_json(json_t *o, const char *field, st
             res->blkio.throttle[k] =
                 calloc(res->blkio.n_throttle[k] + 1, sizeof(struct spec_throttle_device));
             for (size_t i = 0; i < res->blkio.n_throttle[k]; i++) {
-                char f2[160];
+                char f2[sizeof(f) + 64]; /* "<f>.name[<size_t>]" */
                 snprintf(f2, sizeof(f2), "%s.%s[%zu]", f, tk[k], i);
                 json_t *e = json_array_get(a, i);
                 struct spec_throttle_device *d = &res->blkio.throttle[k][i];
@@ -822,7 +822,7 @@ struct spec_resources *spec_resources_from_json(json_t *o, const char *field, st
             res->network.n_priorities = json_array_size(pa);
             res->network.priorities = calloc(res->network.n_priorities + 1, sizeof(struct spec_kv));
             for (size_t i = 0; i < res->network.n_priorities; i++) {
-                char f2[160];
+                char f2[sizeof(f) + 64]; /* "<f>.name[<size_t>]" */
                 snprintf(f2, sizeof(f2), "%s.priorities[%zu]", f, i);
                 json_t *e = json_array_get(pa, i);
                 opt_u64 pr = {0};

@@ -139,9 +139,10 @@ static int container_seccomp(const char *root, const struct spec *s, json_t *con
     if (!s->linux_ || !s->linux_->seccomp)
         return 0;
     char cache[PATH_MAX];
-    snprintf(cache, sizeof(cache), "%s/.seccomp-cache", root);
-    int r =
-        seccomp_prog_get(cache, json_object_get(json_object_get(config_json, "linux"), "seccomp"),
+    int r = fs_pathf(cache, sizeof(cache), err, "%s/.seccomp-cache", root);
+    if (r < 0)
+        return r;
+    r = seccomp_prog_get(cache, json_object_get(json_object_get(config_json, "linux"), "seccomp"),
                          s->linux_->seccomp, prog, err);
     if (r < 0)
         return r;
@@ -263,7 +264,8 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     char bundle[PATH_MAX], rootfs[PATH_MAX], path[PATH_MAX];
     if (!realpath(o->bundle ? o->bundle : ".", bundle))
         return berr_sys(err, errno, "bundle %s", o->bundle ? o->bundle : ".");
-    snprintf(path, sizeof(path), "%s/config.json", bundle);
+    if ((r = fs_pathf(path, sizeof(path), err, "%s/config.json", bundle)) < 0)
+        return r;
     _cleanup_free_ char *config = NULL;
     size_t config_len = 0;
     if ((r = fs_read_file(path, &config, &config_len, err)) < 0)
@@ -287,9 +289,13 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     if (!s->linux_)
         return berr_set(err, BERR_INVALID, EINVAL, "%s: linux: missing", path);
     if (s->root.path[0] == '/')
-        snprintf(path, sizeof(path), "%s", s->root.path);
+        r = fs_pathf(path, sizeof(path), err, "%s", s->root.path);
     else
-        snprintf(path, sizeof(path), "%s/%s", bundle, s->root.path);
+        r = fs_pathf(path, sizeof(path), err, "%s/%s", bundle, s->root.path);
+    if (r < 0) {
+        seccomp_prog_free(filter);
+        return berr_prefix(err, "root.path");
+    }
     struct stat st;
     if (!realpath(path, rootfs) || stat(rootfs, &st) < 0 || !S_ISDIR(st.st_mode)) {
         seccomp_prog_free(filter);
@@ -323,7 +329,10 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
 
     /* Claim the ID: mkdir is atomic, so of two creates of one ID exactly one wins. */
     char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s/%s", root, id);
+    if ((r = fs_pathf(dir, sizeof(dir), err, "%s/%s", root, id)) < 0) {
+        seccomp_prog_free(filter);
+        return r;
+    }
     if ((r = fs_mkdir_p(root, 0700)) < 0) {
         seccomp_prog_free(filter);
         return berr_sys(err, -r, "state root %s", root);
@@ -346,7 +355,8 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
     }
     if ((r = fs_write_replace(dfd, "config.json", config, config_len, 0600, err)) < 0)
         goto fail;
-    snprintf(path, sizeof(path), "%s/exec.fifo", dir);
+    if ((r = fs_pathf(path, sizeof(path), err, "%s/exec.fifo", dir)) < 0)
+        goto fail;
     if (mkfifo(path, 0600) < 0) {
         r = berr_sys(err, errno, "create %s", path);
         goto fail;
@@ -575,22 +585,29 @@ fail:
 /* The config of the container this process last created or read: `run` creates, starts and
  * deletes one container, and need not parse its config.json three times. */
 static struct {
-    char key[PATH_MAX];
+    char *key; /* "<root>/<id>", whole: a key cut short would hand out another's config */
     struct spec *spec;
 } config_cache;
+
+static bool config_cache_holds(const char *root, const char *id)
+{
+    size_t n = strlen(root);
+    return config_cache.spec && config_cache.key && strncmp(config_cache.key, root, n) == 0 &&
+           config_cache.key[n] == '/' && strcmp(config_cache.key + n + 1, id) == 0;
+}
 
 static void config_cache_put(const char *root, const char *id, struct spec *s)
 {
     spec_free(config_cache.spec);
-    snprintf(config_cache.key, sizeof(config_cache.key), "%s/%s", root, id);
+    free(config_cache.key);
+    if (asprintf(&config_cache.key, "%s/%s", root, id) < 0)
+        config_cache.key = NULL;
     config_cache.spec = s;
 }
 
 static void config_cache_drop(const char *root, const char *id)
 {
-    char key[PATH_MAX];
-    snprintf(key, sizeof(key), "%s/%s", root, id);
-    if (config_cache.spec && strcmp(key, config_cache.key) == 0) {
+    if (config_cache_holds(root, id)) {
         spec_free(config_cache.spec);
         config_cache.spec = NULL;
     }
@@ -600,9 +617,7 @@ static void config_cache_drop(const char *root, const char *id)
  * another one is read). */
 static const struct spec *config_get(const char *root, const char *id, struct berr **err)
 {
-    char key[PATH_MAX];
-    snprintf(key, sizeof(key), "%s/%s", root, id);
-    if (config_cache.spec && strcmp(key, config_cache.key) == 0)
+    if (config_cache_holds(root, id))
         return config_cache.spec;
     struct spec *s = rt_load_config(root, id, NULL, err);
     if (s)
@@ -613,7 +628,8 @@ static const struct spec *config_get(const char *root, const char *id, struct be
 struct spec *rt_load_config(const char *root, const char *id, json_t **ret_json, struct berr **err)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/%s/config.json", root, id);
+    if (fs_pathf(path, sizeof(path), err, "%s/%s/config.json", root, id) < 0)
+        return NULL;
     json_error_t je;
     json_t *j = json_load_file(path, 0, &je);
     if (!j) {
@@ -650,7 +666,9 @@ int rt_start(const char *root, const char *id, struct berr **err)
         return berr_set(err, BERR_INVALID, EINVAL,
                         "cannot start container \"%s\": its config.json has no process", id);
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/exec.fifo", st->dir);
+    int r = fs_pathf(path, sizeof(path), err, "%s/exec.fifo", st->dir);
+    if (r < 0)
+        return r;
     /* with no reader (the init is gone) a non-blocking open fails with ENXIO */
     _cleanup_close_ int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)

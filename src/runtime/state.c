@@ -64,7 +64,11 @@ struct rt_state *rt_state_load(const char *root, const char *id, struct berr **e
         berr_set(err, BERR_NOT_FOUND, ENOENT, "container \"%s\" does not exist", id);
         return NULL;
     }
-    char path[4096];
+    /* config.json is the longest name in the dir: rt_state_status and rt_state_json rely on
+     * every "<dir>/<name>" fitting in PATH_MAX once this one does */
+    char path[PATH_MAX];
+    if (fs_pathf(path, sizeof(path), err, "%s/config.json", st->dir) < 0)
+        return NULL;
     snprintf(path, sizeof(path), "%s/state.json", st->dir);
     json_t *o = json_load_file(path, 0, NULL);
     if (!o) /* being created, or its creator died: status "creating" */
