@@ -1,5 +1,6 @@
 /* quote.c - strings fit for a one-line message */
 #include "quote.h"
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,4 +32,18 @@ void quote_str(char *buf, size_t size, const char *s)
     }
     buf[n++] = '"';
     buf[n] = '\0';
+}
+
+void quote_plain(char *buf, size_t size, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    bool plain = len > 0 && len + 1 < size && len <= 200;
+    for (size_t i = 0; plain && i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        plain = c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+    }
+    if (plain)
+        memcpy(buf, s, len + 1);
+    else
+        quote_str(buf, size, s);
 }

@@ -9,3 +9,6 @@
  * quotes and backslashes escaped (\x1b, \"), long input cut short with "...", so that a
  * hostile string can neither break the line nor reach the terminal as raw bytes. */
 void quote_str(char *buf, size_t size, const char *s);
+/* s as it is when it is printable ASCII without spaces or quotes (docker's messages show a
+ * name so), else as quote_str writes it. */
+void quote_plain(char *buf, size_t size, const char *s);

@@ -1607,7 +1607,7 @@ static json_t *inspect_find(const char *root, const char *type, const char *what
     if (!o && !type) {
         berr_free(TAKE_PTR(e));
         char q[QUOTE_SIZE]; /* what a user typed, escaped */
-        quote_str(q, sizeof(q), what);
+        quote_plain(q, sizeof(q), what);
         berr_set(&e, BERR_NOT_FOUND, ENOENT, "no such object: %s", q);
     }
     if (!o)
