@@ -1,6 +1,7 @@
 /* cgroup.c - cgroup layout detection, path resolution, dispatch to v1/v2, and the operations
  * that are the same on every layout (create, enter, pids, kill, destroy, stats) */
 #include "cgroup/cgroup-internal.h"
+#include "base/log.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -812,9 +813,8 @@ static unsigned res_needs(const struct spec_resources *res, const char *field[CG
         m |= CG_BIT(c);                                                                            \
     } while (0)
     const typeof(res->memory) *mem = &res->memory;
-    if (mem->limit.set || mem->reservation.set || mem->swap.set || mem->kernel.set ||
-        mem->kernel_tcp.set || mem->swappiness.set || mem->has_disable_oom_killer ||
-        mem->has_use_hierarchy)
+    if (mem->limit.set || mem->reservation.set || mem->swap.set || mem->swappiness.set ||
+        mem->has_disable_oom_killer || mem->has_use_hierarchy)
         NEED(CG_MEMORY, "linux.resources.memory");
     const typeof(res->cpu) *cpu = &res->cpu;
     if (cpu->shares.set || cpu->quota.set || cpu->burst.set || cpu->period.set ||
@@ -851,6 +851,12 @@ static int apply(struct cg_ctx *c, const struct spec_resources *res, struct berr
     bool v2_devices = false;
     unsigned need = res ? res_needs(res, field) : 0;
 
+    /* Kernel memory limits: cgroup v2 never had them, Linux 5.16 stopped enforcing v1's and
+     * 6.1 dropped its files. The runtime spec marks them deprecated; runc and crun ignore
+     * them with a warning, and so do we, rather than refuse a config written for old hosts. */
+    if (res && (res->memory.kernel.set || res->memory.kernel_tcp.set))
+        log_warn("linux.resources.memory: kernel and kernelTCP ignored (kernel memory limits are "
+                 "deprecated, and Linux no longer enforces them)");
     if (res && res->has_rdma)
         return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP,
                         "linux.resources.rdma: rdma limits are not supported");
