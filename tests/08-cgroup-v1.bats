@@ -119,7 +119,7 @@ area() {
 	area 'no cgroup left'
 }
 
-@test "kernel memory limits (deprecated) are ignored with a warning, the rest applies" {
+@test "the kernel memory limit is ignored with a warning, kernelTCP and the rest apply" {
 	area 'kmem:'
 }
 

@@ -1,6 +1,7 @@
 /* cgroup-v1.c - resources, cpuset set-up and freezer on v1 hierarchies (legacy and hybrid
  * hosts), one hierarchy per controller or per group of co-mounted controllers */
 #include "cgroup/cgroup-internal.h"
+#include "base/log.h"
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -74,6 +75,15 @@ static int v1_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
     if (m->reservation.set) {
         r = set_i64(c, h, "memory.soft_limit_in_bytes", m->reservation.v,
                     "linux.resources.memory.reservation", "memory reservation", err);
+        if (r < 0)
+            return r;
+    }
+    if (m->kernel_tcp.set && !cg_has_file(dir, "memory.kmem.tcp.limit_in_bytes")) {
+        log_warn("linux.resources.memory.kernelTCP: ignored (no memory.kmem.tcp.limit_in_bytes "
+                 "file on this host)");
+    } else if (m->kernel_tcp.set) {
+        r = set_i64(c, h, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp.v,
+                    "linux.resources.memory.kernelTCP", "kernel TCP memory limit", err);
         if (r < 0)
             return r;
     }

@@ -851,12 +851,21 @@ static int apply(struct cg_ctx *c, const struct spec_resources *res, struct berr
     bool v2_devices = false;
     unsigned need = res ? res_needs(res, field) : 0;
 
-    /* Kernel memory limits: cgroup v2 never had them, Linux 5.16 stopped enforcing v1's and
-     * 6.1 dropped its files. The runtime spec marks them deprecated; runc and crun ignore
-     * them with a warning, and so do we, rather than refuse a config written for old hosts. */
-    if (res && (res->memory.kernel.set || res->memory.kernel_tcp.set))
-        log_warn("linux.resources.memory: kernel and kernelTCP ignored (kernel memory limits are "
-                 "deprecated, and Linux no longer enforces them)");
+    /* Kernel memory limits, deprecated by the runtime spec, are ignored with a warning (as
+     * runc does) rather than refuse a config written for older hosts: cgroup v2 never had
+     * them, and Linux 5.16 stopped enforcing v1's memory.kmem.limit_in_bytes (writes
+     * succeed, nothing changes). v1's TCP buffer limit still holds, so it is applied where
+     * the kernel has it (as crun does), and ignored elsewhere. */
+    if (res && res->memory.kernel.set)
+        log_warn("linux.resources.memory.kernel: ignored (kernel memory limits are deprecated, "
+                 "and Linux no longer enforces them)");
+    if (res && res->memory.kernel_tcp.set && l->v1[CG_MEMORY] < 0)
+        log_warn("linux.resources.memory.kernelTCP: ignored (only cgroup v1 has a kernel TCP "
+                 "memory limit)");
+    else if (res && res->memory.kernel_tcp.set && !(need & CG_BIT(CG_MEMORY))) {
+        need |= CG_BIT(CG_MEMORY);
+        field[CG_MEMORY] = "linux.resources.memory.kernelTCP";
+    }
     if (res && res->has_rdma)
         return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP,
                         "linux.resources.rdma: rdma limits are not supported");
