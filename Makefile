@@ -14,7 +14,7 @@ TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux cont
 BENCH_DEPS = hyperfine crun runc
 
 .PHONY: all build deps test-deps bench-deps demo check check-unit check-bats check-v2 \
-        install bench fuzz format format-check err-check clean
+        lint-tests install bench fuzz format format-check err-check clean
 
 all: build
 
@@ -52,11 +52,19 @@ build: deps $(BUILD)/build.ninja
 demo: test-deps build
 	@sh tests/demo.sh $(BUILD)/berth
 
-check: test-deps build format-check err-check check-unit check-bats
+check: test-deps build format-check err-check lint-tests check-unit check-bats
 
 check-unit: build $(BUILD)-asan/build.ninja
 	meson test -C $(BUILD) --print-errorlogs
 	meson test -C $(BUILD)-asan --print-errorlogs
+
+# bats lines that can never fail (`! cmd` before a test's end, `|| true` in an assertion) are
+# refused; the checker first proves itself on its fixtures (tests/lint)
+lint-tests:
+	tools/check-bats.py --fixtures tests/lint/*.bats
+	@! tools/check-bats.py tests/lint/bad.bats > /dev/null
+	tools/check-bats.py tests/lint/good.bats
+	tools/check-bats.py tests/*.bats tests/*.bash
 
 check-bats: build
 	BATS_JOBS=$(BATS_JOBS) tests/run-bats.sh tests/

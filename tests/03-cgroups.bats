@@ -3,6 +3,7 @@
 # (06-cgroup-v2.bats). Paths: /berth/<id> in every hierarchy.
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 # cg_file CONTROLLER FILE: the container's cgroup file on this host
 cg_file() {
@@ -14,7 +15,7 @@ cg_file() {
 	rt create --bundle "$BUNDLE" "$ID"
 	pid=$(rt state "$ID" | jq -r .pid)
 	grep -q "/berth/$ID\$" /proc/$pid/cgroup
-	! grep -v "/berth/$ID\$" /proc/$pid/cgroup
+	run -1 grep -v "/berth/$ID\$" /proc/$pid/cgroup
 	rt delete --force "$ID"
 	for d in /sys/fs/cgroup/*/berth/"$ID" /sys/fs/cgroup/berth/"$ID"; do
 		[ ! -e "$d" ]
@@ -28,7 +29,7 @@ cg_file() {
 	pid=$(rt state "$ID" | jq -r .pid)
 	grep -q ":/berth/sub-$ID/ctr\$" /proc/$pid/cgroup
 	rt delete --force "$ID"
-	rmdir /sys/fs/cgroup/*/berth/sub-"$ID" 2>/dev/null || true
+	rmdir /sys/fs/cgroup/*/berth/sub-"$ID" 2>/dev/null || true # cleanup
 }
 
 @test "cgroups: memory, cpu, cpuset and pids limits are written" {

@@ -3,6 +3,7 @@
 # behind (no state, no cgroup, no process, no mount)
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 # helpers.bash's teardown, kept under another name: ours adds the host paths a broken
 # runtime could have made outside the rootfs
@@ -41,6 +42,14 @@ leftovers() {
 	done
 	grep -F -e "$BUNDLE" -e "$ROOTFS" -e "$TESTDIR" /proc/self/mountinfo | sed 's/^/mount /'
 	return 0
+}
+
+# alive PID: the process exists and is not a zombie (kill -0 succeeds on one: an orphan's
+# zombie waits for pid 1, which on some hosts reaps late)
+alive() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st%% *}" != Z ]
 }
 
 # assert_clean ID: fails, saying what, when the container left anything behind
@@ -127,7 +136,7 @@ writable_rootfs() {
 		[ -d "$TESTDIR/rootfs/tmp/escape-$ID" ]
 	fi
 	[ ! -e "/tmp/escape-$ID" ]
-	! grep -q "escape-$ID" /proc/self/mountinfo
+	run -1 grep -q "escape-$ID" /proc/self/mountinfo
 	assert_clean
 }
 
@@ -270,16 +279,16 @@ writable_rootfs() {
 	wait_status "$ID" running
 	pid=$(rt state "$ID" | jq -r .pid)
 	kill -9 "$rpid"
-	wait "$rpid" || true
+	wait "$rpid" || [ $? -eq 137 ]
 	st=$(rt state "$ID" | jq -r .status)
 	case "$st" in
-	running) kill -0 "$pid" ;;
-	stopped) ! kill -0 "$pid" 2>/dev/null ;;
+	running) alive "$pid" ;;
+	stopped) run ! alive "$pid" ;;
 	*) echo "state says $st" >&2; return 1 ;;
 	esac
 	rt delete --force "$ID"
-	for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
-	! kill -0 "$pid" 2>/dev/null
+	for i in $(seq 50); do alive "$pid" || break; sleep 0.02; done
+	run ! alive "$pid"
 	assert_clean
 	run rt state "$ID"
 	assert_error "does not exist"

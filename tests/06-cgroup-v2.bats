@@ -113,7 +113,7 @@ area() {
 	area 'no cgroup left'
 }
 
-@test "a resource the kernel lacks (memory.kernel) is refused, nothing left" {
+@test "kernel memory limits (deprecated, not in v2) are ignored with a warning, the rest applies" {
 	area 'kmem:'
 }
 

@@ -3,6 +3,7 @@
 # containerd (own root, state and socket), an OCI image made here (there is no registry)
 
 load helpers
+bats_require_minimum_version 1.5.0
 
 # setup_file: the busybox rootfs, a private containerd, and the image imported into it.
 # When containerd cannot start, every test skips saying why.
@@ -191,7 +192,7 @@ task_status() {
 	ctr_ task kill -s SIGKILL kill1
 	for i in $(seq 100); do [ "$(task_status kill1)" = STOPPED ] && break; sleep 0.05; done
 	[ "$(task_status kill1)" = STOPPED ]
-	! kill -0 "$pid" 2>/dev/null
+	run ! kill -0 "$pid"
 	ctr_ task delete kill1
 	ctr_ container delete kill1
 	[ -z "$(ctr_ container list -q)" ]

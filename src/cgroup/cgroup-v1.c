@@ -1,6 +1,7 @@
 /* cgroup-v1.c - resources, cpuset set-up and freezer on v1 hierarchies (legacy and hybrid
  * hosts), one hierarchy per controller or per group of co-mounted controllers */
 #include "cgroup/cgroup-internal.h"
+#include "base/log.h"
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -42,10 +43,6 @@ static int v1_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
         return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP,
                         "linux.resources.memory.swap: swap limit not supported by this kernel "
                         "(no memory.memsw.limit_in_bytes file: boot with swapaccount=1)");
-    if (m->kernel.set && !cg_has_file(dir, "memory.kmem.limit_in_bytes"))
-        return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP,
-                        "linux.resources.memory.kernel: kernel memory limit not supported by "
-                        "this kernel");
 
     /* v1 needs memory.limit_in_bytes <= memory.memsw.limit_in_bytes at every moment: when
      * the new mem+swap limit is above the current one raise it first, else lower the memory
@@ -81,22 +78,10 @@ static int v1_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
         if (r < 0)
             return r;
     }
-    if (m->kernel.set) {
-        r = set_i64(c, h, "memory.kmem.limit_in_bytes", m->kernel.v,
-                    "linux.resources.memory.kernel", "kernel memory limit", err);
-        if (r < 0)
-            return r;
-        /* Linux 5.16+ keeps the file but ignores what is written to it: read it back, so
-         * that a limit that is not enforced is refused instead of silently dropped. */
-        _cleanup_free_ char *back = NULL;
-        if (m->kernel.v > 0 && cg_read(dir, "memory.kmem.limit_in_bytes", &back) == 0 &&
-            strtoll(back, NULL, 10) != m->kernel.v &&
-            strtoll(back, NULL, 10) != (m->kernel.v / 4096) * 4096)
-            return berr_set(err, BERR_UNSUPPORTED, ENOTSUP,
-                            "linux.resources.memory.kernel: kernel memory limits are not "
-                            "enforced by this kernel (memory.kmem.limit_in_bytes ignores writes)");
-    }
-    if (m->kernel_tcp.set) {
+    if (m->kernel_tcp.set && !cg_has_file(dir, "memory.kmem.tcp.limit_in_bytes")) {
+        log_warn("linux.resources.memory.kernelTCP: ignored (no memory.kmem.tcp.limit_in_bytes "
+                 "file on this host)");
+    } else if (m->kernel_tcp.set) {
         r = set_i64(c, h, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp.v,
                     "linux.resources.memory.kernelTCP", "kernel TCP memory limit", err);
         if (r < 0)

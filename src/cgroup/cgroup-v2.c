@@ -100,12 +100,6 @@ static int v2_memory(struct cg_ctx *c, const struct spec_resources *res, struct 
     int r;
 
     /* Knobs v2 does not have are refused rather than dropped: the user asked for them. */
-    if (m->kernel.set)
-        return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP,
-                        "linux.resources.memory.kernel: kernel memory limit not supported by "
-                        "cgroup v2");
-    if (m->kernel_tcp.set)
-        return unsupported_v2(err, "linux.resources.memory.kernelTCP", "kernel TCP memory limit");
     if (m->swappiness.set)
         return unsupported_v2(err, "linux.resources.memory.swappiness", "swappiness");
     if (m->has_disable_oom_killer && m->disable_oom_killer)

@@ -1,6 +1,7 @@
 /* cgroup.c - cgroup layout detection, path resolution, dispatch to v1/v2, and the operations
  * that are the same on every layout (create, enter, pids, kill, destroy, stats) */
 #include "cgroup/cgroup-internal.h"
+#include "base/log.h"
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -813,9 +814,8 @@ static unsigned res_needs(const struct spec_resources *res, const char *field[CG
         m |= CG_BIT(c);                                                                            \
     } while (0)
     const typeof(res->memory) *mem = &res->memory;
-    if (mem->limit.set || mem->reservation.set || mem->swap.set || mem->kernel.set ||
-        mem->kernel_tcp.set || mem->swappiness.set || mem->has_disable_oom_killer ||
-        mem->has_use_hierarchy)
+    if (mem->limit.set || mem->reservation.set || mem->swap.set || mem->swappiness.set ||
+        mem->has_disable_oom_killer || mem->has_use_hierarchy)
         NEED(CG_MEMORY, "linux.resources.memory");
     const typeof(res->cpu) *cpu = &res->cpu;
     if (cpu->shares.set || cpu->quota.set || cpu->burst.set || cpu->period.set ||
@@ -852,6 +852,21 @@ static int apply(struct cg_ctx *c, const struct spec_resources *res, struct berr
     bool v2_devices = false;
     unsigned need = res ? res_needs(res, field) : 0;
 
+    /* Kernel memory limits, deprecated by the runtime spec, are ignored with a warning (as
+     * runc does) rather than refuse a config written for older hosts: cgroup v2 never had
+     * them, and Linux 5.16 stopped enforcing v1's memory.kmem.limit_in_bytes (writes
+     * succeed, nothing changes). v1's TCP buffer limit still holds, so it is applied where
+     * the kernel has it (as crun does), and ignored elsewhere. */
+    if (res && res->memory.kernel.set)
+        log_warn("linux.resources.memory.kernel: ignored (kernel memory limits are deprecated, "
+                 "and Linux no longer enforces them)");
+    if (res && res->memory.kernel_tcp.set && l->v1[CG_MEMORY] < 0)
+        log_warn("linux.resources.memory.kernelTCP: ignored (only cgroup v1 has a kernel TCP "
+                 "memory limit)");
+    else if (res && res->memory.kernel_tcp.set && !(need & CG_BIT(CG_MEMORY))) {
+        need |= CG_BIT(CG_MEMORY);
+        field[CG_MEMORY] = "linux.resources.memory.kernelTCP";
+    }
     if (res && res->has_rdma)
         return berr_set(err, BERR_UNSUPPORTED, EOPNOTSUPP,
                         "linux.resources.rdma: rdma limits are not supported");

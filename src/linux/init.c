@@ -462,6 +462,41 @@ static int join_cgroup(const int *tasks, size_t n, struct berr **err)
     return r;
 }
 
+/* A container without a mount namespace of its own shares the runtime's mount table: any
+ * mount made for it would be made on the host. So none is (crun does the same; runc mounts
+ * on the host): its root is a chroot into root.path and the spec's mounts, devices and
+ * rootfsPropagation are left out (the runtime warns). What only a mount gives is refused
+ * rather than dropped: a read-only root, and a masked or read-only path that exists. */
+static int chroot_without_mntns(const struct init_config *c, struct berr **err)
+{
+    if (chdir(c->rootfs) < 0)
+        return berr_sys(err, errno, "chdir %s", c->rootfs);
+    if (chroot(".") < 0)
+        return berr_sys(err, errno, "chroot %s", c->rootfs);
+    if (chdir("/") < 0)
+        return berr_sys(err, errno, "chdir /");
+    return 0;
+}
+
+static int check_without_mntns(const struct spec *s, struct berr **err)
+{
+    const struct spec_linux *lx = s->linux_;
+    static const char *const fields[] = {"linux.maskedPaths", "linux.readonlyPaths"};
+    char **lists[] = {lx->masked_paths, lx->readonly_paths};
+    for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+        for (char **p = lists[i]; p && *p; p++) {
+            /* we are in the chroot: what is there is what the container would see */
+            struct stat st;
+            if (lstat(*p, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+                continue;
+            return berr_set(err, BERR_INVALID, EINVAL,
+                            "%s: \"%s\" exists and needs a mount namespace to hide "
+                            "(linux.namespaces has none)",
+                            fields[i], *p);
+        }
+    return 0;
+}
+
 static int init_setup(struct init_config *c, struct berr **err)
 {
     const struct spec *s = c->spec;
@@ -553,9 +588,6 @@ static int init_setup(struct init_config *c, struct berr **err)
         return berr_sys(err, errno, "create session keyring");
 
     const struct spec_namespace *mntns = spec_namespace(s, CLONE_NEWNS);
-    if (!mntns)
-        return berr_set(err, BERR_INVALID, EINVAL,
-                        "linux.namespaces: a mount namespace is required");
 
     umask(0);
     /* The procfs the sysctls are written through: opened now, before anything of the
@@ -576,7 +608,7 @@ static int init_setup(struct init_config *c, struct berr **err)
     };
     /* A mount namespace joined by path gets the root filesystem set up in it too (as
      * runc does): the spec's root and mounts apply whichever namespace holds them. */
-    {
+    if (mntns) {
         /* Nothing we mount may propagate to the host; and pivot_root refuses shared mounts. */
         unsigned long prop = MS_SLAVE | MS_REC;
         unsigned long want = s->linux_->rootfs_propagation_flags;
@@ -597,6 +629,9 @@ static int init_setup(struct init_config *c, struct berr **err)
             mounts_ctx_close(&mc);
             return r;
         }
+    } else if (s->root.readonly) {
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "root.readonly: needs a mount namespace (linux.namespaces has none)");
     }
 
     /* prestart and createRuntime hooks run in the runtime's namespaces, now that ours exist */
@@ -608,7 +643,7 @@ static int init_setup(struct init_config *c, struct berr **err)
                        &(struct hook_state){c->id, c->bundle, "creating", getpid(), s}, err)) < 0)
         return r;
 
-    if ((r = mounts_pivot(c->rootfs, c->no_pivot, err)) < 0)
+    if ((r = mntns ? mounts_pivot(c->rootfs, c->no_pivot, err) : chroot_without_mntns(c, err)) < 0)
         return r;
 
     if (p && p->terminal) {
@@ -622,7 +657,7 @@ static int init_setup(struct init_config *c, struct berr **err)
         if (p->console_height.set || p->console_width.set)
             ioctl(master, TIOCSWINSZ, &ws);
         /* /dev/console is the pty, as on a real machine */
-        if ((r = mounts_console(&mc, slave, err)) < 0)
+        if (mntns && (r = mounts_console(&mc, slave, err)) < 0)
             return r;
         if (c->console_fd >= 0) {
             if ((r = pty_send_master(c->console_fd, master, name, err)) < 0)
@@ -647,7 +682,7 @@ static int init_setup(struct init_config *c, struct berr **err)
     if ((r = set_sysctls(s, procfd, err)) < 0)
         return r;
     close(TAKE_FD(procfd));
-    r = mounts_finish(&mc, err);
+    r = mntns ? mounts_finish(&mc, err) : check_without_mntns(s, err);
     mounts_ctx_close(&mc);
     if (r < 0)
         return r;
@@ -765,7 +800,14 @@ static int exec_setup(struct exec_config *c, struct berr **err)
         if (fd < 0 || setns(fd, order[i].type) < 0)
             return berr_sys(err, errno, "join %s namespace of the container", order[i].name);
     }
-    /* setns(mnt) put us at the namespace's root, which is the container's rootfs */
+    /* setns(mnt) put us at the namespace's root, which is the container's rootfs; a
+     * container without a mount namespace is a chroot in ours: we enter the same root */
+    if (!spec_namespace(c->spec, CLONE_NEWNS)) {
+        char root[64];
+        snprintf(root, sizeof(root), "/proc/%d/root", c->target);
+        if (chdir(root) < 0 || chroot(".") < 0)
+            return berr_sys(err, errno, "enter the container's root");
+    }
     if (chdir("/") < 0)
         return berr_sys(err, errno, "chdir /");
     if (spec_namespace(c->spec, CLONE_NEWUSER) &&

@@ -314,6 +314,11 @@ int rt_create(const char *root, const char *id, const struct rt_create_opts *o, 
         return berr_set(err, BERR_INVALID, EINVAL,
                         "--console-socket given but process.terminal is false");
     }
+    /* without a mount namespace nothing is mounted for the container (linux/init.c) */
+    if (!spec_namespace(s, CLONE_NEWNS) &&
+        (s->n_mounts || s->linux_->n_devices || s->linux_->rootfs_propagation))
+        log_warn("linux.namespaces: no mount namespace: mounts, linux.devices and "
+                 "linux.rootfsPropagation are ignored (they would change the host's mounts)");
 
     _cleanup_free_ char *cgpath = cg_resolve_path(s->linux_->cgroups_path, id, err);
     if (!cgpath) {

@@ -576,12 +576,12 @@ static void test_v2_refusals(void **state)
     struct cg_ctx c = {.l = &f.l, .path = "/berth/x", .undo = NULL};
     struct berr *err = NULL;
 
+    /* kernel memory limits are ignored (with a warning, by the caller), not refused */
     struct spec_resources r = {0};
     r.memory.kernel = (opt_i64){true, 1 << 20};
-    assert_true(cg_v2_apply(&c, &r, CG_BIT(CG_MEMORY), false, &err) < 0);
-    assert_string_equal(err->msg, "linux.resources.memory.kernel: kernel memory limit not "
-                                  "supported by cgroup v2");
-    berr_free(err), err = NULL;
+    r.memory.kernel_tcp = (opt_i64){true, 1 << 20};
+    assert_int_equal(cg_v2_apply(&c, &r, CG_BIT(CG_MEMORY), false, &err), 0);
+    assert_null(err);
 
     r = (struct spec_resources){0};
     r.memory.swap = (opt_i64){true, 1 << 20};
@@ -698,13 +698,34 @@ static void test_v1_writers(void **state)
     expect_file(&f, "devices.deny", "a");
     expect_file(&f, "devices.allow", "c 1:* rw");
 
-    /* v1 without the kmem file */
+    /* kernel memory limits are ignored, kmem file or not; so is kernelTCP without its
+     * file: nothing is written */
     r = (struct spec_resources){0};
     r.memory.kernel = (opt_i64){true, 1 << 20};
-    assert_true(cg_v1_apply(&c, &r, CG_BIT(CG_MEMORY), &err) < 0);
-    assert_string_equal(err->msg, "linux.resources.memory.kernel: kernel memory limit not "
-                                  "supported by this kernel");
-    berr_free(err);
+    r.memory.kernel_tcp = (opt_i64){true, 1 << 20};
+    assert_int_equal(cg_v1_apply(&c, &r, CG_BIT(CG_MEMORY), &err), 0);
+    assert_null(err);
+    fake_done(&f);
+}
+
+/* v1's kernel TCP buffer limit still holds on Linux 6: where the file is, it is written; the
+ * kernel memory limit (memory.kmem.limit_in_bytes, ignored by Linux since 5.16) never is */
+static void test_v1_kernel_tcp(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"memory.kmem.limit_in_bytes",
+                                        "memory.kmem.tcp.limit_in_bytes", NULL};
+    struct fake f;
+    fake_init(&f, false, files);
+    struct cg_ctx c = {.l = &f.l, .path = "/berth/x", .undo = NULL};
+    struct berr *err = NULL;
+    struct spec_resources r = {0};
+    r.memory.kernel = (opt_i64){true, 2 << 20};
+    r.memory.kernel_tcp = (opt_i64){true, 1 << 20};
+    assert_int_equal(cg_v1_apply(&c, &r, CG_BIT(CG_MEMORY), &err), 0);
+    assert_null(err);
+    expect_file(&f, "memory.kmem.tcp.limit_in_bytes", "1048576");
+    expect_file(&f, "memory.kmem.limit_in_bytes", "");
     fake_done(&f);
 }
 
@@ -731,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_v2_refusals),
         cmocka_unit_test(test_undo_restores),
         cmocka_unit_test(test_v1_writers),
+        cmocka_unit_test(test_v1_kernel_tcp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

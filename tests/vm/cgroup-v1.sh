@@ -481,11 +481,28 @@ fi
 delete_check $ID
 
 # ---------------------------------------------------------------- 12. resources this host lacks
-# Each is refused naming the field, and leaves no cgroup (in any hierarchy), no container.
-# Linux 5.16+ refuses writes to memory.kmem.limit_in_bytes (EOPNOTSUPP)
+# Kernel memory limits are the exception: deprecated, and not enforced by Linux (5.16+
+# ignores memory.kmem.limit_in_bytes), kernel is ignored with a warning, as runc does;
+# kernelTCP, which v1 still enforces, is applied where the file is (as crun does).
 ID=kmem
-mkcfg $ID "$SLEEP" '{"memory": {"limit": 67108864, "kernel": 33554432}}'
-refused_check $ID linux.resources.memory.kernel
+mkcfg $ID "$SLEEP" '{"memory": {"limit": 67108864, "kernel": 33554432, "kernelTCP": 33554432}}'
+create $ID
+rc=$?
+if [ $rc -eq 0 ] && echo "$out" | grep -q "warning: linux.resources.memory.kernel: ignored"; then
+	ok "$ID: memory.kernel is ignored with a warning (exit $rc: $out)"
+else
+	not_ok "$ID: memory.kernel is ignored with a warning" "exit $rc: $out"
+fi
+check_eq "$ID: memory.limit_in_bytes still applies" 67108864 "$(cgf $ID memory memory.limit_in_bytes)"
+if [ -e "$(cgd $ID memory)/memory.kmem.tcp.limit_in_bytes" ]; then
+	check_eq "$ID: memory.kmem.tcp.limit_in_bytes is set" 33554432 \
+		"$(cgf $ID memory memory.kmem.tcp.limit_in_bytes)"
+else
+	check "$ID: kernelTCP without its file is ignored with a warning" "$out" \
+		eval 'echo "$out" | grep -q "linux.resources.memory.kernelTCP: ignored"'
+fi
+delete_check $ID
+# The others are refused naming the field, and leave no cgroup (in any hierarchy), no container.
 # x86 has no 64KB huge pages: no hugetlb.64KB.limit_in_bytes
 ID=huge64k
 mkcfg $ID "$SLEEP" '{"memory": {"limit": 67108864}, "hugepageLimits": [{"pageSize": "64KB", "limit": 65536}]}'
