@@ -97,7 +97,8 @@ wait_exited() {
 	for f in "$STORE/containers/$id"/json.log*; do [ "$(stat -c %s "$f")" -le 2100 ]; done
 	run b logs "$id"
 	[ "${lines[-1]}" = line199 ]
-	[ "${#lines[@]}" -lt 200 ] && [ "${#lines[@]}" -gt 40 ]
+	[ "${#lines[@]}" -lt 200 ]
+	[ "${#lines[@]}" -gt 40 ]
 	prev=-1
 	for l in "${lines[@]}"; do n=${l#line}; [ "$n" -eq $((prev + 1)) ] || [ "$prev" -eq -1 ]; prev=$n; done
 	[ "$(b inspect "$id" | jq -c '.[0].HostConfig.LogConfig')" = '{"Config":{"max-file":"3","max-size":"2k"},"Type":"json-file"}' ]

@@ -78,7 +78,8 @@ three() {
 	b run -d --name writer busybox sh -c 'dd if=/dev/zero of=/big bs=1000 count=5 2>/dev/null; sleep 60' > /dev/null
 	for i in $(seq 50); do [ "$(b inspect -s -f '{{.SizeRw}}' writer)" -ge 5000 ] && break; sleep 0.1; done
 	rw=$(b inspect -s -f '{{.SizeRw}}' writer)
-	[ "$rw" -ge 5000 ] && [ "$rw" -lt 6000 ]
+	[ "$rw" -ge 5000 ]
+	[ "$rw" -lt 6000 ]
 	[ "$(b inspect -s -f '{{gt .SizeRootFs .SizeRw}}' writer)" = true ]
 	[[ "$(b ps --format '{{.Size}}')" =~ ^5(\.[0-9]+)?kB\ \(virtual\ [0-9.]+MB\)$ ]]
 }

@@ -170,7 +170,8 @@ tmpfs_run_first='.mounts = [{"destination": "/run", "type": "tmpfs", "source": "
 	rmdir "$H/proc" "$H/sys"
 	run_ctr
 	safe
-	[ -d "$H/proc" ] && [ ! -L "$H/proc" ]
+	[ -d "$H/proc" ]
+	[ ! -L "$H/proc" ]
 	args sh -c 'echo x > /proc/sys/kernel/domainname'
 	run_ctr
 	[ "$status" -ne 0 ]

@@ -82,7 +82,7 @@ image() {
 		run "${rt[@]}" run --bundle "$TESTDIR/bundle" "bt-$$-uid"
 		[ "$status" -ne 0 ]
 		[[ "$output" == *"process.user."* ]]
-		"${rt[@]}" delete --force "bt-$$-uid" > /dev/null 2>&1 || true
+		"${rt[@]}" delete --force "bt-$$-uid" > /dev/null 2>&1 || true # cleanup
 	done
 	jq '.root.path = env.ROOTFS | .process.terminal = false | .process.args = ["sleep","60"] | .process.user = {"uid":0,"gid":0}' \
 		"$cfg" > "$cfg.new"
@@ -190,10 +190,12 @@ evil64() {
 				# shellcheck disable=SC2086
 				run timeout 20 "$BERTH" --root "$STORE" --runroot "$RUNROOT" $verb -- "$v"
 			fi
-			[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+			[ "$status" -ne 0 ]
+			[ "$status" -ne 124 ]
 			[[ "$output" != *canary-log* ]]
 			# a hostile name reaches the terminal escaped, never as raw control bytes
-			[[ "$output" != *$'\033'* ]] && [[ "$output" != *$'\001'* ]]
+			[[ "$output" != *$'\033'* ]]
+			[[ "$output" != *$'\001'* ]]
 			[ -f "$TESTDIR/canary/container.json" ]
 		done
 		run b cp "$v:/etc/passwd" "$TESTDIR/out"
@@ -209,7 +211,9 @@ evil64() {
 	# the escaped form of an odd name
 	run b rm "$(printf 'x\033[2Jy')"
 	[[ "$output" == *'"x\x1b[2Jy"'* ]]
-	[ -d "$TESTDIR/canary" ] && [ -f "$TESTDIR/canary/json.log" ] && [ -f "$TESTDIR/canary/state.json" ]
+	[ -d "$TESTDIR/canary" ]
+	[ -f "$TESTDIR/canary/json.log" ]
+	[ -f "$TESTDIR/canary/state.json" ]
 	# the real one is still found by name, ID and prefix
 	id=$(b inspect -f '{{.Id}}' real)
 	[ "$(b inspect -f '{{.Name}}' "${id:0:5}")" = real ] || [ "$(b inspect -f '{{.Name}}' "${id:0:5}")" = /real ]
@@ -320,7 +324,8 @@ evil64() {
 	printf 'OK=1\n# c\n\nBAD=\033[2J\377\n' > "$TESTDIR/env"
 	run -125 b run --rm --env-file "$TESTDIR/env" busybox env
 	[[ "$output" == *"$TESTDIR/env: line 4: "*'"BAD=\x1b[2J\xff"'* ]]
-	[[ "$output" != *$'\033'* ]] && [[ "$output" != *$'\377'* ]]
+	[[ "$output" != *$'\033'* ]]
+	[[ "$output" != *$'\377'* ]]
 	printf '=nokey\033\n' > "$TESTDIR/env2"
 	run -125 b run --rm --env-file "$TESTDIR/env2" busybox env
 	[[ "$output" == *'line 1: "=nokey\x1b": no variable name'* ]]
@@ -383,7 +388,8 @@ evil64() {
 	local d="$STORE/volumes/devvol/_data"
 	[ "$(cat "$d/file")" = kept ]
 	[ -z "$(find "$d" -type b -o -type c)" ]
-	[ -L "$d/link" ] && [ "$(readlink "$d/link")" = "$TESTDIR/hostfile" ]
+	[ -L "$d/link" ]
+	[ "$(readlink "$d/link")" = "$TESTDIR/hostfile" ]
 	[ -p "$d/fifo" ]
 	[ "$(stat -c %a "$TESTDIR/hostfile")" = 600 ]
 	# a volume whose directory already holds links where the image has a device node and a

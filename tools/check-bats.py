@@ -219,6 +219,33 @@ def or_true(toks):
                 yield any(c in TESTS for c in cmds)
 
 
+def and_tests(toks):
+    """Yields, per `[ a ] && [ b ]` list of test commands only: whether another command of
+    the line runs after it. set -e ignores a failure of any command of an && list but the
+    last, so a failing `[ a ]` there is never seen."""
+    k, cmds, chain = 0, [], []
+    at_start = True
+    while k <= len(toks):
+        t = toks[k] if k < len(toks) else ";"
+        if at_start and t == "[[":
+            chain.append(t)
+            while k < len(toks) and toks[k] != "]]":
+                k += 1
+            at_start = False
+        elif t == "&&":
+            at_start = True
+        elif t in (";", "&", "||", "|", "(", ")", "{", "}", ";;", "then", "do", "else"):
+            if len(chain) >= 2 and all(c in TESTS for c in chain) and t not in ("||", "|"):
+                cmds.append(k)
+            chain, at_start = [], True
+        elif at_start:
+            chain.append(t)
+            at_start = False
+        k += 1
+    for k in cmds:
+        yield any(t in (";", "&") for t in toks[k + 1 :])
+
+
 def check(path):
     text = open(path, encoding="utf-8", errors="replace").read()
     problems = []
@@ -242,6 +269,11 @@ def check(path):
                                  "`run cmd` and check $status"))
                 if kind != "test":
                     continue
+                for more in and_tests(toks):
+                    if (not last or more) and not MARKER.search(cmt):
+                        problems.append(
+                            (ln, "`[ a ] && [ b ]` before the last line: set -e ignores a "
+                                 "failing `[ a ]` there; write each check on a line of its own"))
                 for is_test in or_true(toks):
                     if is_test:
                         problems.append(

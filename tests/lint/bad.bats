@@ -40,3 +40,10 @@ helper() {
 	x=$(false) || true # expect-lint
 	! grep -q root /etc/passwd
 }
+
+@test "checks joined by && before the last line" {
+	[ -d /etc ] && [ -f /etc/passwd ] # expect-lint
+	[[ -d /etc ]] && [ -f /x ] && test -e /y # expect-lint
+	[ -d /a ] && [ -d /b ]; true # expect-lint
+	true
+}

@@ -54,3 +54,12 @@ helper() {
 @test "a negated list at the end counts as a whole" {
 	! false && ! false
 }
+
+@test "&& as control flow, inside [[ ]], or as the last line" {
+	[ -d /etc ] && echo yes
+	[[ -d /etc && -f /etc/passwd ]]
+	for i in 1 2; do [ "$i" = 2 ] && break; done
+	[ -d /a ] && [ -d /b ] || echo neither # the list ends in ||: its last command decides
+	[ -d /etc ] && [ -f /etc/passwd ] # ignore: a reason
+	[ -d /etc ] && [ -f /etc/passwd ]
+}
