@@ -227,3 +227,18 @@ done'
 	[[ "$output" != *wrote* ]]
 	[ "$(sha256sum < "$BERTH")" = "$sum" ]
 }
+
+@test "exec -t: a /dev/ptmx the container replaced is refused, never opened as the multiplexer" {
+	b run -d --name ptmx busybox sleep 100
+	# a symlink to another device, and a fifo: both refused with the reason, nothing hangs
+	b exec ptmx sh -c 'rm -f /dev/ptmx && ln -s /dev/null /dev/ptmx'
+	run -125 timeout 20 "$BERTH" --root "$STORE" --runroot "$RUNROOT" exec -t ptmx true
+	[[ "$output" == *"/dev/ptmx is not the pty multiplexer"* ]]
+	b exec ptmx sh -c 'rm -f /dev/ptmx && mkfifo /dev/ptmx'
+	run -125 timeout 20 "$BERTH" --root "$STORE" --runroot "$RUNROOT" exec -t ptmx true
+	[[ "$output" == *"/dev/ptmx is not the pty multiplexer"* ]]
+	# put back, exec -t works again
+	b exec ptmx sh -c 'rm -f /dev/ptmx && ln -s pts/ptmx /dev/ptmx'
+	run -0 timeout 20 "$BERTH" --root "$STORE" --runroot "$RUNROOT" exec -t ptmx sh -c '[ -t 0 ] && echo tty'
+	[[ "$output" == *tty* ]]
+}

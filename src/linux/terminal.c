@@ -10,14 +10,28 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
 int pty_open(int *ret_slave, char *ret_name, size_t name_len, struct berr **err)
 {
-    _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    /* /dev/ptmx is the container's (exec opens it inside a running container, whose root
+     * may have replaced it): O_NONBLOCK so that a fifo planted there cannot hang us, and the
+     * node must be the pty multiplexer, char 5:2, before anything else is done with it */
+    _cleanup_close_ int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (master < 0)
         return berr_sys(err, errno, "open /dev/ptmx");
+    struct stat st;
+    if (fstat(master, &st) < 0)
+        return berr_sys(err, errno, "stat /dev/ptmx");
+    if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2)
+        return berr_set(err, BERR_INVALID, EPERM,
+                        "/dev/ptmx is not the pty multiplexer (char 5:2): refused");
+    int fl = fcntl(master, F_GETFL);
+    if (fl < 0 || fcntl(master, F_SETFL, fl & ~O_NONBLOCK) < 0)
+        return berr_sys(err, errno, "/dev/ptmx: clear O_NONBLOCK");
     if (unlockpt(master) < 0)
         return berr_sys(err, errno, "unlockpt");
     /* TIOCGPTPEER opens the slave through the master: no path lookup that a container
