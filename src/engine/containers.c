@@ -76,14 +76,9 @@ json_t *ctr_ids(const char *root)
             continue; /* not a recorded container (a run being set up, or gone) */
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
-            struct dated *nv = realloc(v, cap * sizeof(*v));
-            if (!nv) {
-                json_decref(c);
-                break;
-            }
-            v = nv;
+            v = xreallocarray(v, cap, sizeof(*v));
         }
-        snprintf(v[n].id, sizeof(v[n].id), "%s", de->d_name);
+        memcpy(v[n].id, de->d_name, sizeof(v[n].id)); /* 64 hex and the NUL (ctr_is_id) */
         snprintf(v[n].created, sizeof(v[n].created), "%s",
                  json_string_value(json_object_get(c, "Created")) ?: "");
         n++;
