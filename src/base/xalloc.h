@@ -10,14 +10,16 @@
 /* Prints "<program>: out of memory" on stderr and aborts. */
 _Noreturn void oom_abort(void);
 
-void *xmalloc(size_t n);
-void *xcalloc(size_t n, size_t size);
-void *xrealloc(void *p, size_t n);
+/* never NULL: the compiler may rely on it */
+#define XALLOC_ __attribute__((returns_nonnull, warn_unused_result))
+XALLOC_ void *xmalloc(size_t n) __attribute__((malloc, alloc_size(1)));
+XALLOC_ void *xcalloc(size_t n, size_t size) __attribute__((malloc, alloc_size(1, 2)));
+XALLOC_ void *xrealloc(void *p, size_t n) __attribute__((alloc_size(2)));
 /* xrealloc for an array of n elements of `size` bytes, checking the multiplication */
-void *xreallocarray(void *p, size_t n, size_t size);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+XALLOC_ void *xreallocarray(void *p, size_t n, size_t size) __attribute__((alloc_size(2, 3)));
+XALLOC_ char *xstrdup(const char *s) __attribute__((malloc));
+XALLOC_ char *xstrndup(const char *s, size_t n) __attribute__((malloc));
+XALLOC_ char *xasprintf(const char *fmt, ...) __attribute__((malloc, format(printf, 1, 2)));
 
 /* Makes jansson allocate through xmalloc, so that a json_* constructor never returns NULL
  * for lack of memory. Called once at the start of each front end's main (and by unit tests

@@ -75,15 +75,11 @@ static int read_env_file(const char *path, char ***env, struct berr **err)
         if (*l == '=')
             return berr_set(err, BERR_INVALID, EINVAL, "%s: line %lu: %s: no variable name", path,
                             lineno, q);
-        char *kv = NULL;
-        if (strchr(l, '='))
-            kv = strdup(l);
-        else if (getenv(l) && asprintf(&kv, "%s=%s", l, getenv(l)) < 0)
-            kv = NULL;
-        else if (!getenv(l))
+        /* KEY=VALUE as it is; a bare KEY takes our value, or is skipped if we have none */
+        const char *ours = strchr(l, '=') ? NULL : getenv(l);
+        if (!strchr(l, '=') && !ours)
             continue;
-        if (!kv)
-            return berr_set(err, BERR_INTERNAL, ENOMEM, "%s: out of memory", path);
+        char *kv = ours ? xasprintf("%s=%s", l, ours) : xstrdup(l);
         if (bundle_text_check("variable", kv, err) < 0) {
             free(kv);
             return berr_prefix(err, "%s: line %lu", path, lineno);

@@ -71,12 +71,12 @@ static int write_idmap(pid_t pid, const char *file, const struct spec_idmap *m, 
     if (n > 340)
         return berr_set(err, BERR_INVALID, E2BIG,
                         "linux.%s: %zu entries, more than the kernel's 340", field, n);
-    _cleanup_free_ char *buf = malloc(n * 36 + 1);
-    if (!buf)
-        return berr_sys(err, ENOMEM, "linux.%s", field);
+    size_t cap = n * 36 + 1; /* 3 x 10 digits, 2 spaces, \n each */
+    _cleanup_free_ char *buf = xmalloc(cap);
     size_t len = 0;
     for (size_t i = 0; i < n; i++)
-        len += sprintf(buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+        len += (size_t)snprintf(buf + len, cap - len, "%u %u %u\n", m[i].container_id, m[i].host_id,
+                                m[i].size);
     if (len >= (size_t)page)
         return berr_set(err, BERR_INVALID, E2BIG,
                         "linux.%s: %zu bytes, more than the kernel takes in one write (%ld)", field,
