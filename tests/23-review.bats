@@ -135,3 +135,35 @@ long_rel() {
 	[ "$status" -eq 0 ]
 	[ "$output" = alive ]
 }
+
+@test "logs: a rotation that cannot make its new file keeps logging in the old one, and rotates later" {
+	# the store on a small tmpfs whose inodes the test can use up: the monitor then cannot
+	# create the next json.log (the old code had renamed the old one away first, and logged
+	# nothing more, for good)
+	mkdir -p "$TESTDIR/small"
+	mount -t tmpfs -o nr_inodes=4000,size=64m tmpfs "$TESTDIR/small"
+	STORE="$TESTDIR/small/root"
+	b import -c 'CMD ["sh"]' "$TESTDIR/rootfs.tar" busybox > /dev/null
+	b run -d --name chatty --log-opt max-size=2k --log-opt max-file=2 busybox \
+		sh -c 'i=0; while true; do echo line$i; i=$((i+1)); sleep 0.01; done' > /dev/null
+	mkdir "$TESTDIR/small/fill"
+	for i in $(seq 5000); do
+		touch "$TESTDIR/small/fill/$i" 2> /dev/null || break
+	done
+	run touch "$TESTDIR/small/fill/one-more"
+	[ "$status" -ne 0 ] # no inode left
+	last() { b logs chatty | tail -1 | sed 's/^line//'; }
+	sleep 1
+	a=$(last)
+	sleep 1
+	b_=$(last)
+	[ "$b_" -gt "$a" ] # still logging, with no file to rotate into
+	[ "$(stat -c %s "$STORE"/containers/*/json.log)" -gt 2048 ]
+	# inodes back: the next rotation works, the log goes on
+	rm -rf "$TESTDIR/small/fill"
+	sleep 1
+	c=$(last)
+	[ "$c" -gt "$b_" ]
+	[ "$(stat -c %s "$STORE"/containers/*/json.log)" -lt 4096 ]
+	b rm -f chatty > /dev/null
+}
