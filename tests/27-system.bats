@@ -151,6 +151,7 @@ teardown() {
 @test "system: an unknown verb or flag is a usage error" {
 	run b system frob
 	[ "$status" -eq 125 ]
+	[[ "$output" == *"system frob: not a system command"* ]]
 	run b system
 	[ "$status" -eq 125 ]
 	run b system df --nope
