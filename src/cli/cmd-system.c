@@ -81,18 +81,6 @@ static int parse_format(int argc, char **argv, const char **format, bool *verbos
     return optind;
 }
 
-/* docker's units.BytesSize: 1024-based, 4 significant digits ("1.944GiB") */
-static void bytes_size(double n, char *buf, size_t len)
-{
-    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-    size_t u = 0;
-    while (n >= 1024 && u + 1 < sizeof(units) / sizeof(*units)) {
-        n /= 1024;
-        u++;
-    }
-    snprintf(buf, len, "%.4g%s", n, units[u]);
-}
-
 static const char *jstr(json_t *o, const char *k)
 {
     return json_string_value(json_object_get(o, k)) ?: "";
@@ -121,7 +109,7 @@ static int cmd_info(const char *root, int argc, char **argv)
     if (format)
         return print_format(format, info);
     char mem[32];
-    bytes_size((double)jint(info, "MemTotal"), mem, sizeof(mem));
+    table_bytes(jint(info, "MemTotal"), mem, sizeof(mem));
     printf("Client:\n Context:    default\n Debug Mode: false\n\nServer:\n");
     printf(" Containers: %lld\n  Running: %lld\n  Paused: %lld\n  Stopped: %lld\n",
            jint(info, "Containers"), jint(info, "ContainersRunning"),
@@ -213,7 +201,7 @@ static void reclaim_cell(unsigned long long reclaim, unsigned long long total, c
                          size_t len)
 {
     char s[32];
-    table_size(reclaim, s, sizeof(s));
+    table_size4(reclaim, s, sizeof(s));
     if (total > 0)
         snprintf(buf, len, "%s (%llu%%)", s, reclaim * 100 / total);
     else
@@ -243,9 +231,9 @@ static int df_verbose(json_t *df)
         char iso[32];
         strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", gmtime(&ct));
         table_since(iso, created, sizeof(created));
-        table_size(jint(v, "Size"), size, sizeof(size));
-        table_size(jint(v, "SharedSize"), shared, sizeof(shared));
-        table_size(jint(v, "Size") - jint(v, "SharedSize"), unique, sizeof(unique));
+        table_size4(jint(v, "Size"), size, sizeof(size));
+        table_size4(jint(v, "SharedSize"), shared, sizeof(shared));
+        table_size4(jint(v, "Size") - jint(v, "SharedSize"), unique, sizeof(unique));
         snprintf(nc, sizeof(nc), "%lld", jint(v, "Containers"));
         const char *row[] = {repo, tg, id, created, size, shared, unique, nc};
         table_add(t, row);
@@ -264,7 +252,7 @@ static int df_verbose(json_t *df)
         json_array_foreach(json_object_get(v, "Mounts"), k, m) vols +=
             !strcmp(jstr(m, "Type"), "volume");
         snprintf(nvol, sizeof(nvol), "%zu", vols);
-        table_size(jint(v, "SizeRw"), size, sizeof(size));
+        table_size4(jint(v, "SizeRw"), size, sizeof(size));
         time_t ct = (time_t)jint(v, "Created");
         char iso[32];
         strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", gmtime(&ct));
@@ -292,7 +280,7 @@ static int df_verbose(json_t *df)
         json_t *u = json_object_get(v, "UsageData");
         char links[16], size[32];
         snprintf(links, sizeof(links), "%lld", jint(u, "RefCount"));
-        table_size(jint(u, "Size"), size, sizeof(size));
+        table_size4(jint(u, "Size"), size, sizeof(size));
         const char *row[] = {jstr(v, "Name"), links, size};
         table_add(t, row);
     }
@@ -376,11 +364,11 @@ static int cmd_df(const char *root, int argc, char **argv)
         return cli_fail(err, 125);
     for (size_t r = 0; r < sizeof(rows) / sizeof(*rows); r++) {
         char size[32], reclaim[48];
-        table_size(rows[r].size, size, sizeof(size));
+        table_size4(rows[r].size, size, sizeof(size));
         if (rows[r].pct)
             reclaim_cell(rows[r].reclaim, rows[r].size, reclaim, sizeof(reclaim));
         else
-            table_size(rows[r].reclaim, reclaim, sizeof(reclaim));
+            table_size4(rows[r].reclaim, reclaim, sizeof(reclaim));
         json_t *row = json_pack("{s:s,s:I,s:I,s:s,s:s}", "Type", rows[r].type, "TotalCount",
                                 (json_int_t)rows[r].total, "Active", (json_int_t)rows[r].active,
                                 "Size", size, "Reclaimable", reclaim);
@@ -466,7 +454,7 @@ static int cmd_prune(const char *root, int argc, char **argv)
         printf("\n");
     }
     char size[32];
-    table_size(jint(rep, "SpaceReclaimed"), size, sizeof(size));
+    table_size4(jint(rep, "SpaceReclaimed"), size, sizeof(size));
     printf("Total reclaimed space: %s\n", size);
     return 0;
 }
