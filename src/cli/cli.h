@@ -40,3 +40,5 @@ int cmd_init(int argc, char **argv);
 int cmd_inspect(const char *root, const char *type, int argc, char **argv);
 /* An image as `image inspect` shows it, by name or ID. */
 json_t *cli_image_inspect(const char *root, const char *what, struct berr **err);
+/* berth info, version, system info|df|prune (verb: "info", "version", "df", "prune") */
+int cmd_system(const char *root, const char *verb, int argc, char **argv);

@@ -10,6 +10,7 @@
 #include "base/proc.h"
 #include "engine/bundle.h"
 #include "engine/containers.h"
+#include "engine/system.h"
 #include "engine/volumes.h"
 #include "image/store.h"
 #include "oci/runtime-spec.h"
@@ -1185,33 +1186,7 @@ static int cmd_exec(const char *root, int argc, char **argv)
 /* Removes a container that no longer runs: its runtime state, its mount, its directory. */
 static int remove_ctr(const char *root, const char *id, struct berr **err)
 {
-    char rtroot[4200];
-    cli_rtroot(rtroot, sizeof(rtroot));
-    _cleanup_free_ char *dir = ctr_dir(root, id);
-    /* its monitor may still be cleaning up after the exit: let it finish */
-    char opath[4200];
-    snprintf(opath, sizeof(opath), "%s/owner", dir);
-    for (int k = 0; k < 500 && proc_owner_alive(opath) == 1; k++)
-        usleep(10000);
-    struct berr *e = NULL;
-    if (rt_delete(rtroot, id, true, &e) < 0 && e && e->kind != BERR_NOT_FOUND) {
-        /* a runtime container that is gone is fine; one that is not is an error */
-        _cleanup_berr_ struct berr *e2 = NULL;
-        json_t *st = rt_state(rtroot, id, &e2);
-        if (st) {
-            json_decref(st);
-            *err = e;
-            return -1;
-        }
-    }
-    berr_free(e);
-    char rootfs[4200];
-    snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
-    umount2(rootfs, MNT_DETACH); /* only if berth's own namespace held it: normally not */
-    ctr_name_forget(root, id);
-    if (fs_rm_rf(dir) < 0)
-        return berr_sys(err, errno, "rm: %s", dir);
-    return 0;
+    return sys_ctr_remove(root, getenv("BERTH_RUNROOT") ?: "/run/berth", id, err);
 }
 
 struct rm_opts {

@@ -81,7 +81,9 @@ static void usage(FILE *f)
           "\n"
           "Other commands:\n"
           "  runtime     the OCI runtime (runc-compatible; also installed as berth-runtime)\n"
-          "  version     show the version\n"
+          "  info        show the engine's configuration and what it holds (-f: a Go template)\n"
+          "  system      system commands: info, df [-v], prune [-a] [--volumes] [-f]\n"
+          "  version     show the client's and the engine's versions\n"
           "\n"
           "Options:\n"
           "  --root DIR      state root (default /var/lib/berth, or $BERTH_ROOT)\n"
@@ -174,10 +176,10 @@ int main(int argc, char **argv)
         log_set_program("berth runtime");
         return cmd_runtime(sub_argc, sub_argv);
     }
-    if (strcmp(cmd, "version") == 0) {
-        printf("berth version %s\n", BERTH_VERSION);
-        return 0;
-    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "info") == 0)
+        return cmd_system(root, cmd, sub_argc, sub_argv);
+    if (strcmp(cmd, "system") == 0)
+        return cmd_system(root, sub_argc > 1 ? sub_argv[1] : "", sub_argc - 1, sub_argv + 1);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;

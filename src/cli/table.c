@@ -114,7 +114,7 @@ void table_since(const char *rfc3339, char *buf, size_t len)
     snprintf(buf + n, len - n, " ago");
 }
 
-void table_size(unsigned long long n, char *buf, size_t len)
+static void size_prec(unsigned long long n, int prec, char *buf, size_t len)
 {
     static const char *u[] = {"B", "kB", "MB", "GB", "TB"};
     double v = (double)n;
@@ -126,7 +126,29 @@ void table_size(unsigned long long n, char *buf, size_t len)
     if (i == 0)
         snprintf(buf, len, "%lluB", n);
     else
-        snprintf(buf, len, "%.3g%s", v, u[i]);
+        snprintf(buf, len, "%.*g%s", prec, v, u[i]);
+}
+
+void table_size(unsigned long long n, char *buf, size_t len)
+{
+    size_prec(n, 3, buf, len);
+}
+
+void table_size4(unsigned long long n, char *buf, size_t len)
+{
+    size_prec(n, 4, buf, len);
+}
+
+void table_bytes(unsigned long long n, char *buf, size_t len)
+{
+    static const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    double v = (double)n;
+    size_t i = 0;
+    while (v >= 1024 && i + 1 < sizeof(u) / sizeof(*u)) {
+        v /= 1024;
+        i++;
+    }
+    snprintf(buf, len, "%.4g%s", v, u[i]);
 }
 
 void table_go_time(const char *rfc3339, char *buf, size_t len)

@@ -17,6 +17,10 @@ void table_since(const char *rfc3339, char *buf, size_t len);
 long table_age(const char *rfc3339);
 /* docker's sizes: 1000-based units, 3 significant digits ("4.26MB", "12.5kB", "0B") */
 void table_size(unsigned long long n, char *buf, size_t len);
+/* units.HumanSize, which system df uses: the same with 4 significant digits ("4.261MB") */
+void table_size4(unsigned long long n, char *buf, size_t len);
+/* docker's units.BytesSize (info's Total Memory): 1024-based, 4 significant digits ("1.944GiB") */
+void table_bytes(unsigned long long n, char *buf, size_t len);
 /* An RFC 3339 time as Go's time.String() in local time ("2026-01-02 15:04:05 +0000 UTC"),
  * which is how docker's CreatedAt columns show it; "" if unparsable */
 void table_go_time(const char *rfc3339, char *buf, size_t len);

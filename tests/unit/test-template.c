@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cli/format.h"
 #include "cli/template.h"
+#include "cli/table.h"
 
 static const char *ctr =
     "{\"ID\":\"0123456789ab\",\"Names\":\"web\",\"State\":{\"Pid\":42,\"Running\":true,"
@@ -289,6 +290,34 @@ static void test_inspectfmt(void **state)
     json_decref(b);
 }
 
+/* docker's size formats: ps's and images' (3 digits), system df's (4), info's Total Memory
+ * (1024-based) */
+static void test_sizes(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned long long n;
+        const char *si, *si4, *bin;
+    } cases[] = {
+        {0, "0B", "0B", "0B"},
+        {999, "999B", "999B", "999B"},
+        {1200, "1.2kB", "1.2kB", "1.172KiB"},
+        {4261000, "4.26MB", "4.261MB", "4.064MiB"},
+        {1000000, "1MB", "1MB", "976.6KiB"},
+        {2087354368ULL, "2.09GB", "2.087GB", "1.944GiB"},
+        {1024ULL * 1024 * 1024, "1.07GB", "1.074GB", "1GiB"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        char buf[32];
+        table_size(cases[i].n, buf, sizeof(buf));
+        assert_string_equal(buf, cases[i].si);
+        table_size4(cases[i].n, buf, sizeof(buf));
+        assert_string_equal(buf, cases[i].si4);
+        table_bytes(cases[i].n, buf, sizeof(buf));
+        assert_string_equal(buf, cases[i].bin);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_quote),
         cmocka_unit_test(test_listfmt),
         cmocka_unit_test(test_inspectfmt),
+        cmocka_unit_test(test_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,36 @@
+/* system.h - the engine's view of the whole host and store: docker's /info, /version,
+ * /system/df and system prune, as JSON documents in the Engine API's (v1.41) shapes so a
+ * daemon can send them as they are. */
+#pragma once
+#include <stdbool.h>
+#include <jansson.h>
+#include "base/error.h"
+
+/* The Engine API's version string berth speaks. */
+#define SYS_API_VERSION "1.41"
+
+/* SystemInfo (GET /info): containers by state, images, storage and cgroup drivers, kernel,
+ * OS, CPUs, memory, the root, runtimes, security options, and berth's configuration in force
+ * ("BerthConfig"). config_path: the berth.json to read (NULL: config_load's default). */
+json_t *sys_info(const char *root, const char *runroot, const char *config_path, struct berr **err);
+/* The server's part of GET /version: Version, ApiVersion, GoVersion, Os, Arch, ... */
+json_t *sys_version(void);
+/* GET /system/df: LayersSize, Images (with Containers: how many use each), Containers
+ * (with SizeRw), Volumes (with UsageData {Size, RefCount}) and BuildCache (empty). */
+json_t *sys_df(const char *root, const char *runroot, struct berr **err);
+
+struct sys_prune_opts {
+    bool all;     /* images: every one no container uses, not only dangling ones */
+    bool volumes; /* also every volume no container uses (API 1.41's system prune) */
+    long until;   /* > 0: only containers and images created before this Unix time */
+};
+/* system prune: stopped containers, then dangling (all: unused) images, then unused volumes.
+ * Returns {"ContainersDeleted": [ID], "ImagesDeleted": [{"Untagged"|"Deleted": X}],
+ * "VolumesDeleted": [name], "SpaceReclaimed": bytes}; a removal that fails is skipped. */
+json_t *sys_prune(const char *root, const char *runroot, const struct sys_prune_opts *o,
+                  struct berr **err);
+/* Removes a container that no longer runs: its runtime state, its mount, its directory
+ * (under ctr_lock, which the caller holds). */
+int sys_ctr_remove(const char *root, const char *runroot, const char *id, struct berr **err);
+/* Bytes of the files under path (not following symlinks; 0 if it is missing). */
+unsigned long long sys_du(const char *path);
