@@ -1,5 +1,6 @@
 /* cmd-image.c - berth import, images, tag, rmi, image inspect, history */
 #include "cli.h"
+#include "engine/system.h"
 #include "format.h"
 #include "table.h"
 #include "base/cleanup.h"
@@ -1033,50 +1034,24 @@ static int cmd_prune(const char *root, int argc, char **argv)
         }
     }
     struct berr *err = NULL;
-    _cleanup_store_ struct store *st = store_open(root, &err);
-    if (!st || store_lock(st, &err) < 0)
-        return fail(err);
-    json_t *ids = store_image_ids(st);
-    uint64_t reclaimed = 0;
-    bool header = false;
+    struct sys_prune_opts o = {.all = all};
+    json_t *out = json_array();
+    json_int_t reclaimed = 0;
+    int r = sys_image_prune(root, &o, out, &reclaimed, &err);
+    bool header = json_array_size(out) > 0;
+    if (header)
+        printf("Deleted Images:\n");
     size_t i;
     json_t *v;
-    json_array_foreach(ids, i, v)
+    json_array_foreach(out, i, v)
     {
-        const char *id = json_string_value(v);
-        json_t *names = store_image_names(st, id);
-        bool dangling = json_array_size(names) == 0;
-        _cleanup_free_ char *user = image_user(root, id);
-        if ((dangling || all) && !image_mounted(st, id) && !user) {
-            _cleanup_berr_ struct berr *e = NULL;
-            struct image *im = store_get_image(st, id, &e);
-            uint64_t size = im ? im->size : 0;
-            image_free(im);
-            size_t k;
-            json_t *nm;
-            if (!header)
-                printf("Deleted Images:\n");
-            header = true;
-            json_array_foreach(names, k, nm)
-            {
-                _cleanup_berr_ struct berr *e = NULL;
-                store_untag(st, json_string_value(nm), &e);
-                struct ref *r = ref_parse(json_string_value(nm), &e);
-                _cleanup_free_ char *fam = r ? ref_familiar(r) : NULL;
-                printf("untagged: %s:%s\n", fam ? fam : "?", r && r->tag ? r->tag : "latest");
-                ref_free(r);
-            }
-            if (store_remove_image(st, id, &err) < 0) {
-                json_decref(names);
-                json_decref(ids);
-                return fail(err);
-            }
-            printf("deleted: %s\n", id);
-            reclaimed += size;
-        }
-        json_decref(names);
+        const char *u = json_string_value(json_object_get(v, "Untagged"));
+        printf(u ? "untagged: %s\n" : "deleted: %s\n",
+               u ? u : json_string_value(json_object_get(v, "Deleted")));
     }
-    json_decref(ids);
+    json_decref(out);
+    if (r < 0)
+        return fail(err);
     char size[32];
     table_size(reclaimed, size, sizeof(size));
     printf("%sTotal reclaimed space: %s\n", header ? "\n" : "", size);

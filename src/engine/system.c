@@ -429,8 +429,8 @@ static bool image_mounted(struct store *st, const char *id)
     return faccessat(st->dirfd, rel, F_OK, 0) == 0;
 }
 
-static int prune_images(const char *root, const struct sys_prune_opts *o, json_t *out,
-                        json_int_t *reclaimed, struct berr **err)
+int sys_image_prune(const char *root, const struct sys_prune_opts *o, json_t *out,
+                    json_int_t *reclaimed, struct berr **err)
 {
     _cleanup_store_ struct store *st = store_open(root, err);
     if (!st || store_lock(st, err) < 0)
@@ -509,7 +509,7 @@ json_t *sys_prune(const char *root, const char *runroot, const struct sys_prune_
             json_decref(vs);
         }
     }
-    if (prune_images(root, o, idel, &reclaimed, err) < 0)
+    if (sys_image_prune(root, o, idel, &reclaimed, err) < 0)
         goto fail;
     return json_pack("{s:o,s:o,s:o,s:I}", "ContainersDeleted", cdel, "ImagesDeleted", idel,
                      "VolumesDeleted", vdel, "SpaceReclaimed", reclaimed);
