@@ -1245,15 +1245,6 @@ static int cmd_rm(const char *root, int argc, char **argv)
     return each_container(root, argc, argv, optind, rm_cb, &o);
 }
 
-/* True while the process that owns a container (its run, start or monitor) lives. */
-static bool owner_alive(const char *root, const char *id)
-{
-    _cleanup_free_ char *dir = ctr_dir(root, id);
-    char path[4300];
-    snprintf(path, sizeof(path), "%s/owner", dir);
-    return proc_owner_alive(path) == 1;
-}
-
 /* container prune: every container that does not run */
 static int cmd_prune(const char *root, int argc, char **argv)
 {
@@ -1269,35 +1260,21 @@ static int cmd_prune(const char *root, int argc, char **argv)
                         "container prune: this removes every stopped container; run it with -f "
                         "to go ahead%s",
                         "");
-    struct berr *lerr = NULL;
-    _cleanup_close_ int lockfd = ctr_lock(root, &lerr);
-    if (lockfd < 0)
-        return cli_fail(lerr, 1);
-    json_t *ids = ctr_ids(root);
+    struct berr *err = NULL;
+    const char *runroot = getenv("BERTH_RUNROOT") ?: "/run/berth";
+    struct sys_prune_opts o = {0};
+    json_t *out = json_array();
+    json_int_t reclaimed = 0;
+    if (sys_container_prune(root, runroot, &o, out, &reclaimed, &err) < 0) {
+        json_decref(out);
+        return cli_fail(err, 1);
+    }
+    printf("Deleted Containers:\n");
     size_t i;
     json_t *v;
-    int rc = 0;
-    printf("Deleted Containers:\n");
-    json_array_foreach(ids, i, v)
-    {
-        const char *id = json_string_value(v);
-        _cleanup_berr_ struct berr *e = NULL;
-        json_t *c = ctr_load(root, id, &e);
-        const char *status =
-            json_string_value(json_object_get(json_object_get(c, "State"), "Status"));
-        struct berr *err = NULL;
-        /* a container whose run or start is still setting it up looks "created": its owner
-         * (that process, or its monitor) lives, and it stays */
-        if (c && status && strcmp(status, "running") != 0 && !owner_alive(root, id)) {
-            if (remove_ctr(root, id, &err) < 0)
-                rc = cli_fail(err, 1);
-            else
-                printf("%s\n", id);
-        }
-        json_decref(c);
-    }
-    json_decref(ids);
-    return rc;
+    json_array_foreach(out, i, v) printf("%s\n", json_string_value(v));
+    json_decref(out);
+    return 0;
 }
 
 /* top: the container's processes, as `ps -ef` (or the ps options given) shows them */

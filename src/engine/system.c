@@ -422,6 +422,17 @@ static void prune_containers(const char *root, const char *runroot, const struct
     json_decref(ids);
 }
 
+int sys_container_prune(const char *root, const char *runroot, const struct sys_prune_opts *o,
+                        json_t *out, json_int_t *reclaimed, struct berr **err)
+{
+    /* serialised with container creation and removal: a container being made stays */
+    _cleanup_close_ int lock = ctr_lock(root, err);
+    if (lock < 0)
+        return lock;
+    prune_containers(root, runroot, o, out, reclaimed);
+    return 0;
+}
+
 static bool image_mounted(struct store *st, const char *id)
 {
     char rel[128];

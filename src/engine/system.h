@@ -29,6 +29,11 @@ struct sys_prune_opts {
  * "VolumesDeleted": [name], "SpaceReclaimed": bytes}; a removal that fails is skipped. */
 json_t *sys_prune(const char *root, const char *runroot, const struct sys_prune_opts *o,
                   struct berr **err);
+/* container prune: every container that neither runs, is paused, nor is being set up (its
+ * owner lives), created before o->until if set; appends their IDs to out, the bytes of their
+ * writable layers to *reclaimed. A container that cannot be removed is left. */
+int sys_container_prune(const char *root, const char *runroot, const struct sys_prune_opts *o,
+                        json_t *out, json_int_t *reclaimed, struct berr **err);
 /* image prune: dangling (o->all: unused) images no container uses and none mounted, created
  * before o->until if set; appends {"Untagged": NAME} and {"Deleted": ID} to out and adds the
  * bytes freed to *reclaimed. */
