@@ -40,3 +40,6 @@ int cmd_init(int argc, char **argv);
 int cmd_inspect(const char *root, const char *type, int argc, char **argv);
 /* An image as `image inspect` shows it, by name or ID. */
 json_t *cli_image_inspect(const char *root, const char *what, struct berr **err);
+/* berth diff CONTAINER; berth commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]] (cmd-commit.c) */
+int cmd_diff(const char *root, int argc, char **argv);
+int cmd_commit(const char *root, int argc, char **argv);
