@@ -201,6 +201,28 @@ static int walk_dir(struct walk *w, int dfd, const char *path, bool hidden, int 
     return r;
 }
 
+static int cmp_paths(const void *a, const void *b)
+{
+    return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "Path")),
+                  json_string_value(json_object_get(*(json_t *const *)b, "Path")));
+}
+
+/* docker sorts its changes by path (a parent recorded late, for its child, moves up) */
+static json_t *sorted(json_t *changes)
+{
+    size_t n = json_array_size(changes);
+    json_t **v = xcalloc(n ? n : 1, sizeof(*v));
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(changes, i));
+    qsort(v, n, sizeof(*v), cmp_paths);
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, v[i]);
+    free(v);
+    json_decref(changes);
+    return out;
+}
+
 int changes_compute(int upper_fd, const int *lower_fds, size_t n_lower, json_t **ret,
                     struct berr **err)
 {
@@ -212,7 +234,7 @@ int changes_compute(int upper_fd, const int *lower_fds, size_t n_lower, json_t *
         json_decref(w.out);
         return r;
     }
-    *ret = w.out;
+    *ret = sorted(w.out);
     return 0;
 }
 

@@ -13,8 +13,8 @@ enum ctr_change_kind {
 };
 
 /* The changes of the upper dir upper_fd over the layer dirs lower_fds (the top layer first),
- * as the Engine API's array [{"Path":"/x","Kind":0|1|2}] in docker's order (a depth-first
- * walk, names sorted, a directory before what is in it). As docker reads them: a 0/0
+ * as the Engine API's array [{"Path":"/x","Kind":0|1|2}] sorted by path (strcmp) as docker
+ * sorts them. As docker reads them: a 0/0
  * character device or an opaque directory (trusted.overlay.opaque=y) over something the
  * layers have is a deletion; a path the layers have is modified, otherwise added; a
  * directory the layers have with the same mode and mtime is left out, unless something was
