@@ -144,7 +144,8 @@ static int walk_dir(struct walk *w, int dfd, const char *path, bool hidden, int 
         names[n++] = xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_names);
+    if (n)
+        qsort(names, n, sizeof(*names), cmp_names);
 
     int r = 0;
     for (size_t i = 0; i < n && r == 0; i++) {
@@ -214,7 +215,8 @@ static json_t *sorted(json_t *changes)
     json_t **v = xcalloc(n ? n : 1, sizeof(*v));
     for (size_t i = 0; i < n; i++)
         v[i] = json_incref(json_array_get(changes, i));
-    qsort(v, n, sizeof(*v), cmp_paths);
+    if (n)
+        qsort(v, n, sizeof(*v), cmp_paths);
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(out, v[i]);

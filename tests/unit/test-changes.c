@@ -189,9 +189,10 @@ static void test_commit_config(void **state)
     json_object_set_new(rec, "Path", json_string("/bin/sh"));
     json_object_set_new(rec, "Args", json_pack("[s,s]", "-c", "x"));
     assert_int_equal(ctr_commit_config(image, rec, NULL, &cfg, &err), 0);
-    s = json_dumps(
-        json_pack("[O,O]", json_object_get(cfg, "Entrypoint"), json_object_get(cfg, "Cmd")),
-        JSON_COMPACT);
+    json_t *pair =
+        json_pack("[O,O]", json_object_get(cfg, "Entrypoint"), json_object_get(cfg, "Cmd"));
+    s = json_dumps(pair, JSON_COMPACT);
+    json_decref(pair);
     assert_string_equal(s, "[[\"/bin/sh\"],[\"-c\",\"x\"]]");
     free(s);
     json_decref(cfg);
