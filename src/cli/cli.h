@@ -42,3 +42,6 @@ int cmd_inspect(const char *root, const char *type, int argc, char **argv);
 json_t *cli_image_inspect(const char *root, const char *what, struct berr **err);
 /* berth info, version, system info|df|prune (verb: "info", "version", "df", "prune") */
 int cmd_system(const char *root, const char *verb, int argc, char **argv);
+/* berth diff CONTAINER; berth commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]] (cmd-commit.c) */
+int cmd_diff(const char *root, int argc, char **argv);
+int cmd_commit(const char *root, int argc, char **argv);

@@ -11,6 +11,7 @@
 #include "image/store.h"
 #include "runtime/state.h"
 #include "image/archive.h"
+#include "image/change.h"
 #include "image/overlay.h"
 #include <sys/mount.h>
 #include <ctype.h>
@@ -60,80 +61,6 @@ static int fail_msg(const char *fmt, const char *a)
 
 /* ---- import ---- */
 
-/* A --change instruction applied to the image config's "config" object. */
-static int apply_change(json_t *cfg, const char *change, struct berr **err)
-{
-    while (isspace((unsigned char)*change))
-        change++;
-    char kw[16] = "";
-    size_t k = 0;
-    while (change[k] && !isspace((unsigned char)change[k]) && k < sizeof(kw) - 1) {
-        kw[k] = toupper((unsigned char)change[k]);
-        k++;
-    }
-    const char *arg = change + k;
-    while (isspace((unsigned char)*arg))
-        arg++;
-    json_error_t je;
-    if (!strcmp(kw, "CMD") || !strcmp(kw, "ENTRYPOINT")) {
-        json_t *v =
-            arg[0] == '[' ? json_loads(arg, 0, &je) : json_pack("[s,s,s]", "/bin/sh", "-c", arg);
-        if (!v || !json_is_array(v))
-            return berr_set(err, BERR_INVALID, EINVAL, "--change \"%s\": not a JSON array", change);
-        json_object_set_new(cfg, !strcmp(kw, "CMD") ? "Cmd" : "Entrypoint", v);
-    } else if (!strcmp(kw, "ENV")) {
-        json_t *env = json_object_get(cfg, "Env");
-        if (!env)
-            json_object_set_new(cfg, "Env", env = json_array());
-        _cleanup_free_ char *kv = strdup(arg); /* a value of any length, never cut */
-        if (!kv)
-            return berr_sys(err, ENOMEM, "--change");
-        char *eq = strchr(kv, '='), *sp = strchr(kv, ' ');
-        if (!eq && sp) /* "ENV KEY value" form */
-            *sp = '=';
-        else if (!eq)
-            return berr_set(err, BERR_INVALID, EINVAL, "--change \"%s\": ENV needs KEY=VALUE",
-                            change);
-        json_array_append_new(env, json_string(kv));
-    } else if (!strcmp(kw, "WORKDIR")) {
-        json_object_set_new(cfg, "WorkingDir", json_string(arg));
-    } else if (!strcmp(kw, "USER")) {
-        json_object_set_new(cfg, "User", json_string(arg));
-    } else if (!strcmp(kw, "STOPSIGNAL")) {
-        json_object_set_new(cfg, "StopSignal", json_string(arg));
-    } else if (!strcmp(kw, "EXPOSE") || !strcmp(kw, "VOLUME")) {
-        const char *key = !strcmp(kw, "EXPOSE") ? "ExposedPorts" : "Volumes";
-        json_t *o = json_object_get(cfg, key);
-        if (!o)
-            json_object_set_new(cfg, key, o = json_object());
-        _cleanup_free_ char *port = NULL;
-        if (asprintf(&port, "%s%s", arg, !strcmp(kw, "EXPOSE") && !strchr(arg, '/') ? "/tcp" : "") <
-            0)
-            return berr_sys(err, ENOMEM, "--change");
-        json_object_set_new(o, port, json_object());
-    } else if (!strcmp(kw, "LABEL")) {
-        json_t *o = json_object_get(cfg, "Labels");
-        if (!o)
-            json_object_set_new(cfg, "Labels", o = json_object());
-        _cleanup_free_ char *kv = strdup(arg);
-        if (!kv)
-            return berr_sys(err, ENOMEM, "--change");
-        char *eq = strchr(kv, '=');
-        if (!eq)
-            return berr_set(err, BERR_INVALID, EINVAL, "--change \"%s\": LABEL needs KEY=VALUE",
-                            change);
-        *eq = 0;
-        json_object_set_new(o, kv, json_string(eq + 1));
-    } else {
-        return berr_set(
-            err, BERR_INVALID, EINVAL,
-            "--change \"%s\": %s is not supported (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, "
-            "STOPSIGNAL, USER, VOLUME, WORKDIR are)",
-            change, kw[0] ? kw : "an empty instruction");
-    }
-    return 0;
-}
-
 static const char *layer_media_type(const unsigned char *head, size_t n)
 {
     if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)
@@ -157,7 +84,7 @@ static int cmd_import(const char *root, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+c:m:h", longs, NULL)) != -1) {
         switch (c) {
         case 'c':
-            if (apply_change(cfg, optarg, &err) < 0)
+            if (image_config_change(cfg, optarg, &err) < 0)
                 return fail(err);
             break;
         case 'm': message = optarg; break;
@@ -714,14 +641,16 @@ static json_t *inspect_one(struct store *st, struct image *im)
     json_t *layers = json_array();
     json_array_foreach(json_object_get(json_object_get(c, "rootfs"), "diff_ids"), i, v)
         json_array_append(layers, v);
-    json_t *o = json_pack(
-        "{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:I,s:o,s:{s:s,s:o},s:{s:s}}", "Id", im->id, "RepoTags", tags,
-        "RepoDigests", digests, "Created", json_string_value(json_object_get(c, "created")) ?: "",
-        "Author", json_string_value(json_object_get(c, "author")) ?: "", "Architecture",
-        json_string_value(json_object_get(c, "architecture")) ?: "", "Os",
-        json_string_value(json_object_get(c, "os")) ?: "", "Size", (json_int_t)im->size, "Config",
-        json_incref(json_object_get(c, "config")) ?: json_object(), "RootFS", "Type", "layers",
-        "Layers", layers, "Metadata", "LastTagTime", "");
+    json_t *o =
+        json_pack("{s:s,s:o,s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:{s:s,s:o},s:{s:s}}", "Id", im->id,
+                  "RepoTags", tags, "RepoDigests", digests, "Comment",
+                  json_string_value(json_object_get(c, "comment")) ?: "", "Created",
+                  json_string_value(json_object_get(c, "created")) ?: "", "Author",
+                  json_string_value(json_object_get(c, "author")) ?: "", "Architecture",
+                  json_string_value(json_object_get(c, "architecture")) ?: "", "Os",
+                  json_string_value(json_object_get(c, "os")) ?: "", "Size", (json_int_t)im->size,
+                  "Config", json_incref(json_object_get(c, "config")) ?: json_object(), "RootFS",
+                  "Type", "layers", "Layers", layers, "Metadata", "LastTagTime", "");
     return o;
 }
 

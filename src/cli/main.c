@@ -55,6 +55,8 @@ static void usage(FILE *f)
           "  stats       CPU, memory and PIDs of containers (--no-stream)\n"
           "  export      write a container's file system as a tarball\n"
           "  cp          copy files between a container and the host (- : a tar stream)\n"
+          "  diff        list the files a container added, changed and deleted\n"
+          "  commit      make an image of a container's changes\n"
           "  ps          list containers (-a: stopped ones too; -f KEY=VALUE; --format)\n"
           "  logs        show a container's output (-f to follow)\n"
           "  exec        run a command in a running container\n"
@@ -192,6 +194,8 @@ int main(int argc, char **argv)
         return cmd_cp(root, sub_argc, sub_argv);
     if (strcmp(cmd, "start") == 0)
         return cmd_start(root, sub_argc, sub_argv);
+    if (strcmp(cmd, "diff") == 0 || strcmp(cmd, "commit") == 0)
+        return (cmd[0] == 'd' ? cmd_diff : cmd_commit)(root, sub_argc, sub_argv);
     static const char *container_verbs[] = {"ps",     "logs", "exec",    "stop",   "kill",
                                             "rm",     "wait", "restart", "pause",  "unpause",
                                             "rename", "top",  "stats",   "attach", "port"};
@@ -205,6 +209,9 @@ int main(int argc, char **argv)
                             "inspect)\n");
             return 125;
         }
+        if (!strcmp(sub_argv[1], "diff") || !strcmp(sub_argv[1], "commit"))
+            return (sub_argv[1][0] == 'd' ? cmd_diff : cmd_commit)(root, sub_argc - 1,
+                                                                   sub_argv + 1);
         return cmd_container(root, sub_argv[1], sub_argc - 1, sub_argv + 1);
     }
     if (strcmp(cmd, "volume") == 0)
