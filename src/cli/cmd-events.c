@@ -66,7 +66,7 @@ static int parse_duration(const char *s, int64_t *ret)
     static const struct {
         const char *unit;
         double ns;
-    } units[] = {{"ns", 1}, {"us", 1e3}, {"µs", 1e3}, {"ms", 1e6},
+    } units[] = {{"ns", 1},  {"us", 1e3}, {"µs", 1e3},  {"ms", 1e6},
                  {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
     int sign = 1;
     if (*s == '-' || *s == '+')
@@ -276,7 +276,9 @@ static int print_event(json_t *ev, void *data)
             json_t *v = json_object_get(ev, go[i][1]);
             /* a Go struct's field is never missing: "" or 0 */
             json_object_set_new(fields, go[i][0],
-                                v ? json_incref(v) : i < 4 ? json_string("") : json_integer(0));
+                                v       ? json_incref(v)
+                                : i < 4 ? json_string("")
+                                        : json_integer(0));
         }
         struct tmpl_opts o = {.fields = fields};
         _cleanup_berr_ struct berr *e = NULL;
@@ -313,9 +315,9 @@ int cmd_engine_events(const char *root, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
 #define OPT(name)                                                                                  \
-    (!strcmp(a, name) && i + 1 < argc ? (v = argv[++i], true)                                      \
-     : !strncmp(a, name "=", strlen(name) + 1) ? (v = a + strlen(name) + 1, true)                \
-                                                 : false)
+    (!strcmp(a, name) && i + 1 < argc          ? (v = argv[++i], true)                             \
+     : !strncmp(a, name "=", strlen(name) + 1) ? (v = a + strlen(name) + 1, true)                  \
+                                               : false)
         if (OPT("--since"))
             since = v;
         else if (OPT("--until"))

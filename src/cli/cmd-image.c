@@ -931,7 +931,8 @@ static int cmd_load(const char *root, int argc, char **argv)
     json_array_foreach(loaded, i, v)
     {
         json_t *names = json_object_get(v, "names");
-        cli_event("image", "load", json_string_value(json_object_get(v, "id")), json_pack("{s:O}", "name", json_array_get(names, 0) ?: json_object_get(v, "id")));
+        cli_event("image", "load", json_string_value(json_object_get(v, "id")),
+                  json_pack("{s:O}", "name", json_array_get(names, 0) ?: json_object_get(v, "id")));
         if (quiet)
             continue;
         if (!json_array_size(names))

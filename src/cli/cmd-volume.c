@@ -100,7 +100,8 @@ int cmd_volume(const char *root, int argc, char **argv)
         if (!v)
             return cli_fail(err, 125);
         printf("%s\n", json_string_value(json_object_get(v, "Name")));
-        cli_event("volume", "create", json_string_value(json_object_get(v, "Name")), json_pack("{s:s}", "driver", "local"));
+        cli_event("volume", "create", json_string_value(json_object_get(v, "Name")),
+                  json_pack("{s:s}", "driver", "local"));
         json_decref(v);
         return 0;
     }

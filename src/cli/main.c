@@ -206,8 +206,8 @@ int main(int argc, char **argv)
         }
         return cmd_container(root, sub_argv[1], sub_argc - 1, sub_argv + 1);
     }
-    if (strcmp(cmd, "events") == 0 || (strcmp(cmd, "system") == 0 && sub_argc > 1 && !strcmp(sub_argv[1], "events")))
-        return cmd_engine_events(root, sub_argc - (cmd[0] == 's'), sub_argv + (cmd[0] == 's'));
+    if (strcmp(cmd, "events") == 0)
+        return cmd_engine_events(root, sub_argc, sub_argv);
     if (strcmp(cmd, "volume") == 0)
         return cmd_volume(root, sub_argc, sub_argv);
     /* inspect: a container, an image or a volume, whichever has the name, as docker does */

@@ -24,8 +24,7 @@ static char *journal_path(const char *runroot, const char *suffix)
 static int take_lock(const char *runroot, int mode, struct berr **err)
 {
     _cleanup_free_ char *path = journal_path(runroot, ".lock");
-    _cleanup_close_ int fd =
-        open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+    _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
     if (fd < 0)
         return berr_sys(err, errno, "events: open %s", path);
     if (flock(fd, mode) < 0)
@@ -35,8 +34,8 @@ static int take_lock(const char *runroot, int mode, struct berr **err)
 
 /* The event as a line (with its newline), cut to fit EVENTS_MAX_LINE: the attributes lose
  * all but the ones docker's output leads with, then their values are shortened. */
-static char *event_line(const char *type, const char *action, const char *actor_id,
-                        json_t *attrs, struct berr **err)
+static char *event_line(const char *type, const char *action, const char *actor_id, json_t *attrs,
+                        struct berr **err)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -79,8 +78,7 @@ static char *event_line(const char *type, const char *action, const char *actor_
         }
         json_object_set_new(ev, "Type", json_string(type));
         json_object_set_new(ev, "Action", json_string(action));
-        json_object_set_new(ev, "Actor",
-                            json_pack("{s:s,s:O}", "ID", actor_id, "Attributes", a));
+        json_object_set_new(ev, "Actor", json_pack("{s:s,s:O}", "ID", actor_id, "Attributes", a));
         json_object_set_new(ev, "scope", json_string("local"));
         json_object_set_new(ev, "time", json_integer(ts.tv_sec));
         json_object_set_new(ev, "timeNano", json_integer(nanos));
@@ -225,8 +223,8 @@ char *events_runroot_of(const char *rtroot)
 
 /* --- reading --- */
 
-static const char *filter_keys[] = {"config", "container", "daemon", "event",   "image",
-                                    "label",  "network",   "node",   "plugin",  "scope",
+static const char *filter_keys[] = {"config", "container", "daemon", "event",  "image",
+                                    "label",  "network",   "node",   "plugin", "scope",
                                     "secret", "service",   "type",   "volume"};
 
 int events_check_filter(const char *key, struct berr **err)
@@ -299,8 +297,8 @@ bool events_match(json_t *ev, json_t *filters)
     json_array_foreach(json_object_get(filters, "event"), i, w)
     {
         const char *v = json_string_value(w);
-        if (v && (!strcmp(v, "exec_create") || !strcmp(v, "exec_start") ||
-                  !strcmp(v, "health_status")))
+        if (v &&
+            (!strcmp(v, "exec_create") || !strcmp(v, "exec_start") || !strcmp(v, "health_status")))
             fuzzy_event = true;
     }
     if (!(fuzzy_event ? fuzzy(filters, "event", action) : exact(filters, "event", action)))

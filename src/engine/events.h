@@ -46,8 +46,8 @@ struct events_query {
      * key are or'ed, the keys and'ed: container, image, event (action), type, label, volume,
      * scope. NULL: every event. */
     json_t *filters;
-    bool follow;  /* after the past, the future: until until_ns or stop_fd is readable */
-    int stop_fd;  /* -1: none */
+    bool follow; /* after the past, the future: until until_ns or stop_fd is readable */
+    int stop_fd; /* -1: none */
 };
 
 /* Calls cb with each event of the journal q selects, oldest first. */

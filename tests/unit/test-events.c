@@ -51,8 +51,7 @@ static json_t *read_all(json_t *filters)
     return s.all;
 }
 
-static void append(const char *type, const char *action, const char *id, json_t *attrs,
-                   long max)
+static void append(const char *type, const char *action, const char *id, json_t *attrs, long max)
 {
     _cleanup_berr_ struct berr *e = NULL;
     int r = events_append_max(dir, type, action, id, attrs, max, &e);
@@ -136,8 +135,8 @@ static void test_long_attributes_are_cut(void **state)
     char *big = malloc(10000);
     memset(big, 'x', 9999);
     big[9999] = 0;
-    append("container", "start", "abc", json_pack("{s:s,s:s,s:s}", "name", "web", "label", big,
-                                                  "image", "busybox"), 0);
+    append("container", "start", "abc",
+           json_pack("{s:s,s:s,s:s}", "name", "web", "label", big, "image", "busybox"), 0);
     memcpy(big, "\xc3\xa9", 2); /* a value cut in the middle of a character stays UTF-8 */
     for (int i = 0; i < 9998; i += 2)
         memcpy(big + i, "\xc3\xa9", 2);
@@ -258,9 +257,9 @@ static void test_follow(void **state)
     assert_true(took >= 500000000LL && took < 3000000000LL);
     waitpid(pid, NULL, 0);
     assert_int_equal(json_array_size(s.all), 32);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(json_array_get(s.all, 1), "Actor"), "ID")),
-        "new");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(s.all, 1), "Actor"), "ID")),
+                        "new");
     json_decref(s.all);
 }
 
