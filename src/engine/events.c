@@ -108,7 +108,9 @@ static char *event_line(const char *type, const char *action, const char *actor_
 static void rotate(const char *runroot, int fd, long max_size)
 {
     _cleanup_berr_ struct berr *e = NULL;
-    _cleanup_close_ int lock = take_lock(runroot, LOCK_EX, &e);
+    /* never waits: a reader of the past holds the lock while its output may block (a pager),
+     * and no container operation may hang on it; a later append rotates instead */
+    _cleanup_close_ int lock = take_lock(runroot, LOCK_EX | LOCK_NB, &e);
     if (lock < 0) {
         log_debug("%s", e->msg);
         return;

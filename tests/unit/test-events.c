@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -127,6 +129,24 @@ static void test_rotation_keeps_one_old_file(void **state)
         assert_int_equal(atoi(id), (int)(100 - n + i));
     }
     json_decref(all);
+}
+
+/* a reader of the past holds the lock: appends go on without waiting and rotate later */
+static void test_rotation_never_waits_for_a_reader(void **state)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/events.lock", dir);
+    int lock = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    assert_true(lock >= 0);
+    assert_int_equal(flock(lock, LOCK_SH), 0);
+    for (int i = 0; i < 20; i++)
+        append("volume", "create", "x", NULL, 1024);
+    snprintf(path, sizeof(path), "%s/events.log.1", dir);
+    struct stat sb;
+    assert_true(stat(path, &sb) < 0);
+    close(lock);
+    append("volume", "create", "y", NULL, 1024);
+    assert_int_equal(stat(path, &sb), 0);
 }
 
 /* a line never passes 4096 bytes: the attributes are cut, the JSON stays whole */
@@ -269,6 +289,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_many_writers_and_rotation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rotation_keeps_one_old_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rotation_never_waits_for_a_reader, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_attributes_are_cut, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follow, setup, teardown),
