@@ -45,3 +45,16 @@ int cmd_system(const char *root, const char *verb, int argc, char **argv);
 /* berth diff CONTAINER; berth commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]] (cmd-commit.c) */
 int cmd_diff(const char *root, int argc, char **argv);
 int cmd_commit(const char *root, int argc, char **argv);
+/* berth events [--since T] [--until T] [-f KEY=VALUE]... [--format F] */
+int cmd_engine_events(const char *root, int argc, char **argv);
+/* $BERTH_RUNROOT or /run/berth */
+const char *cli_runroot(void);
+/* Notes an event in the journal (attrs taken, may be NULL); never fails the caller. */
+void cli_event(const char *type, const char *action, const char *id, json_t *attrs);
+/* kill (with its signal), exec_create, exec_start (argv: the command) and exec_die (with
+ * the exit code) of container id, and an event from a record already loaded (c, borrowed) */
+void cli_event_kill(const char *root, const char *id, int sig);
+void cli_event_exec(const char *root, const char *id, const char *action, char **argv, int code);
+void cli_event_rec(const char *id, json_t *c, const char *action);
+/* The same for container id, with its name, image and labels added to extra (taken). */
+void cli_event_ctr(const char *root, const char *id, const char *action, json_t *extra);

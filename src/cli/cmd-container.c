@@ -764,6 +764,7 @@ static int stop_cb(const char *root, const char *id, const char *arg, void *ctx)
     struct stop_args *a = ctx;
     if (!stop_one(root, id, a->sig, a->timeout))
         return 1;
+    cli_event_ctr(root, id, "stop", NULL);
     printf("%s\n", arg);
     return 0;
 }
@@ -794,6 +795,7 @@ static int kill_cb(const char *root, const char *id, const char *arg, void *ctx)
         return cli_fail(err, 1);
     if (rt_kill(rtroot, id, sig, false, &err) < 0)
         return cli_fail(err, 1);
+    cli_event_kill(root, id, sig);
     printf("%s\n", arg);
     return 0;
 }
@@ -934,6 +936,7 @@ static int pause_cb(const char *root, const char *id, const char *arg, void *ctx
         berr_free(e2);
         return cli_fail(err, 1);
     }
+    cli_event_ctr(root, id, pause ? "pause" : "unpause", NULL);
     printf("%s\n", arg);
     return 0;
 }
@@ -985,6 +988,7 @@ static int cmd_rename(const char *root, int argc, char **argv)
         return cli_fail(err, 1);
     }
     ctr_name_release(root, old, id);
+    cli_event_ctr(root, id, "rename", json_pack("{s:s+}", "oldName", "/", old));
     return 0;
 }
 
@@ -1154,6 +1158,7 @@ static int cmd_exec(const char *root, int argc, char **argv)
         exec_process(rtroot, id, pid, argv + optind + 1, tty, env, user, cwd, privileged, &err);
     if (!pj)
         return cli_fail(err, 125);
+    cli_event_exec(root, id, "exec_create", argv + optind + 1, -1);
     struct spec_process *p = spec_process_from_json(pj, "process", &err);
     json_decref(pj);
     if (!p)
@@ -1174,10 +1179,13 @@ static int cmd_exec(const char *root, int argc, char **argv)
                              .stdin_open = interactive};
     pid_t epid = 0;
     int status = 0;
+    cli_event_exec(root, id, "exec_start", argv + optind + 1, -1);
     int r = rt_exec(rtroot, id, &o, &epid, &status, &err);
     spec_process_free(p);
     if (r < 0)
         return cli_fail(err, berr_exit_code(err));
+    if (!detach)
+        cli_event_exec(root, id, "exec_die", NULL, status);
     return detach ? 0 : status;
 }
 
@@ -1216,6 +1224,7 @@ static int rm_cb(const char *root, const char *id, const char *arg, void *ctx)
     json_t *rec __attribute__((cleanup(json_decrefp))) = ctr_load(root, id, &e);
     if (remove_ctr(root, id, &err) < 0)
         return cli_fail(err, 1);
+    cli_event_rec(id, rec, "destroy");
     /* -v: its anonymous volumes too (named ones stay, as with docker) */
     if (o->volumes)
         vol_remove_anonymous(root, json_object_get(rec, "Mounts"));

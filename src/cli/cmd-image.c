@@ -228,6 +228,7 @@ static int cmd_import(const char *root, int argc, char **argv)
         return fail(err);
     if (name && store_tag(st, id, name, &err) < 0)
         return fail(err);
+    cli_event("image", "import", id, json_pack("{s:s}", "name", name ? name : id));
     printf("%s\n", id);
     return 0;
 }
@@ -485,6 +486,7 @@ static int cmd_tag(const char *root, int argc, char **argv)
     _cleanup_image_ struct image *im = store_find_image(st, argv[1], &err);
     if (!im || store_tag(st, im->id, argv[2], &err) < 0)
         return fail(err);
+    cli_event("image", "tag", im->id, json_pack("{s:s}", "name", argv[2]));
     return 0;
 }
 
@@ -545,6 +547,7 @@ static int cmd_rmi(const char *root, int argc, char **argv)
                 const char *n = json_string_value(nv);
                 _cleanup_berr_ struct berr *e = NULL;
                 store_untag(st, n, &e);
+                cli_event("image", "untag", im->id, json_pack("{s:s}", "name", im->id));
                 struct ref *fr = ref_parse(n, &e);
                 _cleanup_free_ char *fam = fr ? ref_familiar(fr) : NULL;
                 printf("Untagged: %s:%s\n", fam ? fam : n, fr && fr->tag ? fr->tag : "");
@@ -575,6 +578,7 @@ static int cmd_rmi(const char *root, int argc, char **argv)
         if (by_name) {
             _cleanup_berr_ struct berr *e = NULL;
             store_untag(st, full, &e);
+            cli_event("image", "untag", im->id, json_pack("{s:s}", "name", im->id));
             struct ref *fr = ref_parse(full, &e);
             _cleanup_free_ char *fam = fr ? ref_familiar(fr) : NULL;
             printf("Untagged: %s:%s\n", fam ? fam : full, fr && fr->tag ? fr->tag : "");
@@ -599,6 +603,7 @@ static int cmd_rmi(const char *root, int argc, char **argv)
             {
                 _cleanup_berr_ struct berr *e = NULL;
                 store_untag(st, json_string_value(nv), &e);
+                cli_event("image", "untag", im->id, json_pack("{s:s}", "name", im->id));
                 struct ref *fr = ref_parse(json_string_value(nv), &e);
                 _cleanup_free_ char *fam = fr ? ref_familiar(fr) : NULL;
                 printf("Untagged: %s:%s\n", fam ? fam : "", fr && fr->tag ? fr->tag : "");
@@ -610,6 +615,7 @@ static int cmd_rmi(const char *root, int argc, char **argv)
             rc = cli_fail(err, 1);
             err = NULL;
         } else {
+            cli_event("image", "delete", im->id, json_pack("{s:s}", "name", im->id));
             printf("Deleted: %s\n", im->id);
         }
         image_free(im);
@@ -855,6 +861,8 @@ static int cmd_load(const char *root, int argc, char **argv)
     json_array_foreach(loaded, i, v)
     {
         json_t *names = json_object_get(v, "names");
+        cli_event("image", "load", json_string_value(json_object_get(v, "id")),
+                  json_pack("{s:O}", "name", json_array_get(names, 0) ?: json_object_get(v, "id")));
         if (quiet)
             continue;
         if (!json_array_size(names))

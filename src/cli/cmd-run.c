@@ -1128,6 +1128,7 @@ int cmd_run(const char *root, int argc, char **argv)
         }
     }
 
+    cli_event_ctr(root, id, "create", NULL);
     if (create_only) {
         /* started later by `berth start`, which mounts the root file system again */
         umount2(rootfs, MNT_DETACH);

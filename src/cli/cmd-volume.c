@@ -100,6 +100,8 @@ int cmd_volume(const char *root, int argc, char **argv)
         if (!v)
             return cli_fail(err, 125);
         printf("%s\n", json_string_value(json_object_get(v, "Name")));
+        cli_event("volume", "create", json_string_value(json_object_get(v, "Name")),
+                  json_pack("{s:s}", "driver", "local"));
         json_decref(v);
         return 0;
     }
@@ -119,6 +121,7 @@ int cmd_volume(const char *root, int argc, char **argv)
                 err = NULL;
                 continue;
             }
+            cli_event("volume", "destroy", argv[i], json_pack("{s:s}", "driver", "local"));
             printf("%s\n", argv[i]);
         }
         return rc;
@@ -143,8 +146,10 @@ int cmd_volume(const char *root, int argc, char **argv)
             const char *name = json_string_value(json_object_get(v, "Name"));
             _cleanup_berr_ struct berr *e = NULL;
             if (json_is_true(json_object_get(v, "Anonymous")) &&
-                vol_remove(root, name, false, &e) == 0)
+                vol_remove(root, name, false, &e) == 0) {
+                cli_event("volume", "destroy", name, json_pack("{s:s}", "driver", "local"));
                 printf("%s\n", name);
+            }
         }
         json_decref(vs);
         return 0;

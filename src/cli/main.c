@@ -66,6 +66,7 @@ static void usage(FILE *f)
           "  rm          remove containers (-f: running ones too)\n"
           "  wait        wait for containers to exit and print their exit codes\n"
           "  inspect     show containers, images or volumes as JSON (-f: a Go template)\n"
+          "  events      show events as they happen (--since, --until, -f KEY=VALUE, --format)\n"
           "  volume      volume commands: create, ls, inspect, rm, prune\n"
           "  container   container commands: create, start, restart, ls, logs, exec, stop, kill, "
           "rm, wait, inspect, cp\n"
@@ -214,6 +215,8 @@ int main(int argc, char **argv)
                                                                    sub_argv + 1);
         return cmd_container(root, sub_argv[1], sub_argc - 1, sub_argv + 1);
     }
+    if (strcmp(cmd, "events") == 0)
+        return cmd_engine_events(root, sub_argc, sub_argv);
     if (strcmp(cmd, "volume") == 0)
         return cmd_volume(root, sub_argc, sub_argv);
     /* inspect: a container, an image or a volume, whichever has the name, as docker does */

@@ -999,6 +999,8 @@ static int field(struct exec *x, const struct arg *a, json_t *v, const char *nam
         return xerr(x, a->pos, a->end, "can't evaluate field %.*s in type %s", (int)len, name,
                     type_name(v));
     json_t *f = json_object_getn(v, name, len);
+    if (!f && v == x->root && x->o->fields)
+        f = json_object_getn(x->o->fields, name, len);
     if (!f && v == x->root && x->o->methods && json_object_getn(x->o->methods, name, len))
         return xerr(x, a->pos, a->end, "wrong number of args for %.*s: want 1 got 0", (int)len,
                     name);

@@ -26,6 +26,9 @@ struct tmpl_opts {
     /* methods of the top level that take one argument, as objects: {"Label": {"a": "1"}}
      * makes {{.Label "a"}} "1", and "" for a key the object lacks (docker's ps .Label) */
     json_t *methods;
+    /* fields of the top level that {{json .}} does not show: a Go struct's fields whose JSON
+     * names differ ({"Time": 1} for the "time" key of an event) */
+    json_t *fields;
     /* a table's header row: data maps fields to column names; json, join, split, lower,
      * upper, title and truncate give their argument back; .Label "com.x.a-b" gives "a b" */
     bool header;

@@ -2,6 +2,7 @@
 #include "monitor.h"
 #include "containers.h"
 #include "volumes.h"
+#include "events.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -222,6 +223,20 @@ static int exec_loop(const struct monitor_opts *o, struct mon *m, pid_t pid, int
 
 static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, long ran_ms);
 
+/* An event of the container (events.h) in the journal under the run root of o->rtroot, with
+ * its exit code unless code < 0; c: its record if loaded */
+static void note(const struct monitor_opts *o, const char *action, json_t *c, int code)
+{
+    _cleanup_free_ char *runroot = events_runroot_of(o->rtroot);
+    char s[16];
+    snprintf(s, sizeof(s), "%d", code);
+    json_t *extra = code >= 0 ? json_pack("{s:s}", "exitCode", s) : NULL;
+    if (c)
+        events_ctr_record(runroot, o->id, c, action, extra);
+    else
+        events_container(o->root, runroot, o->id, action, extra);
+}
+
 /* Creates and starts the container, records it, tells the caller (ready >= 0), then becomes
  * the loop. Never returns. */
 static void run(const struct monitor_opts *o, struct mon *m, int ready)
@@ -273,6 +288,7 @@ static void run(const struct monitor_opts *o, struct mon *m, int ready)
      * exit code and restarts would be lost */
     if (ctr_save_state(o->root, o->id, state, &err) < 0)
         goto fail;
+    note(o, "start", NULL, -1);
     if (ready >= 0)
         report(ready, NULL);
     ready = -1;
@@ -339,6 +355,9 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
     json_object_set_new(state, "FinishedAt", json_string(finished));
     json_object_set_new(state, "OOMKilled", json_boolean(oom && exit_code == 137));
     ctr_save_state(o->root, o->id, state, &e);
+    if (oom && exit_code == 137)
+        note(o, "oom", NULL, -1);
+    note(o, "die", NULL, exit_code);
     /* the restart policy, as docker's: not after a stop or kill by the user; on-failure
      * only for a non-zero code, and at most max_restarts times; a delay that doubles from
      * 100 ms (to 1 min), back to 100 ms after a run of 10 s or more */
@@ -373,6 +392,7 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
          * go after the client has its answer, off `run --rm`'s path (an unmount waits for an
          * RCU grace period). A monitor killed meanwhile leaves the rest to reap_stale. */
         json_t *c = ctr_load(o->root, o->id, &e);
+        note(o, "destroy", c, -1);
         ctr_name_release(o->root, json_string_value(json_object_get(c, "Name")), o->id);
         char trash[4300];
         int tn = snprintf(trash, sizeof(trash), "%s/containers/.removing-%s", o->root, o->id);
