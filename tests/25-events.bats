@@ -181,3 +181,20 @@ wait_line() {
 		[ "$(past_json -f volume="v$i.x" | jq -r .Action | paste -sd ' ')" = "create destroy" ]
 	done
 }
+
+@test "events: container, image and system prune note what they remove" {
+	b run --name gone busybox true
+	id=$(b inspect -f '{{.Id}}' gone)
+	b container prune -f > /dev/null
+	[ "$(past_json -f event=destroy | jq -r .Actor.ID)" = "$id" ]
+	b tag busybox extra:1
+	b run --name gone2 busybox true
+	id2=$(b inspect -f '{{.Id}}' gone2)
+	b volume create unused > /dev/null
+	imid=$(b image inspect -f '{{.Id}}' busybox)
+	b system prune -f -a --volumes > /dev/null
+	[ "$(past_json -f event=destroy -f type=container | jq -r .Actor.ID | tail -1)" = "$id2" ]
+	[ "$(past_json -f type=volume -f event=destroy | jq -r .Actor.ID)" = unused ]
+	[ "$(past_json -f type=image -f event=delete | jq -r .Actor.ID)" = "$imid" ]
+	[ "$(past_json -f type=image -f event=untag | wc -l)" -eq 2 ]
+}

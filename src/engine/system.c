@@ -7,6 +7,7 @@
 #include "cgroup/cgroup.h"
 #include "engine/config.h"
 #include "engine/containers.h"
+#include "engine/events.h"
 #include "engine/volumes.h"
 #include "image/reference.h"
 #include "image/store.h"
@@ -413,6 +414,7 @@ static void prune_containers(const char *root, const char *runroot, const struct
             unsigned long long size = sys_du(upper);
             _cleanup_berr_ struct berr *e2 = NULL;
             if (sys_ctr_remove(root, runroot, id, &e2) == 0) {
+                events_ctr_record(runroot, id, c, "destroy", NULL);
                 json_array_append_new(out, json_string(id));
                 *reclaimed += size;
             }
@@ -440,8 +442,8 @@ static bool image_mounted(struct store *st, const char *id)
     return faccessat(st->dirfd, rel, F_OK, 0) == 0;
 }
 
-int sys_image_prune(const char *root, const struct sys_prune_opts *o, json_t *out,
-                    json_int_t *reclaimed, struct berr **err)
+int sys_image_prune(const char *root, const char *runroot, const struct sys_prune_opts *o,
+                    json_t *out, json_int_t *reclaimed, struct berr **err)
 {
     _cleanup_store_ struct store *st = store_open(root, err);
     if (!st || store_lock(st, err) < 0)
@@ -474,6 +476,7 @@ int sys_image_prune(const char *root, const struct sys_prune_opts *o, json_t *ou
                 _cleanup_free_ char *fam = r ? ref_familiar(r) : NULL;
                 json_array_append_new(out, json_pack("{s:s++}", "Untagged", fam ? fam : "?", ":",
                                                      r && r->tag ? r->tag : "latest"));
+                events_note(runroot, "image", "untag", id, json_pack("{s:s}", "name", id));
                 ref_free(r);
             }
             if (store_remove_image(st, id, err) < 0) {
@@ -482,6 +485,7 @@ int sys_image_prune(const char *root, const struct sys_prune_opts *o, json_t *ou
                 break;
             }
             json_array_append_new(out, json_pack("{s:s}", "Deleted", id));
+            events_note(runroot, "image", "delete", id, json_pack("{s:s}", "name", id));
             *reclaimed += size;
         }
         json_decref(names);
@@ -513,6 +517,8 @@ json_t *sys_prune(const char *root, const char *runroot, const struct sys_prune_
                 unsigned long long size = sys_du(data);
                 _cleanup_berr_ struct berr *e = NULL;
                 if (vol_remove(root, name, false, &e) == 0) {
+                    events_note(runroot, "volume", "destroy", name,
+                                json_pack("{s:s}", "driver", "local"));
                     json_array_append_new(vdel, json_string(name));
                     reclaimed += size;
                 }
@@ -520,7 +526,7 @@ json_t *sys_prune(const char *root, const char *runroot, const struct sys_prune_
             json_decref(vs);
         }
     }
-    if (sys_image_prune(root, o, idel, &reclaimed, err) < 0)
+    if (sys_image_prune(root, runroot, o, idel, &reclaimed, err) < 0)
         goto fail;
     return json_pack("{s:o,s:o,s:o,s:I}", "ContainersDeleted", cdel, "ImagesDeleted", idel,
                      "VolumesDeleted", vdel, "SpaceReclaimed", reclaimed);

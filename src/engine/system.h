@@ -37,8 +37,8 @@ int sys_container_prune(const char *root, const char *runroot, const struct sys_
 /* image prune: dangling (o->all: unused) images no container uses and none mounted, created
  * before o->until if set; appends {"Untagged": NAME} and {"Deleted": ID} to out and adds the
  * bytes freed to *reclaimed. */
-int sys_image_prune(const char *root, const struct sys_prune_opts *o, json_t *out,
-                    json_int_t *reclaimed, struct berr **err);
+int sys_image_prune(const char *root, const char *runroot, const struct sys_prune_opts *o,
+                    json_t *out, json_int_t *reclaimed, struct berr **err);
 /* Removes a container that no longer runs: its runtime state, its mount, its directory
  * (under ctr_lock, which the caller holds). */
 int sys_ctr_remove(const char *root, const char *runroot, const char *id, struct berr **err);
