@@ -1,5 +1,6 @@
 /* cli.h - shared bits of the command-line front end */
 #pragma once
+struct engine;
 #include "base/error.h"
 #include <jansson.h>
 
@@ -17,6 +18,9 @@ int cmd_run(const char *root, int argc, char **argv);
 int cmd_start(const char *root, int argc, char **argv);
 /* berth attach [--no-stdin] [--sig-proxy=false] [--detach-keys K] CONTAINER */
 int cmd_attach(const char *root, int argc, char **argv);
+/* The engine's handle for this command (made on first use, with root and the run root and
+ * configuration the global options set); NULL with err set if the configuration is bad. */
+struct engine *cli_engine(const char *root, struct berr **err);
 /* The runtime's state root: $BERTH_RUNROOT (set by --runroot) or /run/berth, plus /runtime */
 void cli_rtroot(char *buf, size_t len);
 /* "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3" -> signal number, or -1 */

@@ -3,6 +3,7 @@
 #include "engine/monitor.h"
 #include "base/cleanup.h"
 #include "engine/containers.h"
+#include "engine/engine.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include <stdio.h>
@@ -16,6 +17,15 @@ void cli_rtroot(char *buf, size_t len)
 {
     const char *runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth";
     snprintf(buf, len, "%s/runtime", runroot);
+}
+
+struct engine *cli_engine(const char *root, struct berr **err)
+{
+    /* one handle for the command's life: the CLI is one thread, and exits when done */
+    static struct engine *eng;
+    if (!eng)
+        eng = engine_new(root, cli_runroot(), getenv("BERTH_CONFIG"), err);
+    return eng;
 }
 
 char **cli_env_arg(char **env, const char *arg)

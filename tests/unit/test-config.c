@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "engine/config.h"
+#include "engine/engine.h"
+#include "base/cleanup.h"
 
 static char path[64];
 
@@ -106,12 +108,33 @@ static void test_which_file(void **state)
     }
 }
 
+/* the engine's handle reads the configuration once and holds the roots */
+static void test_engine_handle(void **state)
+{
+    put("{\"default-pids-limit\": 99}");
+    _cleanup_berr_ struct berr *err = NULL;
+    struct engine *e = engine_new("/var/lib/x", "/run/x", path, &err);
+    assert_non_null(e);
+    assert_string_equal(e->root, "/var/lib/x");
+    assert_string_equal(e->rtroot, "/run/x/runtime");
+    assert_int_equal(e->config.default_pids_limit, 99);
+    engine_free(e);
+    /* relative roots and a bad file are errors, with a message */
+    assert_null(engine_new("rel", "/run/x", path, &err));
+    assert_non_null(err);
+    berr_free(TAKE_PTR(err));
+    put("{\"nosuch\": 1}");
+    assert_null(engine_new("/a", "/b", path, &err));
+    assert_non_null(strstr(err->msg, "nosuch"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_which_file),
+        cmocka_unit_test(test_engine_handle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
