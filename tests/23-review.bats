@@ -167,3 +167,15 @@ long_rel() {
 	[ "$(stat -c %s "$STORE"/containers/*/json.log)" -lt 4096 ]
 	b rm -f chatty > /dev/null
 }
+
+@test "run -i: input still coming when the container exits never kills the monitor (SIGPIPE)" {
+	# the monitor writes the client's input into the container's stdin pipe; once the
+	# container is gone that write is EPIPE: a SIGPIPE there killed the monitor, and the
+	# run ended with "the container's monitor went away" and no exit code
+	for i in $(seq 20); do
+		run -0 sh -c "yes | head -c 1000000 | \"\$0\" --root \"\$1\" --runroot \"\$2\" run --rm -i busybox sh -c 'seq 1 3; exit 0'" \
+			"$BERTH" "$STORE" "$RUNROOT"
+		[ "$output" = "$(seq 1 3)" ] || { echo "run $i: $output"; false; }
+	done
+	[ -z "$(b ps -aq)" ]
+}

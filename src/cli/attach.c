@@ -112,6 +112,14 @@ int attach_client(int sock, const struct attach_client_opts *o)
             ssize_t n = recv(sock, msg, sizeof(msg) - 1, 0);
             if (n < 0 && errno == EINTR)
                 continue;
+            /* The monitor closed its end while input we sent was still unread there: the
+             * kernel reports ECONNRESET once, before the messages already queued for us
+             * (the rest of the output and the exit code). Read those: EOF comes after. */
+            if (n < 0 && errno == ECONNRESET) {
+                in_open = eof_pending = false;
+                in_len = 0;
+                continue;
+            }
             if (n <= 0) {
                 fprintf(stderr, "%sberth: the container's monitor went away; see `berth ps -a`\n",
                         raw ? "\r" : "");

@@ -244,6 +244,10 @@ static long now_ms(void)
 
 int main(int argc, char **argv)
 {
+    /* Input for a container that has exited meets a pipe with no reader: that is EPIPE for
+     * client_input, never a SIGPIPE that kills the monitor (and loses the exit code). The
+     * container is already running; and its init resets ignored signals anyway. */
+    signal(SIGPIPE, SIG_IGN);
     /* ours; the rest goes back to berth */
     char **pass = calloc(argc + 4, sizeof(char *));
     int np = 0;
