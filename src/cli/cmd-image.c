@@ -871,11 +871,8 @@ static int cmd_load(const char *root, int argc, char **argv)
         json_t *nm;
         json_array_foreach(names, k, nm)
         {
-            _cleanup_berr_ struct berr *e = NULL;
-            struct ref *r = ref_parse(json_string_value(nm), &e);
-            _cleanup_free_ char *fam = r ? ref_familiar(r) : NULL;
-            printf("Loaded image: %s:%s\n", fam ? fam : "?", r && r->tag ? r->tag : "latest");
-            ref_free(r);
+            _cleanup_free_ char *tagged = ref_familiar_tagged(json_string_value(nm));
+            printf("Loaded image: %s\n", tagged ? tagged : "?:latest");
         }
     }
     json_decref(loaded);

@@ -172,6 +172,7 @@ void events_note(const char *runroot, const char *type, const char *action, cons
     _cleanup_berr_ struct berr *e = NULL;
     if (!runroot || events_append(runroot, type, action, id, attrs, &e) < 0)
         log_debug("%s", e ? e->msg : "events: no run root");
+    json_decref(attrs); /* taken, as events.h says */
 }
 
 void events_container(const char *root, const char *runroot, const char *id, const char *action,
@@ -210,7 +211,6 @@ void events_ctr_record(const char *runroot, const char *id, json_t *c, const cha
         json_object_update(attrs, extra);
     json_decref(extra);
     events_note(runroot, "container", action, id, attrs);
-    json_decref(attrs);
 }
 
 char *events_runroot_of(const char *rtroot)
@@ -237,24 +237,9 @@ int events_check_filter(const char *key, struct berr **err)
     return berr_set(err, BERR_INVALID, 0, "invalid filter '%s'", key);
 }
 
-/* docker's ExactMatch: true if no value is given for key, else if one equals s */
-static bool exact(json_t *filters, const char *key, const char *s)
-{
-    json_t *want = json_object_get(filters, key);
-    if (!want || json_array_size(want) == 0)
-        return true;
-    size_t i;
-    json_t *w;
-    json_array_foreach(want, i, w)
-    {
-        if (s && !strcmp(json_string_value(w), s))
-            return true;
-    }
-    return false;
-}
-
-/* docker's FuzzyMatch: as exact, or s starts with a value */
-static bool fuzzy(json_t *filters, const char *key, const char *s)
+/* docker's ExactMatch (prefix false) and FuzzyMatch (prefix true): true if no value is
+ * given for key, else if s equals one (or, fuzzy, starts with one) */
+static bool match(json_t *filters, const char *key, const char *s, bool prefix)
 {
     json_t *want = json_object_get(filters, key);
     if (!want || json_array_size(want) == 0)
@@ -264,10 +249,18 @@ static bool fuzzy(json_t *filters, const char *key, const char *s)
     json_array_foreach(want, i, w)
     {
         const char *v = json_string_value(w);
-        if (s && v && !strncmp(s, v, strlen(v)))
+        if (s && v && (prefix ? !strncmp(s, v, strlen(v)) : !strcmp(s, v)))
             return true;
     }
     return false;
+}
+static bool exact(json_t *filters, const char *key, const char *s)
+{
+    return match(filters, key, s, false);
+}
+static bool fuzzy(json_t *filters, const char *key, const char *s)
+{
+    return match(filters, key, s, true);
 }
 
 /* "busybox:latest" -> "busybox" (a digest or a port stays) */

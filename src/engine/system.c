@@ -235,12 +235,9 @@ static json_t *image_summary(struct store *st, const char *id, json_t *users, js
     json_t *nm;
     json_array_foreach(names, i, nm)
     {
-        _cleanup_berr_ struct berr *e2 = NULL;
-        struct ref *r = ref_parse(json_string_value(nm), &e2);
-        _cleanup_free_ char *fam = r ? ref_familiar(r) : NULL;
-        if (fam)
-            json_array_append_new(tags, json_sprintf("%s:%s", fam, r->tag ? r->tag : "latest"));
-        ref_free(r);
+        _cleanup_free_ char *tagged = ref_familiar_tagged(json_string_value(nm));
+        if (tagged)
+            json_array_append_new(tags, json_string(tagged));
     }
     json_decref(names);
     /* a layer two images share counts once in LayersSize, and in SharedSize of each */
@@ -472,12 +469,9 @@ int sys_image_prune(const char *root, const char *runroot, const struct sys_prun
             {
                 _cleanup_berr_ struct berr *e2 = NULL;
                 store_untag(st, json_string_value(nm), &e2);
-                struct ref *r = ref_parse(json_string_value(nm), &e2);
-                _cleanup_free_ char *fam = r ? ref_familiar(r) : NULL;
-                json_array_append_new(out, json_pack("{s:s++}", "Untagged", fam ? fam : "?", ":",
-                                                     r && r->tag ? r->tag : "latest"));
+                _cleanup_free_ char *tagged = ref_familiar_tagged(json_string_value(nm));
+                json_array_append_new(out, json_pack("{s:s}", "Untagged", tagged ? tagged : "?"));
                 events_note(runroot, "image", "untag", id, json_pack("{s:s}", "name", id));
-                ref_free(r);
             }
             if (store_remove_image(st, id, err) < 0) {
                 rc = -1;

@@ -318,3 +318,15 @@ char *ref_familiar(const struct ref *r)
         memmove(s, s + pl, strlen(s + pl) + 1);
     return s;
 }
+
+char *ref_familiar_tagged(const char *name)
+{
+    _cleanup_berr_ struct berr *e = NULL;
+    struct ref *r = ref_parse(name, &e);
+    if (!r)
+        return NULL;
+    _cleanup_free_ char *fam = ref_familiar(r);
+    char *s = fam ? xasprintf("%s:%s", fam, r->tag ? r->tag : "latest") : NULL;
+    ref_free(r);
+    return s;
+}

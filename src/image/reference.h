@@ -30,6 +30,9 @@ char *ref_name(const struct ref *r);
 /* The short name `docker images` shows as REPOSITORY, without tag or digest: "busybox",
  * "user/app", "host:5000/a/b". Caller frees. */
 char *ref_familiar(const struct ref *r);
+/* The name as `docker images` shows it with its tag ("busybox:latest", "host:5000/a:1") for a
+ * stored name; NULL if it does not parse. Caller frees. */
+char *ref_familiar_tagged(const char *name);
 
 /* True if s is a digest berth accepts: "sha256:" and 64 lowercase hex digits. */
 bool ref_is_digest(const char *s);

@@ -927,6 +927,20 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
+/* The fds rt_exec made for the process it starts: closed in the caller once the intermediate
+ * process holds them, or on the way out. cstd[i] may be null itself (not closed twice). */
+static void close_child_side(int *sync, int *console, int nsfd[2], int cstd[3], int *null)
+{
+    close_fd(sync);
+    close_fd(console);
+    close_fd(&nsfd[0]);
+    close_fd(&nsfd[1]);
+    for (int i = 0; i < 3; i++)
+        if (cstd[i] != *null)
+            close_fd(&cstd[i]);
+    close_fd(null);
+}
+
 /* Closes every fd from 3 up but 3..3+preserve-1 and those in keep (-1s are skipped). */
 static void close_fds_except(int preserve, const int *keep, size_t nkeep)
 {
@@ -1111,14 +1125,7 @@ int rt_exec(const char *root, const char *id, const struct rt_exec_opts *o, pid_
         r = berr_sys(err, errno, "fork");
         goto out;
     }
-    close_fd(&sv[1]);
-    close_fd(&console);
-    close_fd(&nsfd[0]);
-    close_fd(&nsfd[1]);
-    for (int i = 0; i < 3; i++)
-        if (cstd[i] != null)
-            close_fd(&cstd[i]);
-    close_fd(&null);
+    close_child_side(&sv[1], &console, nsfd, cstd, &null);
     for (;;) {
         struct sync_msg m;
         int pfd = -1;
@@ -1175,16 +1182,9 @@ out:
     free(b.tasks);
     seccomp_prog_free(filter);
     close_fd(&sv[0]);
-    close_fd(&sv[1]);
-    close_fd(&console);
     close_fd(&pty);
     close_fd(&execer);
-    close_fd(&nsfd[0]);
-    close_fd(&nsfd[1]);
-    for (int i = 0; i < 3; i++)
-        if (cstd[i] != null)
-            close_fd(&cstd[i]);
-    close_fd(&null);
+    close_child_side(&sv[1], &console, nsfd, cstd, &null);
     close_fd(&in_w);
     close_fd(&out_r);
     close_fd(&err_r);
