@@ -15,6 +15,9 @@ enum berr_kind {
     BERR_NOT_FOUND,    /* a named thing does not exist */
     BERR_CONFLICT,     /* a named thing exists already, or is in the wrong state */
     BERR_UNSUPPORTED,  /* valid, but not possible on this host or not implemented */
+    BERR_NOT_MODIFIED, /* already in the state asked for: start of a running container, stop
+                        * of a stopped one (docker's HTTP 304; not a failure for the CLI's
+                        * stop, which prints the name, but one for exec or attach) */
     /* the two failures of a container's own command that docker gives exit codes of their
      * own: set where the command is looked up, carried over the sync socket and the
      * monitor's pipe as a kind, never recognised by the message's text */

@@ -11,47 +11,44 @@ int cmd_runtime(int argc, char **argv);
 /* main()'s argv, for re-executing ourselves */
 extern char **cli_argv;
 /* Image verbs (import, images, tag, rmi, inspect, history) against the store in root. */
-int cmd_image(const char *root, const char *verb, int argc, char **argv);
+int cmd_image(struct engine *e, const char *verb, int argc, char **argv);
 /* berth run, and berth create (argv[0] "create") */
-int cmd_run(const char *root, int argc, char **argv);
+int cmd_run(struct engine *e, int argc, char **argv);
 /* berth start: created or exited containers, detached, each under a new monitor */
-int cmd_start(const char *root, int argc, char **argv);
+int cmd_start(struct engine *e, int argc, char **argv);
 /* berth attach [--no-stdin] [--sig-proxy=false] [--detach-keys K] CONTAINER */
-int cmd_attach(const char *root, int argc, char **argv);
-/* The engine's handle for this command (made on first use, with root and the run root and
- * configuration the global options set); NULL with err set if the configuration is bad. */
-struct engine *cli_engine(const char *root, struct berr **err);
-/* The runtime's state root: $BERTH_RUNROOT (set by --runroot) or /run/berth, plus /runtime */
+int cmd_attach(struct engine *e, int argc, char **argv);
 void cli_rtroot(char *buf, size_t len);
 /* "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3" -> signal number, or -1 */
 int cli_parse_signal(const char *s);
 /* Container verbs: ps, logs, stop, kill, rm, wait, inspect, container ... */
-int cmd_container(const char *root, const char *verb, int argc, char **argv);
+int cmd_container(struct engine *e, const char *verb, int argc, char **argv);
 /* -e KEY=VALUE appended to env; -e KEY takes KEY's value from our environment (if set) */
 char **cli_env_arg(char **env, const char *arg);
 /* berth volume create, ls, inspect, rm, prune */
-int cmd_volume(const char *root, int argc, char **argv);
+int cmd_volume(struct engine *e, int argc, char **argv);
 /* berth export [-o FILE] CONTAINER */
-int cmd_export(const char *root, int argc, char **argv);
+int cmd_export(struct engine *e, int argc, char **argv);
 /* Mounts a stopped container's root file system at dir/rootfs, in a private mount namespace
  * of the calling (forked) process. */
 int mount_container(const char *root, const char *dir, struct berr **err);
 /* berth cp [-a] [-L] [-q] CONTAINER:SRC DEST|- and SRC|- CONTAINER:DEST */
-int cmd_cp(const char *root, int argc, char **argv);
+int cmd_cp(struct engine *e, int argc, char **argv);
 /* PID 1 of a `run --init` container (argv[0] "init"): /dev/init -- CMD... */
 int cmd_init(int argc, char **argv);
 /* inspect: type "container", "image", "volume", or NULL for whichever the name is (--type) */
-int cmd_inspect(const char *root, const char *type, int argc, char **argv);
+int cmd_inspect(struct engine *e, const char *type, int argc, char **argv);
 /* An image as `image inspect` shows it, by name or ID. */
-json_t *cli_image_inspect(const char *root, const char *what, struct berr **err);
+json_t *cli_image_inspect(struct engine *e, const char *what, struct berr **err);
 /* berth info, version, system info|df|prune (verb: "info", "version", "df", "prune") */
-int cmd_system(const char *root, const char *verb, int argc, char **argv);
+int cmd_system(struct engine *e, const char *verb, int argc, char **argv);
 /* berth diff CONTAINER; berth commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]] (cmd-commit.c) */
-int cmd_diff(const char *root, int argc, char **argv);
-int cmd_commit(const char *root, int argc, char **argv);
+int cmd_diff(struct engine *e, int argc, char **argv);
+int cmd_commit(struct engine *e, int argc, char **argv);
 /* berth events [--since T] [--until T] [-f KEY=VALUE]... [--format F] */
-int cmd_engine_events(const char *root, int argc, char **argv);
-/* $BERTH_RUNROOT or /run/berth */
+int cmd_engine_events(struct engine *e, int argc, char **argv);
+/* The run root and the runtime's root of the command's engine (--runroot, $BERTH_RUNROOT or
+ * /run/berth), for code that has not got the handle (main.c) */
 const char *cli_runroot(void);
 /* Notes an event in the journal (attrs taken, may be NULL); never fails the caller. */
 void cli_event(const char *type, const char *action, const char *id, json_t *attrs);

@@ -1,5 +1,6 @@
 /* cmd-commit.c - berth diff and berth commit: a container's changes, shown or made an image */
 #include "cli.h"
+#include "engine/engine.h"
 #include "base/cleanup.h"
 #include "base/xalloc.h"
 #include "engine/changes.h"
@@ -18,8 +19,9 @@ static int fail_usage(const char *msg)
 }
 
 /* berth diff CONTAINER: docker's "C /etc", "A /new", "D /gone" lines */
-int cmd_diff(const char *root, int argc, char **argv)
+int cmd_diff(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         printf("Usage: berth diff CONTAINER\n\n"
                "Show the files and directories a container added (A), changed (C) and "
@@ -58,8 +60,9 @@ static int parse_bool(const char *s)
 }
 
 /* berth commit [-a AUTHOR] [-c CHANGE]... [-m MESSAGE] [-p|--pause=BOOL] CONTAINER [REPO[:TAG]] */
-int cmd_commit(const char *root, int argc, char **argv)
+int cmd_commit(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {
         {"author", required_argument, NULL, 'a'},  {"change", required_argument, NULL, 'c'},
         {"message", required_argument, NULL, 'm'}, {"pause", optional_argument, NULL, 'p'},
@@ -101,7 +104,7 @@ int cmd_commit(const char *root, int argc, char **argv)
     _cleanup_free_ char *id = ctr_resolve(root, argv[optind], &err);
     if (!id)
         return cli_fail(err, 125);
-    const char *runroot = getenv("BERTH_RUNROOT") ?: "/run/berth";
+    const char *runroot = e->runroot;
     char image[72];
     if (ctr_commit(root, runroot, id, &o, image, &err) < 0)
         return cli_fail(err, 125);

@@ -1,5 +1,6 @@
 /* cmd-container.c - berth ps, logs, exec, stop, kill, rm, wait, inspect (and `container ...`) */
 #include "cli.h"
+#include "engine/engine.h"
 #include "format.h"
 #include "table.h"
 #include "template.h"
@@ -333,8 +334,9 @@ static bool ps_match(json_t *f, json_t *ctr, json_t *ancestors)
     return found;
 }
 
-static int cmd_ps(const char *root, int argc, char **argv)
+static int cmd_ps(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {
         {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
         {"no-trunc", no_argument, NULL, 'T'},     {"format", required_argument, NULL, 'F'},
@@ -551,8 +553,9 @@ static void logs_read(int fd, char **pending, size_t *plen, json_t *keep, const 
     }
 }
 
-static int cmd_logs(const char *root, int argc, char **argv)
+static int cmd_logs(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"follow", no_argument, NULL, 'f'},
                                           {"timestamps", no_argument, NULL, 't'},
                                           {"tail", required_argument, NULL, 'n'},
@@ -757,6 +760,7 @@ static bool stop_one(const char *root, const char *id, int sig, long timeout);
 struct stop_args {
     int sig;
     long timeout;
+    struct engine *eng; /* restart's start */
 };
 
 static int stop_cb(const char *root, const char *id, const char *arg, void *ctx)
@@ -775,7 +779,7 @@ static int restart_cb(const char *root, const char *id, const char *arg, void *c
     if (!stop_one(root, id, 0, a->timeout))
         return 1;
     char *sargv[] = {"start", (char *)arg, NULL};
-    return cmd_start(root, 2, sargv);
+    return cmd_start(a->eng, 2, sargv);
 }
 
 static int kill_cb(const char *root, const char *id, const char *arg, void *ctx)
@@ -852,8 +856,9 @@ static bool stop_one(const char *root, const char *id, int sig, long timeout)
     return true;
 }
 
-static int cmd_stop(const char *root, int argc, char **argv)
+static int cmd_stop(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"time", required_argument, NULL, 't'},
                                           {"signal", required_argument, NULL, 's'},
                                           {"help", no_argument, NULL, 'h'},
@@ -884,8 +889,9 @@ static int cmd_stop(const char *root, int argc, char **argv)
     return each_container(root, argc, argv, optind, stop_cb, &a);
 }
 
-static int cmd_restart(const char *root, int argc, char **argv)
+static int cmd_restart(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {
         {"time", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {0}};
     long timeout = -2;
@@ -906,7 +912,7 @@ static int cmd_restart(const char *root, int argc, char **argv)
     }
     if (optind >= argc)
         return fail_msg(125, "restart: give at least one container%s", "");
-    struct stop_args a = {.timeout = timeout};
+    struct stop_args a = {.timeout = timeout, .eng = e};
     return each_container(root, argc, argv, optind, restart_cb, &a);
 }
 
@@ -941,8 +947,9 @@ static int pause_cb(const char *root, const char *id, const char *arg, void *ctx
     return 0;
 }
 
-static int cmd_pause(const char *root, int argc, char **argv, bool pause)
+static int cmd_pause(struct engine *e, int argc, char **argv, bool pause)
 {
+    const char *root = e->root;
     const char *verb = pause ? "pause" : "unpause";
     if (argc < 2)
         return fail_msg(125, "%s: give at least one container", verb);
@@ -952,8 +959,9 @@ static int cmd_pause(const char *root, int argc, char **argv, bool pause)
     return each_container(root, argc, argv, 1, pause_cb, &pause);
 }
 
-static int cmd_rename(const char *root, int argc, char **argv)
+static int cmd_rename(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     if (argc != 3 || argv[1][0] == '-')
         return fail_msg(125, "rename: give a container and its new name%s", "");
     struct berr *err = NULL;
@@ -992,8 +1000,9 @@ static int cmd_rename(const char *root, int argc, char **argv)
     return 0;
 }
 
-static int cmd_kill(const char *root, int argc, char **argv)
+static int cmd_kill(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {
         {"signal", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {0}};
     int sig = SIGKILL;
@@ -1014,8 +1023,9 @@ static int cmd_kill(const char *root, int argc, char **argv)
     return each_container(root, argc, argv, optind, kill_cb, &sig);
 }
 
-static int cmd_wait(const char *root, int argc, char **argv)
+static int cmd_wait(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         printf("Usage: berth wait CONTAINER...\n");
         return 0;
@@ -1097,8 +1107,9 @@ static json_t *exec_process(const char *rtroot, const char *id, pid_t pid, char 
     return pj;
 }
 
-static int cmd_exec(const char *root, int argc, char **argv)
+static int cmd_exec(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"detach", no_argument, NULL, 'd'},
                                           {"interactive", no_argument, NULL, 'i'},
                                           {"tty", no_argument, NULL, 't'},
@@ -1194,7 +1205,7 @@ static int cmd_exec(const char *root, int argc, char **argv)
 /* Removes a container that no longer runs: its runtime state, its mount, its directory. */
 static int remove_ctr(const char *root, const char *id, struct berr **err)
 {
-    return sys_ctr_remove(root, getenv("BERTH_RUNROOT") ?: "/run/berth", id, err);
+    return sys_ctr_remove(root, cli_runroot(), id, err);
 }
 
 struct rm_opts {
@@ -1232,8 +1243,9 @@ static int rm_cb(const char *root, const char *id, const char *arg, void *ctx)
     return 0;
 }
 
-static int cmd_rm(const char *root, int argc, char **argv)
+static int cmd_rm(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"force", no_argument, NULL, 'f'},
                                           {"volumes", no_argument, NULL, 'v'},
                                           {"help", no_argument, NULL, 'h'},
@@ -1255,8 +1267,9 @@ static int cmd_rm(const char *root, int argc, char **argv)
 }
 
 /* container prune: every container that does not run */
-static int cmd_prune(const char *root, int argc, char **argv)
+static int cmd_prune(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     bool force = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
@@ -1270,7 +1283,7 @@ static int cmd_prune(const char *root, int argc, char **argv)
                         "to go ahead%s",
                         "");
     struct berr *err = NULL;
-    const char *runroot = getenv("BERTH_RUNROOT") ?: "/run/berth";
+    const char *runroot = e->runroot;
     struct sys_prune_opts o = {0};
     json_t *out = json_array();
     json_int_t reclaimed = 0;
@@ -1290,8 +1303,9 @@ static int cmd_prune(const char *root, int argc, char **argv)
 /* port: the container's published ports. berth publishes none yet (no bridge network, and
  * run refuses -p), so this lists nothing, as docker does for such a container; a port asked
  * for is "not published". */
-static int cmd_port(const char *root, int argc, char **argv)
+static int cmd_port(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         printf("Usage: berth port CONTAINER [PRIVATE_PORT[/PROTO]]\n");
         return 0;
@@ -1314,8 +1328,9 @@ static int cmd_port(const char *root, int argc, char **argv)
     return 0;
 }
 
-static int cmd_top(const char *root, int argc, char **argv)
+static int cmd_top(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     if (argc < 2 || argv[1][0] == '-')
         return fail_msg(125, "top: give a container (and ps options)%s", "");
     struct berr *err = NULL;
@@ -1476,8 +1491,9 @@ static int stats_table(const char *root, const char *rtroot, json_t *ids, long i
     return 0;
 }
 
-static int cmd_stats(const char *root, int argc, char **argv)
+static int cmd_stats(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {
         {"all", no_argument, NULL, 'a'},      {"no-stream", no_argument, NULL, 'n'},
         {"no-trunc", no_argument, NULL, 't'}, {"format", required_argument, NULL, 'f'},
@@ -1536,9 +1552,10 @@ static int cmd_stats(const char *root, int argc, char **argv)
 
 /* An object by name: a container, an image or a volume (type NULL: the first of them that
  * has the name, in docker's order). sort: whether its JSON shows its keys sorted. */
-static json_t *inspect_find(const char *root, const char *type, const char *what, bool size,
+static json_t *inspect_find(struct engine *eng, const char *type, const char *what, bool size,
                             bool *sort, struct berr **err)
 {
+    const char *root = eng->root;
     struct berr *e = NULL;
     json_t *o = NULL;
     *sort = true;
@@ -1556,7 +1573,7 @@ static json_t *inspect_find(const char *root, const char *type, const char *what
     }
     if (!o && (!type || !strcmp(type, "image"))) {
         berr_free(TAKE_PTR(e));
-        o = cli_image_inspect(root, what, &e);
+        o = cli_image_inspect(eng, what, &e);
         *sort = false;
     }
     if (!o && (!type || !strcmp(type, "volume"))) {
@@ -1576,7 +1593,7 @@ static json_t *inspect_find(const char *root, const char *type, const char *what
     return o;
 }
 
-int cmd_inspect(const char *root, const char *type, int argc, char **argv)
+int cmd_inspect(struct engine *e, const char *type, int argc, char **argv)
 {
     static const struct option longs[] = {{"format", required_argument, NULL, 'f'},
                                           {"size", no_argument, NULL, 's'},
@@ -1620,7 +1637,7 @@ int cmd_inspect(const char *root, const char *type, int argc, char **argv)
     int rc = 0;
     for (int i = optind; i < argc; i++) {
         bool sort;
-        json_t *o = inspect_find(root, kind, argv[i], size, &sort, &err);
+        json_t *o = inspect_find(e, kind, argv[i], size, &sort, &err);
         if (!o)
             rc = cli_fail(TAKE_PTR(err), 1);
         else if (inspectfmt_add(f, o, sort, &err) < 0)
@@ -1631,48 +1648,48 @@ int cmd_inspect(const char *root, const char *type, int argc, char **argv)
     return rc;
 }
 
-int cmd_container(const char *root, const char *verb, int argc, char **argv)
+int cmd_container(struct engine *e, const char *verb, int argc, char **argv)
 {
     if (!strcmp(verb, "ps") || !strcmp(verb, "ls") || !strcmp(verb, "list"))
-        return cmd_ps(root, argc, argv);
+        return cmd_ps(e, argc, argv);
     if (!strcmp(verb, "logs"))
-        return cmd_logs(root, argc, argv);
+        return cmd_logs(e, argc, argv);
     if (!strcmp(verb, "stop"))
-        return cmd_stop(root, argc, argv);
+        return cmd_stop(e, argc, argv);
     if (!strcmp(verb, "kill"))
-        return cmd_kill(root, argc, argv);
+        return cmd_kill(e, argc, argv);
     if (!strcmp(verb, "rm"))
-        return cmd_rm(root, argc, argv);
+        return cmd_rm(e, argc, argv);
     if (!strcmp(verb, "wait"))
-        return cmd_wait(root, argc, argv);
+        return cmd_wait(e, argc, argv);
     if (!strcmp(verb, "inspect"))
-        return cmd_inspect(root, "container", argc, argv);
+        return cmd_inspect(e, "container", argc, argv);
     if (!strcmp(verb, "exec"))
-        return cmd_exec(root, argc, argv);
+        return cmd_exec(e, argc, argv);
     if (!strcmp(verb, "pause") || !strcmp(verb, "unpause"))
-        return cmd_pause(root, argc, argv, !strcmp(verb, "pause"));
+        return cmd_pause(e, argc, argv, !strcmp(verb, "pause"));
     if (!strcmp(verb, "export"))
-        return cmd_export(root, argc, argv);
+        return cmd_export(e, argc, argv);
     if (!strcmp(verb, "cp"))
-        return cmd_cp(root, argc, argv);
+        return cmd_cp(e, argc, argv);
     if (!strcmp(verb, "top"))
-        return cmd_top(root, argc, argv);
+        return cmd_top(e, argc, argv);
     if (!strcmp(verb, "stats"))
-        return cmd_stats(root, argc, argv);
+        return cmd_stats(e, argc, argv);
     if (!strcmp(verb, "rename"))
-        return cmd_rename(root, argc, argv);
+        return cmd_rename(e, argc, argv);
     if (!strcmp(verb, "prune"))
-        return cmd_prune(root, argc, argv);
+        return cmd_prune(e, argc, argv);
     if (!strcmp(verb, "restart"))
-        return cmd_restart(root, argc, argv);
+        return cmd_restart(e, argc, argv);
     if (!strcmp(verb, "start"))
-        return cmd_start(root, argc, argv);
+        return cmd_start(e, argc, argv);
     if (!strcmp(verb, "attach"))
-        return cmd_attach(root, argc, argv);
+        return cmd_attach(e, argc, argv);
     if (!strcmp(verb, "port"))
-        return cmd_port(root, argc, argv);
+        return cmd_port(e, argc, argv);
     if (!strcmp(verb, "create") || !strcmp(verb, "run"))
-        return cmd_run(root, argc, argv);
+        return cmd_run(e, argc, argv);
     return fail_msg(
         125,
         "container %s: not a container command (create, start, restart, ls, logs, "

@@ -12,6 +12,7 @@
  * the child unpacks it inside the container root. The child's mounts live and die with its
  * namespace: nothing is ever mounted on the host, whatever fails. */
 #include "cli.h"
+#include "engine/engine.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -749,8 +750,9 @@ static void usage(FILE *f)
           f);
 }
 
-int cmd_cp(const char *root, int argc, char **argv)
+int cmd_cp(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"archive", no_argument, NULL, 'a'},
                                           {"follow-link", no_argument, NULL, 'L'},
                                           {"quiet", no_argument, NULL, 'q'},

@@ -1,6 +1,7 @@
 /* cmd-events.c - berth events [--since T] [--until T] [-f KEY=VALUE]... [--format F], and the
  * one-line helpers the other verbs note their events with */
 #include "cli.h"
+#include "engine/engine.h"
 #include "template.h"
 #include "base/cleanup.h"
 #include "base/log.h"
@@ -16,16 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-const char *cli_runroot(void)
-{
-    const char *r = getenv("BERTH_RUNROOT");
-    return r && *r ? r : "/run/berth";
-}
-
 void cli_event(const char *type, const char *action, const char *id, json_t *attrs)
 {
     events_note(cli_runroot(), type, action, id, attrs);
-    json_decref(attrs);
 }
 
 void cli_event_ctr(const char *root, const char *id, const char *action, json_t *extra)
@@ -308,7 +302,7 @@ static void on_stop(int sig)
     errno = saved;
 }
 
-int cmd_engine_events(const char *root, int argc, char **argv)
+int cmd_engine_events(struct engine *e, int argc, char **argv)
 {
     const char *since = NULL, *until = NULL, *format = NULL;
     _cleanup_(json_decrefp) json_t *filters = json_object();

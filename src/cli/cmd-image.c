@@ -1,5 +1,6 @@
 /* cmd-image.c - berth import, images, tag, rmi, image inspect, history */
 #include "cli.h"
+#include "engine/engine.h"
 #include "engine/system.h"
 #include "format.h"
 #include "table.h"
@@ -70,8 +71,9 @@ static const char *layer_media_type(const unsigned char *head, size_t n)
     return "application/vnd.oci.image.layer.v1.tar";
 }
 
-static int cmd_import(const char *root, int argc, char **argv)
+static int cmd_import(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"change", required_argument, NULL, 'c'},
                                           {"message", required_argument, NULL, 'm'},
                                           {"platform", required_argument, NULL, 'p'},
@@ -307,8 +309,9 @@ static bool images_match(json_t *f, json_t *row, json_t *labels, const char *bef
     return (!before || strcmp(created, before) < 0) && (!since || strcmp(created, since) > 0);
 }
 
-static int cmd_images(const char *root, int argc, char **argv)
+static int cmd_images(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {
         {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
         {"digests", no_argument, NULL, 'd'},      {"no-trunc", no_argument, NULL, 'n'},
@@ -475,8 +478,9 @@ static int cmd_images(const char *root, int argc, char **argv)
 
 /* ---- tag, rmi ---- */
 
-static int cmd_tag(const char *root, int argc, char **argv)
+static int cmd_tag(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     if (argc != 3)
         return fail_msg("tag: %s", "usage: berth tag SOURCE_IMAGE TARGET_IMAGE[:TAG]");
     struct berr *err = NULL;
@@ -490,8 +494,9 @@ static int cmd_tag(const char *root, int argc, char **argv)
     return 0;
 }
 
-static int cmd_rmi(const char *root, int argc, char **argv)
+static int cmd_rmi(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"force", no_argument, NULL, 'f'},
                                           {"no-prune", no_argument, NULL, 'n'},
                                           {"help", no_argument, NULL, 'h'},
@@ -660,8 +665,9 @@ static json_t *inspect_one(struct store *st, struct image *im)
     return o;
 }
 
-json_t *cli_image_inspect(const char *root, const char *what, struct berr **err)
+json_t *cli_image_inspect(struct engine *e, const char *what, struct berr **err)
 {
+    const char *root = e->root;
     _cleanup_store_ struct store *st = store_open(root, err);
     struct image *im = st ? store_find_image(st, what, err) : NULL;
     if (!im)
@@ -671,8 +677,9 @@ json_t *cli_image_inspect(const char *root, const char *what, struct berr **err)
     return o;
 }
 
-static int cmd_history(const char *root, int argc, char **argv)
+static int cmd_history(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     bool notrunc = argc > 2 && !strcmp(argv[1], "--no-trunc");
     if (argc < 2 || (notrunc && argc < 3))
         return fail_msg("history: %s", "usage: berth history [--no-trunc] IMAGE");
@@ -722,8 +729,9 @@ static int cmd_history(const char *root, int argc, char **argv)
 
 /* ---- save, load ---- */
 
-static int cmd_save(const char *root, int argc, char **argv)
+static int cmd_save(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
                                           {"format", required_argument, NULL, 'f'},
                                           {"help", no_argument, NULL, 'h'},
@@ -818,8 +826,9 @@ out:
     return rc;
 }
 
-static int cmd_load(const char *root, int argc, char **argv)
+static int cmd_load(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"input", required_argument, NULL, 'i'},
                                           {"quiet", no_argument, NULL, 'q'},
                                           {"help", no_argument, NULL, 'h'},
@@ -888,8 +897,9 @@ static bool image_mounted(struct store *st, const char *id)
     return faccessat(st->dirfd, rel, F_OK, 0) == 0;
 }
 
-static int cmd_mount(const char *root, int argc, char **argv, bool mount_it)
+static int cmd_mount(struct engine *e, int argc, char **argv, bool mount_it)
 {
+    const char *root = e->root;
     if (argc < 2)
         return fail_msg("image %s: give an image", mount_it ? "mount" : "unmount");
     struct berr *err = NULL;
@@ -936,8 +946,9 @@ static int cmd_mount(const char *root, int argc, char **argv, bool mount_it)
     return rc;
 }
 
-static int cmd_prune(const char *root, int argc, char **argv)
+static int cmd_prune(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"all", no_argument, NULL, 'a'},
                                           {"force", no_argument, NULL, 'f'},
                                           {"help", no_argument, NULL, 'h'},
@@ -992,31 +1003,31 @@ static int cmd_prune(const char *root, int argc, char **argv)
     return 0;
 }
 
-int cmd_image(const char *root, const char *verb, int argc, char **argv)
+int cmd_image(struct engine *e, const char *verb, int argc, char **argv)
 {
     if (!strcmp(verb, "mount"))
-        return cmd_mount(root, argc, argv, true);
+        return cmd_mount(e, argc, argv, true);
     if (!strcmp(verb, "unmount") || !strcmp(verb, "umount"))
-        return cmd_mount(root, argc, argv, false);
+        return cmd_mount(e, argc, argv, false);
     if (!strcmp(verb, "prune"))
-        return optind = 1, cmd_prune(root, argc, argv);
+        return optind = 1, cmd_prune(e, argc, argv);
     if (!strcmp(verb, "save"))
-        return optind = 1, cmd_save(root, argc, argv);
+        return optind = 1, cmd_save(e, argc, argv);
     if (!strcmp(verb, "load"))
-        return optind = 1, cmd_load(root, argc, argv);
+        return optind = 1, cmd_load(e, argc, argv);
     optind = 1;
     if (!strcmp(verb, "import"))
-        return cmd_import(root, argc, argv);
+        return cmd_import(e, argc, argv);
     if (!strcmp(verb, "images") || !strcmp(verb, "ls") || !strcmp(verb, "list"))
-        return cmd_images(root, argc, argv);
+        return cmd_images(e, argc, argv);
     if (!strcmp(verb, "tag"))
-        return cmd_tag(root, argc, argv);
+        return cmd_tag(e, argc, argv);
     if (!strcmp(verb, "rmi") || !strcmp(verb, "rm") || !strcmp(verb, "remove"))
-        return cmd_rmi(root, argc, argv);
+        return cmd_rmi(e, argc, argv);
     if (!strcmp(verb, "inspect"))
-        return cmd_inspect(root, "image", argc, argv);
+        return cmd_inspect(e, "image", argc, argv);
     if (!strcmp(verb, "history"))
-        return cmd_history(root, argc, argv);
+        return cmd_history(e, argc, argv);
     fprintf(stderr, "berth: '%s' is not an image command: see 'berth --help'\n", verb);
     return 125;
 }

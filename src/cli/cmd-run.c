@@ -2,6 +2,7 @@
  * (-d) under its monitor (engine/monitor.c). A foreground container without --rm comes with
  * attaching to a monitor; until then it is refused, never half done. */
 #include "cli.h"
+#include "engine/engine.h"
 #include "attach.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
@@ -323,8 +324,9 @@ static int attach_running(const char *root, const char *id, const struct attach_
     return rc == ATTACH_DETACHED ? 0 : rc;
 }
 
-int cmd_start(const char *root, int argc, char **argv)
+int cmd_start(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"attach", no_argument, NULL, 'a'},
                                           {"interactive", no_argument, NULL, 'i'},
                                           {"detach-keys", required_argument, NULL, 'k'},
@@ -428,8 +430,9 @@ int cmd_start(const char *root, int argc, char **argv)
     return rc;
 }
 
-int cmd_attach(const char *root, int argc, char **argv)
+int cmd_attach(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {{"no-stdin", no_argument, NULL, 'n'},
                                           {"sig-proxy", optional_argument, NULL, 's'},
                                           {"detach-keys", required_argument, NULL, 'k'},
@@ -521,8 +524,9 @@ static int open_rootfs(const char *root, const char *id, struct berr **err)
 }
 
 /* berth export [-o FILE] CONTAINER: its file system as a tarball (what import takes) */
-int cmd_export(const char *root, int argc, char **argv)
+int cmd_export(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     static const struct option longs[] = {
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
     const char *out = NULL;
@@ -585,8 +589,9 @@ int cmd_export(const char *root, int argc, char **argv)
     return ok ? 0 : 1;
 }
 
-int cmd_run(const char *root, int argc, char **argv)
+int cmd_run(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     bool create_only = !strcmp(argv[0], "create");
     static const struct option longs[] = {{"rm", no_argument, NULL, 'R'},
                                           {"interactive", no_argument, NULL, 'i'},

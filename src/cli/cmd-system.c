@@ -1,6 +1,7 @@
 /* cmd-system.c - berth info, version, system info|df|prune: flags in, engine/system.c's
  * documents out, as docker prints them (or through --format) */
 #include "cli.h"
+#include "engine/engine.h"
 #include "base/cleanup.h"
 #include "base/xalloc.h"
 #include "engine/system.h"
@@ -11,11 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static const char *runroot_arg(void)
-{
-    return getenv("BERTH_RUNROOT") ?: "/run/berth";
-}
 
 static int usage_fail(const char *fmt, const char *a)
 {
@@ -91,8 +87,9 @@ static long long jint(json_t *o, const char *k)
     return json_integer_value(json_object_get(o, k));
 }
 
-static int cmd_info(const char *root, int argc, char **argv)
+static int cmd_info(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     const char *format = NULL;
     int i = parse_format(argc, argv, &format, NULL, NULL, NULL, NULL, NULL);
     if (i == -2)
@@ -103,7 +100,7 @@ static int cmd_info(const char *root, int argc, char **argv)
         return usage_fail("info: unknown argument %s", argv[i]);
     struct berr *err = NULL;
     json_t *info __attribute__((cleanup(json_decrefp))) =
-        sys_info(root, runroot_arg(), getenv("BERTH_CONFIG"), &err);
+        sys_info(root, e->runroot, e->config_path, &err);
     if (!info)
         return cli_fail(err, 1);
     if (format)
@@ -293,8 +290,9 @@ static int df_verbose(json_t *df)
     return 0;
 }
 
-static int cmd_df(const char *root, int argc, char **argv)
+static int cmd_df(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     const char *format = NULL;
     bool verbose = false;
     int i = parse_format(argc, argv, &format, &verbose, NULL, NULL, NULL, NULL);
@@ -305,7 +303,7 @@ static int cmd_df(const char *root, int argc, char **argv)
     if (i < argc)
         return usage_fail("system df: unknown argument %s", argv[i]);
     struct berr *err = NULL;
-    json_t *df __attribute__((cleanup(json_decrefp))) = sys_df(root, runroot_arg(), &err);
+    json_t *df __attribute__((cleanup(json_decrefp))) = sys_df(root, e->runroot, &err);
     if (!df)
         return cli_fail(err, 1);
     if (verbose && !format)
@@ -398,8 +396,9 @@ static long parse_until(const char *v)
     return -1;
 }
 
-static int cmd_prune(const char *root, int argc, char **argv)
+static int cmd_prune(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     struct sys_prune_opts o = {0};
     bool force = false;
     const char *filter = NULL;
@@ -426,7 +425,7 @@ static int cmd_prune(const char *root, int argc, char **argv)
             return printf("\n"), 0;
     }
     struct berr *err = NULL;
-    json_t *rep __attribute__((cleanup(json_decrefp))) = sys_prune(root, runroot_arg(), &o, &err);
+    json_t *rep __attribute__((cleanup(json_decrefp))) = sys_prune(root, e->runroot, &o, &err);
     if (!rep)
         return cli_fail(err, 1);
     static const char *sections[][2] = {{"ContainersDeleted", "Deleted Containers:"},
@@ -459,15 +458,15 @@ static int cmd_prune(const char *root, int argc, char **argv)
     return 0;
 }
 
-int cmd_system(const char *root, const char *verb, int argc, char **argv)
+int cmd_system(struct engine *e, const char *verb, int argc, char **argv)
 {
     if (!strcmp(verb, "info"))
-        return cmd_info(root, argc, argv);
+        return cmd_info(e, argc, argv);
     if (!strcmp(verb, "version"))
         return cmd_version(argc, argv);
     if (!strcmp(verb, "df"))
-        return cmd_df(root, argc, argv);
+        return cmd_df(e, argc, argv);
     if (!strcmp(verb, "prune"))
-        return cmd_prune(root, argc, argv);
+        return cmd_prune(e, argc, argv);
     return usage_fail("system %s: not a system command (info, df, prune)", verb);
 }

@@ -1,5 +1,6 @@
 /* cmd-volume.c - berth volume create, ls, inspect, rm, prune */
 #include "cli.h"
+#include "engine/engine.h"
 #include "format.h"
 #include "base/cleanup.h"
 #include "engine/containers.h"
@@ -71,15 +72,16 @@ static int volume_ls(const char *root, int argc, char **argv)
     return rc;
 }
 
-int cmd_volume(const char *root, int argc, char **argv)
+int cmd_volume(struct engine *e, int argc, char **argv)
 {
+    const char *root = e->root;
     if (argc < 2)
         return usage_fail(": give a command (create, ls, inspect, rm, prune)");
     const char *verb = argv[1];
     argc--;
     argv++;
     if (!strcmp(verb, "inspect"))
-        return cmd_inspect(root, "volume", argc, argv);
+        return cmd_inspect(e, "volume", argc, argv);
     if (!strcmp(verb, "ls") || !strcmp(verb, "list"))
         return volume_ls(root, argc, argv);
     /* every option of these verbs is one of these: anything else is refused */

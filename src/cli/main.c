@@ -12,20 +12,16 @@
 #include <unistd.h>
 
 char **cli_argv;
+static struct engine *cli_eng; /* the command's handle, for the helpers below */
+
+const char *cli_runroot(void)
+{
+    return cli_eng->runroot;
+}
 
 void cli_rtroot(char *buf, size_t len)
 {
-    const char *runroot = getenv("BERTH_RUNROOT") ? getenv("BERTH_RUNROOT") : "/run/berth";
-    snprintf(buf, len, "%s/runtime", runroot);
-}
-
-struct engine *cli_engine(const char *root, struct berr **err)
-{
-    /* one handle for the command's life: the CLI is one thread, and exits when done */
-    static struct engine *eng;
-    if (!eng)
-        eng = engine_new(root, cli_runroot(), getenv("BERTH_CONFIG"), err);
-    return eng;
+    snprintf(buf, len, "%s", cli_eng->rtroot);
 }
 
 char **cli_env_arg(char **env, const char *arg)
@@ -124,6 +120,11 @@ int main(int argc, char **argv)
         return monitor_resume(argc, argv);
     log_set_program("berth");
     const char *root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth";
+    const char *runroot = getenv("BERTH_RUNROOT") && *getenv("BERTH_RUNROOT")
+                              ? getenv("BERTH_RUNROOT")
+                              : "/run/berth";
+    const char *config =
+        getenv("BERTH_CONFIG") && *getenv("BERTH_CONFIG") ? getenv("BERTH_CONFIG") : NULL;
     int i = 1;
     /* global options before the command, docker-style */
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -133,13 +134,13 @@ int main(int argc, char **argv)
         else if (!strncmp(a, "--root=", 7))
             root = a + 7;
         else if (!strcmp(a, "--runroot") && i + 1 < argc)
-            setenv("BERTH_RUNROOT", argv[++i], 1);
+            runroot = argv[++i];
         else if (!strncmp(a, "--runroot=", 10))
-            setenv("BERTH_RUNROOT", a + 10, 1);
+            runroot = a + 10;
         else if (!strcmp(a, "--config") && i + 1 < argc)
-            setenv("BERTH_CONFIG", argv[++i], 1); /* read where it is used (engine/config.c) */
+            config = argv[++i];
         else if (!strncmp(a, "--config=", 9))
-            setenv("BERTH_CONFIG", a + 9, 1);
+            config = a + 9;
         else if (!strcmp(a, "--debug") || !strcmp(a, "-D"))
             log_setup(NULL, false, LOG_LVL_DEBUG);
         else if (!strcmp(a, "--version") || !strcmp(a, "-v")) {
@@ -171,9 +172,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "berth: --root %s: path is too long (over %d bytes)\n", root, FS_ROOT_MAX);
         return 125;
     }
-    /* cli_rtroot builds the runtime's root under it */
-    const char *runroot = getenv("BERTH_RUNROOT");
-    if (runroot && strlen(runroot) > FS_ROOT_MAX) {
+    if (runroot[0] != '/') {
+        fprintf(stderr, "berth: --runroot %s: give an absolute path\n", runroot);
+        return 125;
+    }
+    if (strlen(runroot) > FS_ROOT_MAX) {
         fprintf(stderr, "berth: --runroot %s: path is too long (over %d bytes)\n", runroot,
                 FS_ROOT_MAX);
         return 125;
@@ -183,36 +186,42 @@ int main(int argc, char **argv)
         return 125;
     }
     const char *cmd = argv[i];
-    int sub_argc = argc - i;
-    char **sub_argv = argv + i;
     if (strcmp(cmd, "runtime") == 0) {
         log_set_program("berth runtime");
-        return cmd_runtime(sub_argc, sub_argv);
+        return cmd_runtime(argc - i, argv + i);
     }
-    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "info") == 0)
-        return cmd_system(root, cmd, sub_argc, sub_argv);
-    if (strcmp(cmd, "system") == 0)
-        return cmd_system(root, sub_argc > 1 ? sub_argv[1] : "", sub_argc - 1, sub_argv + 1);
     if (strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;
     }
+    /* one handle for the command's life: the roots and the configuration, read once */
+    struct berr *err = NULL;
+    _cleanup_engine_ struct engine *e = engine_new(root, runroot, config, &err);
+    if (!e)
+        return cli_fail(err, 125);
+    cli_eng = e;
+    int sub_argc = argc - i;
+    char **sub_argv = argv + i;
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "info") == 0)
+        return cmd_system(e, cmd, sub_argc, sub_argv);
+    if (strcmp(cmd, "system") == 0)
+        return cmd_system(e, sub_argc > 1 ? sub_argv[1] : "", sub_argc - 1, sub_argv + 1);
     if (strcmp(cmd, "run") == 0 || strcmp(cmd, "create") == 0)
-        return cmd_run(root, sub_argc, sub_argv);
+        return cmd_run(e, sub_argc, sub_argv);
     if (strcmp(cmd, "export") == 0)
-        return cmd_export(root, sub_argc, sub_argv);
+        return cmd_export(e, sub_argc, sub_argv);
     if (strcmp(cmd, "cp") == 0)
-        return cmd_cp(root, sub_argc, sub_argv);
+        return cmd_cp(e, sub_argc, sub_argv);
     if (strcmp(cmd, "start") == 0)
-        return cmd_start(root, sub_argc, sub_argv);
+        return cmd_start(e, sub_argc, sub_argv);
     if (strcmp(cmd, "diff") == 0 || strcmp(cmd, "commit") == 0)
-        return (cmd[0] == 'd' ? cmd_diff : cmd_commit)(root, sub_argc, sub_argv);
+        return (cmd[0] == 'd' ? cmd_diff : cmd_commit)(e, sub_argc, sub_argv);
     static const char *container_verbs[] = {"ps",     "logs", "exec",    "stop",   "kill",
                                             "rm",     "wait", "restart", "pause",  "unpause",
                                             "rename", "top",  "stats",   "attach", "port"};
     for (size_t k = 0; k < sizeof(container_verbs) / sizeof(*container_verbs); k++)
         if (strcmp(cmd, container_verbs[k]) == 0)
-            return cmd_container(root, cmd, sub_argc, sub_argv);
+            return cmd_container(e, cmd, sub_argc, sub_argv);
     if (strcmp(cmd, "container") == 0) {
         if (sub_argc < 2) {
             fprintf(stderr, "berth: container: give a command (create, start, restart, ls, logs, "
@@ -221,29 +230,28 @@ int main(int argc, char **argv)
             return 125;
         }
         if (!strcmp(sub_argv[1], "diff") || !strcmp(sub_argv[1], "commit"))
-            return (sub_argv[1][0] == 'd' ? cmd_diff : cmd_commit)(root, sub_argc - 1,
-                                                                   sub_argv + 1);
-        return cmd_container(root, sub_argv[1], sub_argc - 1, sub_argv + 1);
+            return (sub_argv[1][0] == 'd' ? cmd_diff : cmd_commit)(e, sub_argc - 1, sub_argv + 1);
+        return cmd_container(e, sub_argv[1], sub_argc - 1, sub_argv + 1);
     }
     if (strcmp(cmd, "events") == 0)
-        return cmd_engine_events(root, sub_argc, sub_argv);
+        return cmd_engine_events(e, sub_argc, sub_argv);
     if (strcmp(cmd, "volume") == 0)
-        return cmd_volume(root, sub_argc, sub_argv);
+        return cmd_volume(e, sub_argc, sub_argv);
     /* inspect: a container, an image or a volume, whichever has the name, as docker does */
     if (strcmp(cmd, "inspect") == 0)
-        return cmd_inspect(root, NULL, sub_argc, sub_argv);
+        return cmd_inspect(e, NULL, sub_argc, sub_argv);
     static const char *image_verbs[] = {"import",  "images", "tag", "rmi",
                                         "history", "save",   "load"};
     for (size_t k = 0; k < sizeof(image_verbs) / sizeof(*image_verbs); k++)
         if (strcmp(cmd, image_verbs[k]) == 0)
-            return cmd_image(root, cmd, sub_argc, sub_argv);
+            return cmd_image(e, cmd, sub_argc, sub_argv);
     if (strcmp(cmd, "image") == 0) {
         if (sub_argc < 2) {
             fprintf(stderr,
                     "berth: image: give a command (ls, import, tag, rm, inspect, history)\n");
             return 125;
         }
-        return cmd_image(root, sub_argv[1], sub_argc - 1, sub_argv + 1);
+        return cmd_image(e, sub_argv[1], sub_argc - 1, sub_argv + 1);
     }
     fprintf(stderr, "berth: '%s' is not a berth command: see 'berth --help'\n", cmd);
     return 125;
