@@ -1,5 +1,6 @@
 /* containers.c - container records, names, truthful state */
 #include "containers.h"
+#include "engine/engine.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -362,4 +363,74 @@ char *ctr_resolve(const char *root, const char *what, struct berr **err)
     else
         no_such(err, what);
     return NULL;
+}
+
+struct ctr *ctr_open(struct engine *e, const char *ref, struct berr **err)
+{
+    _cleanup_free_ char *id = ctr_resolve(e->root, ref, err);
+    if (!id)
+        return NULL;
+    json_t *rec = ctr_load(e->root, id, err);
+    if (!rec)
+        return NULL;
+    struct ctr *c = xcalloc(1, sizeof(*c));
+    snprintf(c->id, sizeof(c->id), "%s", id);
+    c->dir = ctr_dir(e->root, id);
+    c->rec = rec;
+    const char *name = json_string_value(json_object_get(rec, "Name"));
+    c->name = xstrdup(name ? name + (name[0] == '/') : "");
+    return c;
+}
+
+int ctr_reload(struct engine *e, struct ctr *c, struct berr **err)
+{
+    json_t *rec = ctr_load(e->root, c->id, err);
+    if (!rec)
+        return berr_code(*err);
+    json_decref(c->rec);
+    c->rec = rec;
+    return 0;
+}
+
+void ctr_free(struct ctr *c)
+{
+    if (!c)
+        return;
+    free(c->name);
+    free(c->dir);
+    json_decref(c->rec);
+    free(c);
+}
+
+char *ctr_path(const struct ctr *c, const char *file)
+{
+    return xasprintf("%s/%s", c->dir, file);
+}
+
+static json_t *state_of(const struct ctr *c)
+{
+    return json_object_get(c->rec, "State");
+}
+
+const char *ctr_status(const struct ctr *c)
+{
+    const char *s = json_string_value(json_object_get(state_of(c), "Status"));
+    return s ? s : "created";
+}
+
+bool ctr_running(const struct ctr *c)
+{
+    return json_is_true(json_object_get(state_of(c), "Running"));
+}
+
+bool ctr_paused(const struct ctr *c)
+{
+    return json_is_true(json_object_get(state_of(c), "Paused"));
+}
+
+pid_t ctr_pid(const struct ctr *c, uint64_t *ret_start)
+{
+    if (ret_start)
+        *ret_start = json_integer_value(json_object_get(state_of(c), "PidStart"));
+    return json_integer_value(json_object_get(state_of(c), "Pid"));
 }

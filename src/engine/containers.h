@@ -22,8 +22,41 @@
  * container whose monitor was killed is still "running" while its process lives. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <jansson.h>
 #include "base/error.h"
+
+struct engine;
+
+/* A container as the engine works on it: its ID, its directory and its record (container.json
+ * merged with the truthful State, as ctr_load gives it). Engine operations take a user's
+ * reference (name, ID or unique prefix) and open one; front ends never build its paths. */
+struct ctr {
+    char id[65];
+    char *name; /* without docker's leading '/' */
+    char *dir;  /* <root>/containers/<id> */
+    json_t *rec;
+};
+/* Resolves ref (name, full ID or unique ID prefix) and loads the record: BERR_NOT_FOUND
+ * ("no such container: REF") if there is none. */
+struct ctr *ctr_open(struct engine *e, const char *ref, struct berr **err);
+/* Reads the record again (its state changes under us: the monitor writes it). */
+int ctr_reload(struct engine *e, struct ctr *c, struct berr **err);
+void ctr_free(struct ctr *c);
+static inline void ctr_freep(struct ctr **c)
+{
+    ctr_free(*c);
+}
+#define _cleanup_ctr_ __attribute__((cleanup(ctr_freep)))
+/* <dir>/<file>, malloc'd; file is one of the names listed above, never user input. */
+char *ctr_path(const struct ctr *c, const char *file);
+/* State.Status ("created", "running", "paused" is running with State.Paused, "exited", ...),
+ * State.Running and State.Paused, State.Pid and State.PidStart of its process. */
+const char *ctr_status(const struct ctr *c);
+bool ctr_running(const struct ctr *c);
+bool ctr_paused(const struct ctr *c);
+pid_t ctr_pid(const struct ctr *c, uint64_t *ret_start);
 
 /* A container ID: 64 lowercase hex digits (what every user-given ID, name or prefix is
  * resolved to before it becomes a path). */

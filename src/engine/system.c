@@ -89,7 +89,7 @@ static json_t *image_users(const char *root)
     return users;
 }
 
-static const char *ctr_status(json_t *c)
+static const char *rec_status(json_t *c)
 {
     json_t *st = json_object_get(c, "State");
     if (json_is_true(json_object_get(st, "Paused")))
@@ -150,7 +150,7 @@ json_t *sys_info(const char *root, const char *runroot, const char *config_path,
         json_t *c = ctr_load(root, json_string_value(v), &e);
         if (!c)
             continue;
-        const char *s = ctr_status(c);
+        const char *s = rec_status(c);
         if (!strcmp(s, "running") || !strcmp(s, "restarting"))
             running++;
         else if (!strcmp(s, "paused"))
@@ -334,7 +334,7 @@ json_t *sys_df(const char *root, const char *runroot, struct berr **err)
                       json_string_value(json_object_get(c, "Image")) ?: "", "Command", cmd,
                       "Created",
                       (json_int_t)rfc3339_unix(json_string_value(json_object_get(c, "Created"))),
-                      "State", ctr_status(c), "Status",
+                      "State", rec_status(c), "Status",
                       json_string_value(json_object_get(state, "Status")) ?: "created", "SizeRw",
                       (json_int_t)sys_du(upper), "Labels",
                       json_object_get(json_object_get(c, "Config"), "Labels") ?: json_null(),
