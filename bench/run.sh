@@ -3,8 +3,10 @@
 # of the same image and `crun run` of a prepared bundle; then N detached `sleep` containers:
 # the time to start them all, and the memory of their monitors against podman's conmons.
 #
-# usage: bench/run.sh [BERTH]      (as root; needs hyperfine podman crun busybox jq)
+# usage: bench/run.sh [BERTH [BASE]]      (as root; needs hyperfine podman crun busybox jq)
 #   RUNS=30 WARMUP=3 N=100 bench/run.sh
+# BASE, another berth binary (an earlier build), is timed in the same runs as "berth (base)",
+# with roots of its own: how a change moved `run --rm`, on the same noisy machine at once.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,17 +22,24 @@ for t in hyperfine podman crun jq busybox; do
 done
 [ -x "$berth" ] || die "$berth: not executable (make build, or pass berth's path)"
 berth=$(cd "$(dirname "$berth")" && pwd)/$(basename "$berth")
+base=${2:-}
+if [ -n "$base" ]; then
+	[ -x "$base" ] || die "$base: not executable"
+	base=$(cd "$(dirname "$base")" && pwd)/$(basename "$base")
+fi
 
 . "$(dirname "$0")/tmpfs.sh"
 bench_tmpfs
 tmp=$(mktemp -d /run/berth-bench/run.XXXXXX)
 B="$berth --root $tmp/berth --runroot $tmp/berth-run"
+BB="${base:-false} --root $tmp/base --runroot $tmp/base-run"
 # podman on this host: no CAP_SYS_RESOURCE to raise hard rlimits, cgroupfs, no events journal
 P="podman --root $tmp/podman --runroot $tmp/podman-run --storage-driver overlay --cgroup-manager cgroupfs --events-backend none"
 PRUN="--ulimit nofile=20000:20000 --ulimit nproc=32768:32768 --network none"
 cleanup() {
 	set +e
 	for id in $($B ps -aq 2> /dev/null); do $B rm -f "$id" > /dev/null 2>&1; done
+	[ -z "$base" ] || for id in $($BB ps -aq 2> /dev/null); do $BB rm -f "$id" > /dev/null 2>&1; done
 	$P rm -f -a -t 0 > /dev/null 2>&1
 	crun --root "$tmp/crun" delete --force bench-crun > /dev/null 2>&1
 	$P system reset -f > /dev/null 2>&1
@@ -49,6 +58,7 @@ for a in true sh sleep; do ln -s busybox "$rootfs/bin/$a"; done
 echo 'root:x:0:0:root:/root:/bin/sh' > "$rootfs/etc/passwd"
 tar -C "$rootfs" -cf "$tmp/rootfs.tar" .
 $B import "$tmp/rootfs.tar" busybox > /dev/null
+[ -z "$base" ] || $BB import "$tmp/rootfs.tar" busybox > /dev/null
 $P import -q "$tmp/rootfs.tar" localhost/busybox > /dev/null
 
 # crun's bundle: runc's default config, /bin/true, its own cgroup under the berth parent
@@ -69,10 +79,14 @@ for c in "$B run --rm busybox true" "$P run --rm $PRUN localhost/busybox true" \
 	sh -c "$(wrap "$c")" || die "this failed once, before timing: $c"
 done
 
+baseargs=()
+[ -z "$base" ] || baseargs=(-n "berth (base) run --rm" "$(wrap "$BB run --rm busybox true")")
+
 echo "== run --rm busybox true: $runs runs each after $warmup warm-up"
 hyperfine -N --runs "$runs" --warmup "$warmup" --export-json "$tmp/run.json" --style basic \
 	-n "wrapper" "$(wrap /bin/true)" \
 	-n "berth run --rm" "$(wrap "$B run --rm busybox true")" \
+	"${baseargs[@]}" \
 	-n "crun run (bundle)" "$(wrap "crun --root $tmp/crun run --bundle $bundle bench-crun")" \
 	-n "podman run --rm" "$(wrap "$P run --rm $PRUN localhost/busybox true")"
 echo
@@ -87,6 +101,10 @@ table() {
 		(.median / $p * 1000 | round / 1000), ((.median - $w) / ($c - $w) * 100 | round / 100),
 		((.median - $w) / ($p - $w) * 1000 | round / 1000)]) | @tsv' "$1" |
 		column -t -s "$(printf '\t')"
+	[ -z "$base" ] || jq -r '(.results[] | select(.command == "wrapper") | .median) as $w |
+		(.results[] | select(.command == "berth run --rm") | .median) as $n |
+		(.results[] | select(.command == "berth (base) run --rm") | .median) as $b |
+		"berth / berth (base): \($n / $b * 100 | round / 100)x, net of the wrapper \(($n - $w) / ($b - $w) * 100 | round / 100)x"' "$1"
 }
 table "$tmp/run.json"
 
@@ -99,6 +117,7 @@ hyperfine -N --runs "$runs" --warmup "$warmup" --prepare "sleep 0.1" --export-js
 	--style basic \
 	-n "wrapper" "$(wrap /bin/true)" \
 	-n "berth run --rm" "$(wrap "$B run --rm busybox true")" \
+	"${baseargs[@]}" \
 	-n "crun run (bundle)" "$(wrap "crun --root $tmp/crun run --bundle $bundle bench-crun")" \
 	-n "podman run --rm" "$(wrap "$P run --rm $PRUN localhost/busybox true")" > /dev/null
 table "$tmp/pause.json"

@@ -853,14 +853,9 @@ int cmd_run(struct engine *e, int argc, char **argv)
     for (char **a = cmd; a && *a; a++)
         if (bundle_text_check("argument", *a, &err) < 0)
             return run_fail(err, "command");
-    /* what the flags leave unsaid, berth.json says (or berth's defaults) */
-    struct config conf;
-    if (config_load(NULL, &conf, &err) < 0) {
-        berr_prefix(&err, "%s", create_only ? "create" : "run");
-        return cli_fail(err, 125);
-    }
+    /* what the flags leave unsaid, berth.json says (or berth's defaults): read by main */
     if (!res.pids_limit)
-        res.pids_limit = conf.default_pids_limit;
+        res.pids_limit = e->config.default_pids_limit;
 
     _cleanup_store_ struct store *st = store_open(root, &err);
     if (!st)

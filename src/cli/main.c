@@ -197,8 +197,10 @@ int main(int argc, char **argv)
     /* one handle for the command's life: the roots and the configuration, read once */
     struct berr *err = NULL;
     _cleanup_engine_ struct engine *e = engine_new(root, runroot, config, &err);
-    if (!e)
+    if (!e) {
+        berr_prefix(&err, "%s", cmd); /* "berth: run: config FILE: ..." */
         return cli_fail(err, 125);
+    }
     cli_eng = e;
     int sub_argc = argc - i;
     char **sub_argv = argv + i;
