@@ -21,7 +21,6 @@ static int fail_usage(const char *msg)
 /* berth diff CONTAINER: docker's "C /etc", "A /new", "D /gone" lines */
 int cmd_diff(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         printf("Usage: berth diff CONTAINER\n\n"
                "Show the files and directories a container added (A), changed (C) and "
@@ -31,11 +30,8 @@ int cmd_diff(struct engine *e, int argc, char **argv)
     if (argc != 2 || argv[1][0] == '-')
         return fail_usage("diff: usage: berth diff CONTAINER");
     struct berr *err = NULL;
-    _cleanup_free_ char *id = ctr_resolve(root, argv[1], &err);
-    if (!id)
-        return cli_fail(err, 125);
     _cleanup_(json_decrefp) json_t *changes = NULL;
-    if (ctr_changes(root, id, &changes, &err) < 0)
+    if (ctr_changes(e, argv[1], &changes, &err) < 0)
         return cli_fail(err, 125);
     size_t i;
     json_t *c;
@@ -62,7 +58,6 @@ static int parse_bool(const char *s)
 /* berth commit [-a AUTHOR] [-c CHANGE]... [-m MESSAGE] [-p|--pause=BOOL] CONTAINER [REPO[:TAG]] */
 int cmd_commit(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     static const struct option longs[] = {
         {"author", required_argument, NULL, 'a'},  {"change", required_argument, NULL, 'c'},
         {"message", required_argument, NULL, 'm'}, {"pause", optional_argument, NULL, 'p'},
@@ -101,12 +96,8 @@ int cmd_commit(struct engine *e, int argc, char **argv)
     o.changes = (const char *const *)changes;
     o.reference = optind + 1 < argc ? argv[optind + 1] : NULL;
     struct berr *err = NULL;
-    _cleanup_free_ char *id = ctr_resolve(root, argv[optind], &err);
-    if (!id)
-        return cli_fail(err, 125);
-    const char *runroot = e->runroot;
     char image[72];
-    if (ctr_commit(root, runroot, id, &o, image, &err) < 0)
+    if (ctr_commit(e, argv[optind], &o, image, &err) < 0)
         return cli_fail(err, 125);
     printf("%s\n", image);
     return 0;

@@ -1,6 +1,7 @@
 /* changes.c - a container's changes: its overlay upper dir read against its image's layers */
 #include "engine/changes.h"
 #include "engine/containers.h"
+#include "engine/engine.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/xalloc.h"
@@ -240,9 +241,12 @@ int changes_compute(int upper_fd, const int *lower_fds, size_t n_lower, json_t *
     return 0;
 }
 
-int ctr_changes(const char *root, const char *id, json_t **ret, struct berr **err)
+int ctr_changes(struct engine *e, const char *ref, json_t **ret, struct berr **err)
 {
-    _cleanup_free_ char *dir = ctr_dir(root, id);
+    _cleanup_ctr_ struct ctr *c = ctr_open(e, ref, err);
+    if (!c)
+        return berr_code(*err);
+    const char *root = e->root, *id = c->id, *dir = c->dir;
     _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return errno == ENOENT ? berr_set(err, BERR_NOT_FOUND, ENOENT, "no such container: %s", id)

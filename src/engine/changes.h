@@ -23,8 +23,9 @@ enum ctr_change_kind {
 int changes_compute(int upper_fd, const int *lower_fds, size_t n_lower, json_t **ret,
                     struct berr **err);
 
-/* The changes of container id (an ID, ctr_resolve's), running or stopped. */
-int ctr_changes(const char *root, const char *id, json_t **ret, struct berr **err);
+/* The changes of container ref (name, ID or prefix), running or stopped. */
+struct engine;
+int ctr_changes(struct engine *e, const char *ref, json_t **ret, struct berr **err);
 
 /* "C", "A" or "D", as `docker diff` prints them ("?" for anything else). */
 const char *ctr_change_letter(int kind);

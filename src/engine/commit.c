@@ -1,6 +1,7 @@
 /* commit.c - a container's upper dir made the top layer of a new image */
 #include "engine/commit.h"
 #include "engine/containers.h"
+#include "engine/engine.h"
 #include "base/cleanup.h"
 #include "base/xalloc.h"
 #include "image/change.h"
@@ -117,12 +118,14 @@ static char *created_by(json_t *cfg)
     return s;
 }
 
-int ctr_commit(const char *root, const char *runroot, const char *id,
-               const struct ctr_commit_opts *o, char ret_id[72], struct berr **err)
+int ctr_commit(struct engine *e, const char *ref, const struct ctr_commit_opts *o, char ret_id[72],
+               struct berr **err)
 {
-    _cleanup_(json_decrefp) json_t *rec = ctr_load(root, id, err);
-    if (!rec)
-        return -1;
+    _cleanup_ctr_ struct ctr *c = ctr_open(e, ref, err);
+    if (!c)
+        return berr_code(*err);
+    const char *root = e->root, *id = c->id;
+    json_t *rec = c->rec;
     if (o->reference) {
         struct ref *r = ref_parse(o->reference, err);
         if (!r)
@@ -149,19 +152,19 @@ int ctr_commit(const char *root, const char *runroot, const char *id,
     json_t *state = json_object_get(rec, "State");
     bool freeze = o->pause && json_is_true(json_object_get(state, "Running")) &&
                   !json_is_true(json_object_get(state, "Paused"));
-    _cleanup_free_ char *rtroot = xasprintf("%s/runtime", runroot);
+    const char *rtroot = e->rtroot;
     if (freeze && rt_pause(rtroot, id, true, err) < 0)
         return berr_prefix(err, "commit: pause %.12s", id);
-    _cleanup_free_ char *dir = ctr_dir(root, id);
+    const char *dir = c->dir;
     _cleanup_free_ char *tmp = NULL;
     struct layer_stats ls = {0};
     int r = diff_upper(st, dir, &tmp, &ls, err);
     if (freeze) {
         /* thawed whatever happened: a commit never leaves a container frozen */
-        _cleanup_berr_ struct berr *e = NULL;
-        if (rt_pause(rtroot, id, false, &e) < 0 && r == 0) {
+        _cleanup_berr_ struct berr *e2 = NULL;
+        if (rt_pause(rtroot, id, false, &e2) < 0 && r == 0) {
             unlinkat(st->dirfd, tmp, 0);
-            *err = TAKE_PTR(e);
+            *err = TAKE_PTR(e2);
             return berr_prefix(err, "commit: unpause %.12s", id);
         }
     }

@@ -18,10 +18,10 @@ struct ctr_commit_opts {
 int ctr_commit_config(json_t *image_config, json_t *rec, const char *const *changes, json_t **ret,
                       struct berr **err);
 
-/* Makes an image of container id (an ID): its image's layers and one new layer from its
- * upper dir (none if it changed nothing), its config (ctr_commit_config), a history entry.
- * A running container is frozen while its layer is read if o->pause, and thawed after, even
- * on error. A bad change or reference is BERR_INVALID and nothing is written. ret_id:
- * "sha256:<hex>". */
-int ctr_commit(const char *root, const char *runroot, const char *id,
-               const struct ctr_commit_opts *o, char ret_id[72], struct berr **err);
+/* Makes an image of container ref (name, ID or prefix): its image's layers and one new layer from
+ * its upper dir (none if it changed nothing), its config (ctr_commit_config), a history entry. A
+ * running container is frozen while its layer is read if o->pause, and thawed after, even on error.
+ * A bad change or reference is BERR_INVALID and nothing is written. ret_id: "sha256:<hex>". */
+struct engine;
+int ctr_commit(struct engine *e, const char *ref, const struct ctr_commit_opts *o, char ret_id[72],
+               struct berr **err);
