@@ -279,6 +279,19 @@ static int open_proc(pid_t pid, uint64_t start, const char *what, int flags)
     return fd;
 }
 
+/* Waits up to timeout_ms for PID, if it is still the process that started at `start`, to
+ * exit. */
+static void wait_exit(pid_t pid, uint64_t start, int timeout_ms)
+{
+    _cleanup_close_ int pidfd = syscall(SYS_pidfd_open, pid, 0);
+    /* checked after the pidfd is open: it cannot name another process later */
+    if (pidfd < 0 || !proc_alive(pid, start))
+        return;
+    struct pollfd p = {.fd = pidfd, .events = POLLIN};
+    while (poll(&p, 1, timeout_ms) < 0 && errno == EINTR)
+        ;
+}
+
 /* The container's files as docker cp sees them, in this process (the helper, alone in its
  * mount namespace from here on): its root file system, with its volumes and binds at their
  * destinations. Returns an fd of the root. A running container's root file system is the one
@@ -309,8 +322,8 @@ static int open_view(struct engine *e, struct ctr *ctr, bool writable, struct be
     /* a container that has just exited: its monitor is still recording the exit and
      * unmounting; its namespace is about to lose the root file system, so wait for it to go
      * and mount the root here (one whose restart policy keeps it waits no longer than 2 s) */
-    for (int k = 0; !running && mon > 0 && k < 200 && proc_alive(mon, mstart); k++)
-        usleep(10000);
+    if (!running && mon > 0)
+        wait_exit(mon, mstart, 2000);
     if (mon > 0 && proc_alive(mon, mstart)) {
         /* its monitor's namespace has the root file system (not the container's own
          * mounts); we take a copy of it, so that what we mount stays ours */
