@@ -11,6 +11,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "engine/containers.h"
 #include "engine/ctr-copy.h"
 #include <fcntl.h>
 #include <getopt.h>
@@ -319,6 +320,12 @@ int cmd_cp(struct engine *e, int argc, char **argv)
     if (err)
         return cli_fail(err, 1);
     j.name = sctr ? sctr : dctr;
+    /* a missing container is said before anything of the host's is looked at (the engine's
+     * calls open it again, to copy) */
+    struct ctr *ctr = ctr_open(e, j.name, &err);
+    if (!ctr)
+        return fail(err);
+    ctr_free(ctr);
     j.ctr_path = sctr ? spath : dpath;
     /* "-": a tar stream, stdout out of the container, stdin into it */
     j.host_path = sctr ? dpath : spath;
