@@ -248,6 +248,20 @@ static int cmd_tag(struct engine *e, int argc, char **argv)
     return 0;
 }
 
+/* docker's ImageDeleteResponseItems as lines: "Untagged: NAME", "Deleted: ID" (prune writes
+ * them in lowercase) */
+static void print_deleted(json_t *out, bool lower)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(out, i, v)
+    {
+        const char *u = json_string_value(json_object_get(v, "Untagged"));
+        printf("%s: %s\n", u ? (lower ? "untagged" : "Untagged") : (lower ? "deleted" : "Deleted"),
+               u ? u : json_string_value(json_object_get(v, "Deleted")));
+    }
+}
+
 static int cmd_rmi(struct engine *e, int argc, char **argv)
 {
     static const struct option longs[] = {{"force", no_argument, NULL, 'f'},
@@ -274,14 +288,7 @@ static int cmd_rmi(struct engine *e, int argc, char **argv)
         struct berr *err = NULL;
         json_t *out = json_array();
         int r = img_remove(e, argv[i], &o, out, &err);
-        size_t k;
-        json_t *v;
-        json_array_foreach(out, k, v)
-        {
-            const char *u = json_string_value(json_object_get(v, "Untagged"));
-            printf(u ? "Untagged: %s\n" : "Deleted: %s\n",
-                   u ? u : json_string_value(json_object_get(v, "Deleted")));
-        }
+        print_deleted(out, false);
         json_decref(out);
         if (r < 0)
             rc = cli_fail(err, 1);
@@ -477,14 +484,7 @@ static int cmd_prune(struct engine *e, int argc, char **argv)
     bool header = json_array_size(out) > 0;
     if (header)
         printf("Deleted Images:\n");
-    size_t i;
-    json_t *v;
-    json_array_foreach(out, i, v)
-    {
-        const char *u = json_string_value(json_object_get(v, "Untagged"));
-        printf(u ? "untagged: %s\n" : "deleted: %s\n",
-               u ? u : json_string_value(json_object_get(v, "Deleted")));
-    }
+    print_deleted(out, true);
     json_decref(out);
     if (r < 0)
         return fail(err);

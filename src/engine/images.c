@@ -51,6 +51,23 @@ static bool image_mounted(struct store *st, const char *id)
     return faccessat(st->dirfd, rel, F_OK, 0) == 0;
 }
 
+/* Opens the store (locked, for a change) and finds image what in it. */
+static int open_image(struct engine *e, const char *what, bool lock, struct store **ret_st,
+                      struct image **ret_im, struct berr **err)
+{
+    struct store *st = store_open(e->root, err);
+    if (!st)
+        return -1;
+    struct image *im = NULL;
+    if ((lock && store_lock(st, err) < 0) || !(im = store_find_image(st, what, err))) {
+        store_close(st);
+        return -1;
+    }
+    *ret_st = st;
+    *ret_im = im;
+    return 0;
+}
+
 /* docker's times are Unix seconds; an image's are RFC 3339 */
 static json_int_t unix_time(const char *rfc3339)
 {
@@ -456,13 +473,11 @@ static json_t *inspect_one(struct store *st, struct image *im)
 
 json_t *img_inspect(struct engine *e, const char *what, struct berr **err)
 {
-    _cleanup_store_ struct store *st = store_open(e->root, err);
-    struct image *im = st ? store_find_image(st, what, err) : NULL;
-    if (!im)
+    _cleanup_store_ struct store *st = NULL;
+    _cleanup_image_ struct image *im = NULL;
+    if (open_image(e, what, false, &st, &im, err) < 0)
         return NULL;
-    json_t *o = inspect_one(st, im);
-    image_free(im);
-    return o;
+    return inspect_one(st, im);
 }
 
 /* the unpacked size of a layer (its layer.json), 0 if unknown */
@@ -481,11 +496,9 @@ static json_int_t layer_size(struct store *st, const char *chain)
 
 json_t *img_history(struct engine *e, const char *what, struct berr **err)
 {
-    _cleanup_store_ struct store *st = store_open(e->root, err);
-    if (!st)
-        return NULL;
-    _cleanup_image_ struct image *im = store_find_image(st, what, err);
-    if (!im)
+    _cleanup_store_ struct store *st = NULL;
+    _cleanup_image_ struct image *im = NULL;
+    if (open_image(e, what, false, &st, &im, err) < 0)
         return NULL;
     json_t *h = json_object_get(im->config, "history");
     json_t *out = json_array();
@@ -519,11 +532,9 @@ json_t *img_history(struct engine *e, const char *what, struct berr **err)
 
 int img_tag(struct engine *e, const char *what, const char *ref, struct berr **err)
 {
-    _cleanup_store_ struct store *st = store_open(e->root, err);
-    if (!st)
-        return -1;
-    _cleanup_image_ struct image *im = store_find_image(st, what, err);
-    if (!im || store_tag(st, im->id, ref, err) < 0)
+    _cleanup_store_ struct store *st = NULL;
+    _cleanup_image_ struct image *im = NULL;
+    if (open_image(e, what, false, &st, &im, err) < 0 || store_tag(st, im->id, ref, err) < 0)
         return -1;
     events_note(e->runroot, "image", "tag", im->id, json_pack("{s:s}", "name", ref));
     return 0;
@@ -548,11 +559,9 @@ int img_remove(struct engine *e, const char *what, const struct img_remove_opts 
 {
     if (o->no_prune)
         return berr_set(err, BERR_UNSUPPORTED, ENOTSUP, "rmi: --no-prune is not supported");
-    _cleanup_store_ struct store *st = store_open(e->root, err);
-    if (!st || store_lock(st, err) < 0)
-        return -1;
-    _cleanup_image_ struct image *im = store_find_image(st, what, err);
-    if (!im)
+    _cleanup_store_ struct store *st = NULL;
+    _cleanup_image_ struct image *im = NULL;
+    if (open_image(e, what, true, &st, &im, err) < 0)
         return -1;
     _cleanup_(json_decrefp) json_t *names = store_image_names(st, im->id);
     /* given by name: that name goes, and the image only with its last name */
@@ -711,11 +720,9 @@ json_t *img_load(struct engine *e, int fd, struct berr **err)
 
 char *img_mount(struct engine *e, const char *what, struct berr **err)
 {
-    _cleanup_store_ struct store *st = store_open(e->root, err);
-    if (!st || store_lock(st, err) < 0)
-        return NULL;
-    _cleanup_image_ struct image *im = store_find_image(st, what, err);
-    if (!im)
+    _cleanup_store_ struct store *st = NULL;
+    _cleanup_image_ struct image *im = NULL;
+    if (open_image(e, what, true, &st, &im, err) < 0)
         return NULL;
     char *path = xasprintf("%s/mounts/%s", st->dir, im->id + 7);
     if (!image_mounted(st, im->id)) {
@@ -732,11 +739,9 @@ char *img_mount(struct engine *e, const char *what, struct berr **err)
 
 int img_unmount(struct engine *e, const char *what, char ret_id[72], struct berr **err)
 {
-    _cleanup_store_ struct store *st = store_open(e->root, err);
-    if (!st || store_lock(st, err) < 0)
-        return -1;
-    _cleanup_image_ struct image *im = store_find_image(st, what, err);
-    if (!im)
+    _cleanup_store_ struct store *st = NULL;
+    _cleanup_image_ struct image *im = NULL;
+    if (open_image(e, what, true, &st, &im, err) < 0)
         return -1;
     if (!image_mounted(st, im->id))
         return berr_set(err, BERR_NOT_MODIFIED, EINVAL, "image unmount %s: not mounted", what);
