@@ -10,7 +10,7 @@ int cli_fail(struct berr *err, int code);
 int cmd_runtime(int argc, char **argv);
 /* main()'s argv, for re-executing ourselves */
 extern char **cli_argv;
-/* Image verbs (import, images, tag, rmi, inspect, history) against the store in root. */
+/* Image verbs: import, images, tag, rmi, inspect, history, save, load, mount, unmount, prune */
 int cmd_image(struct engine *e, const char *verb, int argc, char **argv);
 /* berth run, and berth create (argv[0] "create") */
 int cmd_run(struct engine *e, int argc, char **argv);

@@ -4,13 +4,9 @@
 #include "format.h"
 #include "base/cleanup.h"
 #include "engine/volumes.h"
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static int usage_fail(const char *msg)
 {

@@ -624,12 +624,12 @@ int img_archive_format(const char *name, enum img_archive *ret, struct berr **er
     return 0;
 }
 
-/* Writes the archive to path: next to it first, renamed when whole, so an interrupted save
- * leaves no half archive. */
+/* Writes the archive to path: next to it first (named by the thread, so two saves at once
+ * never share it), renamed when whole, so an interrupted save leaves no half archive. */
 static int save_to(struct store *st, struct image **ims, char ***names, size_t n,
                    enum archive_format fmt, const char *path, struct berr **err)
 {
-    _cleanup_free_ char *tmp = xasprintf("%s.berth-tmp-%d", path, getpid());
+    _cleanup_free_ char *tmp = xasprintf("%s.berth-tmp-%d", path, gettid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return berr_sys(err, errno, "save: create %s", path);
