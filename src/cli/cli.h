@@ -10,7 +10,7 @@ int cli_fail(struct berr *err, int code);
 int cmd_runtime(int argc, char **argv);
 /* main()'s argv, for re-executing ourselves */
 extern char **cli_argv;
-/* Image verbs (import, images, tag, rmi, inspect, history) against the store in root. */
+/* Image verbs: import, images, tag, rmi, inspect, history, save, load, mount, unmount, prune */
 int cmd_image(struct engine *e, const char *verb, int argc, char **argv);
 /* berth run, and berth create (argv[0] "create") */
 int cmd_run(struct engine *e, int argc, char **argv);
@@ -38,8 +38,6 @@ int cmd_cp(struct engine *e, int argc, char **argv);
 int cmd_init(int argc, char **argv);
 /* inspect: type "container", "image", "volume", or NULL for whichever the name is (--type) */
 int cmd_inspect(struct engine *e, const char *type, int argc, char **argv);
-/* An image as `image inspect` shows it, by name or ID. */
-json_t *cli_image_inspect(struct engine *e, const char *what, struct berr **err);
 /* berth info, version, system info|df|prune (verb: "info", "version", "df", "prune") */
 int cmd_system(struct engine *e, const char *verb, int argc, char **argv);
 /* berth diff CONTAINER; berth commit [OPTIONS] CONTAINER [REPOSITORY[:TAG]] (cmd-commit.c) */

@@ -11,6 +11,7 @@
 #include "base/proc.h"
 #include "engine/bundle.h"
 #include "engine/containers.h"
+#include "engine/images.h"
 #include "engine/system.h"
 #include "engine/volumes.h"
 #include "image/store.h"
@@ -1573,7 +1574,7 @@ static json_t *inspect_find(struct engine *eng, const char *type, const char *wh
     }
     if (!o && (!type || !strcmp(type, "image"))) {
         berr_free(TAKE_PTR(e));
-        o = cli_image_inspect(eng, what, &e);
+        o = img_inspect(eng, what, &e);
         *sort = false;
     }
     if (!o && (!type || !strcmp(type, "volume"))) {

@@ -3,15 +3,10 @@
 #include "engine/engine.h"
 #include "format.h"
 #include "base/cleanup.h"
-#include "engine/containers.h"
 #include "engine/volumes.h"
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static int usage_fail(const char *msg)
 {
@@ -98,32 +93,25 @@ int cmd_volume(struct engine *e, int argc, char **argv)
         for (int i = 1; i < argc; i++)
             if (argv[i][0] != '-')
                 name = argv[i];
-        json_t *v = vol_get(root, name, true, NULL, &err);
+        json_t *v = vol_create(e, name, &err);
         if (!v)
             return cli_fail(err, 125);
         printf("%s\n", json_string_value(json_object_get(v, "Name")));
-        cli_event("volume", "create", json_string_value(json_object_get(v, "Name")),
-                  json_pack("{s:s}", "driver", "local"));
         json_decref(v);
         return 0;
     }
     if (!strcmp(verb, "rm") || !strcmp(verb, "remove")) {
         if (argc < 2)
             return usage_fail("rm: give a volume");
-        /* serialised with container creation: a volume a new container names stays */
-        _cleanup_close_ int lock = ctr_lock(root, &err);
-        if (lock < 0)
-            return cli_fail(err, 1);
         int rc = 0;
         for (int i = 1; i < argc; i++) {
             if (argv[i][0] == '-')
                 continue;
-            if (vol_remove(root, argv[i], force, &err) < 0) {
+            if (vol_destroy(e, argv[i], force, &err) < 0) {
                 rc = cli_fail(err, 1);
                 err = NULL;
                 continue;
             }
-            cli_event("volume", "destroy", argv[i], json_pack("{s:s}", "driver", "local"));
             printf("%s\n", argv[i]);
         }
         return rc;
@@ -134,26 +122,15 @@ int cmd_volume(struct engine *e, int argc, char **argv)
                             "run it with -f to go ahead\n");
             return 125;
         }
-        /* serialised with container creation: a volume a new container names stays */
-        _cleanup_close_ int lock = ctr_lock(root, &err);
-        if (lock < 0)
+        json_t *out = vol_prune(e, &err);
+        if (!out)
             return cli_fail(err, 1);
-        json_t *vs = vol_list(root);
+        printf("Deleted Volumes:\n");
         size_t i;
         json_t *v;
-        printf("Deleted Volumes:\n");
-        /* docker's default: anonymous volumes only */
-        json_array_foreach(vs, i, v)
-        {
-            const char *name = json_string_value(json_object_get(v, "Name"));
-            _cleanup_berr_ struct berr *e = NULL;
-            if (json_is_true(json_object_get(v, "Anonymous")) &&
-                vol_remove(root, name, false, &e) == 0) {
-                cli_event("volume", "destroy", name, json_pack("{s:s}", "driver", "local"));
-                printf("%s\n", name);
-            }
-        }
-        json_decref(vs);
+        json_array_foreach(json_object_get(out, "VolumesDeleted"), i, v)
+            printf("%s\n", json_string_value(v));
+        json_decref(out);
         return 0;
     }
     fprintf(stderr, "berth: volume %s: not a volume command (create, ls, inspect, rm, prune)\n",

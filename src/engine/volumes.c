@@ -1,6 +1,9 @@
 /* volumes.c - named volumes and run's mounts */
 #include "volumes.h"
 #include "containers.h"
+#include "engine/engine.h"
+#include "engine/events.h"
+#include "engine/system.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -109,6 +112,54 @@ json_t *vol_list(const char *root)
     }
     free(ents);
     return out;
+}
+
+json_t *vol_create(struct engine *e, const char *name, struct berr **err)
+{
+    json_t *v = vol_get(e->root, name, true, NULL, err);
+    if (v)
+        events_note(e->runroot, "volume", "create", json_string_value(json_object_get(v, "Name")),
+                    json_pack("{s:s}", "driver", "local"));
+    return v;
+}
+
+int vol_destroy(struct engine *e, const char *name, bool force, struct berr **err)
+{
+    /* serialised with container creation: a volume a new container names stays */
+    _cleanup_close_ int lock = ctr_lock(e->root, err);
+    if (lock < 0 || vol_remove(e->root, name, force, err) < 0)
+        return -1;
+    events_note(e->runroot, "volume", "destroy", name, json_pack("{s:s}", "driver", "local"));
+    return 0;
+}
+
+json_t *vol_prune(struct engine *e, struct berr **err)
+{
+    /* serialised with container creation: a volume a new container names stays */
+    _cleanup_close_ int lock = ctr_lock(e->root, err);
+    if (lock < 0)
+        return NULL;
+    json_t *deleted = json_array();
+    json_int_t reclaimed = 0;
+    json_t *vs = vol_list(e->root);
+    size_t i;
+    json_t *v;
+    json_array_foreach(vs, i, v)
+    {
+        const char *name = json_string_value(json_object_get(v, "Name"));
+        if (!json_is_true(json_object_get(v, "Anonymous")))
+            continue;
+        unsigned long long size = sys_du(json_string_value(json_object_get(v, "Mountpoint")));
+        _cleanup_berr_ struct berr *e2 = NULL;
+        if (vol_remove(e->root, name, false, &e2) == 0) {
+            events_note(e->runroot, "volume", "destroy", name,
+                        json_pack("{s:s}", "driver", "local"));
+            json_array_append_new(deleted, json_string(name));
+            reclaimed += size;
+        }
+    }
+    json_decref(vs);
+    return json_pack("{s:o,s:I}", "VolumesDeleted", deleted, "SpaceReclaimed", reclaimed);
 }
 
 json_t *vol_users(const char *root, const char *name)

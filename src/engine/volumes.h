@@ -10,6 +10,18 @@
 #include <jansson.h>
 #include "base/error.h"
 
+struct engine;
+
+/* volume create (POST /volumes/create): the volume's record, made if missing (name NULL: an
+ * anonymous one). Notes "create". */
+json_t *vol_create(struct engine *e, const char *name, struct berr **err);
+/* volume rm (DELETE /volumes/{name}): removes a volume no container uses (force: also one
+ * that does not exist), serialised with container creation. Notes "destroy". */
+int vol_destroy(struct engine *e, const char *name, bool force, struct berr **err);
+/* volume prune (POST /volumes/prune): every anonymous volume no container uses, as docker's
+ * default; {"VolumesDeleted": [name], "SpaceReclaimed": bytes}. Notes "destroy" for each. */
+json_t *vol_prune(struct engine *e, struct berr **err);
+
 /* A volume's record; it is created (and *ret_created set) if missing. name NULL makes an
  * anonymous volume with a random 64-hex name. */
 json_t *vol_get(const char *root, const char *name, bool create, bool *ret_created,
