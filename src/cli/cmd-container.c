@@ -241,7 +241,7 @@ static int cmd_logs(struct engine *e, int argc, char **argv)
                                           {"until", required_argument, NULL, 'U'},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-    struct ctr_logs_opts o = {.tail = -1, .out = logs_out};
+    struct ctr_logs_opts o = {.tail = -1, .out = logs_out, .stop_fd = -1};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+ftn:h", longs, NULL)) != -1) {
@@ -1022,7 +1022,13 @@ static json_t *stats_ids(struct engine *e, json_t *want, bool all, int *rc)
     _cleanup_(json_decrefp) json_t *rows = ctr_list(e, &o, &err);
     if (!rows)
         *rc = cli_fail(err, 1);
-    json_array_foreach(rows, i, v) json_array_append(ids, json_object_get(v, "Id"));
+    json_array_foreach(rows, i, v)
+    {
+        /* running ones (paused too): not those between two runs of a restart policy */
+        const char *state = json_string_value(json_object_get(v, "State")) ?: "";
+        if (all || !strcmp(state, "running") || !strcmp(state, "paused"))
+            json_array_append(ids, json_object_get(v, "Id"));
+    }
     return ids;
 }
 

@@ -483,7 +483,8 @@ static int follow(struct engine *e, struct ctr *c, struct reader *r, const char 
                           IN_MODIFY | IN_CLOSE_WRITE | IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF |
                               IN_MOVE_SELF) < 0)
         return berr_sys(err, errno, "logs: watch %s", c->dir);
-    struct pollfd p[3] = {{.fd = in, .events = POLLIN}, {.fd = -1}, {.fd = -1}};
+    struct pollfd p[4] = {
+        {.fd = in, .events = POLLIN}, {.fd = -1}, {.fd = -1}, {.fd = o->stop_fd, .events = POLLIN}};
     pid_t pid = ctr_pid(c, NULL);
     pid_t mon = json_integer_value(json_object_get(json_object_get(c->rec, "State"), "MonitorPid"));
     if (pid > 0)
@@ -509,7 +510,7 @@ static int follow(struct engine *e, struct ctr *c, struct reader *r, const char 
             break;
         if (!running)
             break;
-        if (poll(p, 3, -1) < 0 && errno != EINTR) {
+        if (poll(p, 4, -1) < 0 && errno != EINTR) {
             r2 = berr_sys(err, errno, "logs: wait");
             break;
         }
@@ -528,6 +529,8 @@ static int follow(struct engine *e, struct ctr *c, struct reader *r, const char 
                 close(p[i].fd);
                 p[i].fd = -1;
             }
+        if (p[3].fd >= 0 && p[3].revents)
+            break;
         if (gone) {
             if (r->fd >= 0)
                 r2 = read_lines(r, o);

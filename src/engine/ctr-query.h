@@ -37,6 +37,7 @@ struct ctr_logs_opts {
     long tail;           /* the last N entries only; -1: all */
     bool timestamps;     /* each entry preceded by its RFC 3339 time and a space */
     bool follow;         /* then what comes, until the container stops */
+    int stop_fd;         /* readable or hung up: stop following (a client gone); -1: none */
     ctr_log_fn out;
     void *ctx;
 };

@@ -254,7 +254,8 @@ static void test_logs(void **state)
     out_free(&got);
     assert_false(ctr_logs_time("yesterday", &o.since));
     /* follow of a container that does not run: what there is, then the end */
-    o = (struct ctr_logs_opts){.tail = -1, .follow = true, .out = collect, .ctx = &got};
+    o = (struct ctr_logs_opts){
+        .tail = -1, .follow = true, .stop_fd = -1, .out = collect, .ctx = &got};
     assert_int_equal(ctr_logs(eng, "beta", &o, &e), 0);
     assert_string_equal(got.text[1], "one\nthree\n");
     out_free(&got);
@@ -315,10 +316,23 @@ static void test_logs_follow(void **state)
     assert_string_equal(json_string_value(json_object_get(stats, "name")), "/alpha");
     json_decref(stats);
 
+    /* a reader that has gone (its stop fd hung up) ends the following, though it runs */
+    int stop[2];
+    assert_int_equal(pipe(stop), 0);
+    close(stop[1]);
+    struct out early = {0};
+    struct ctr_logs_opts so = {
+        .tail = -1, .follow = true, .stop_fd = stop[0], .out = collect, .ctx = &early};
+    assert_int_equal(ctr_logs(eng, "alpha", &so, &e), 0);
+    assert_string_equal(early.text[1], "first\n");
+    out_free(&early);
+    close(stop[0]);
+
     assert_int_equal(write(go[1], "x", 1), 1);
     close(go[1]);
     struct out got = {0};
-    struct ctr_logs_opts o = {.tail = -1, .follow = true, .out = collect, .ctx = &got};
+    struct ctr_logs_opts o = {
+        .tail = -1, .follow = true, .stop_fd = -1, .out = collect, .ctx = &got};
     time_t t0 = time(NULL);
     assert_int_equal(ctr_logs(eng, "alpha", &o, &e), 0);
     assert_true(time(NULL) - t0 < 5);
