@@ -4,7 +4,6 @@
 #include "engine/engine.h"
 #include "engine/system.h"
 #include "base/cleanup.h"
-#include "base/log.h"
 #include "base/xalloc.h"
 #include "image/store.h"
 #include "runtime/container.h"
@@ -485,17 +484,26 @@ static int follow(struct engine *e, struct ctr *c, struct reader *r, const char 
         return berr_sys(err, errno, "logs: watch %s", c->dir);
     struct pollfd p[4] = {
         {.fd = in, .events = POLLIN}, {.fd = -1}, {.fd = -1}, {.fd = o->stop_fd, .events = POLLIN}};
-    pid_t pid = ctr_pid(c, NULL);
-    pid_t mon = json_integer_value(json_object_get(json_object_get(c->rec, "State"), "MonitorPid"));
-    if (pid > 0)
-        p[1] = (struct pollfd){.fd = (int)syscall(SYS_pidfd_open, pid, 0), .events = POLLIN};
-    if (mon > 0)
-        p[2] = (struct pollfd){.fd = (int)syscall(SYS_pidfd_open, mon, 0), .events = POLLIN};
+    pid_t watched[3] = {0, 0, 0};
     int r2 = 0;
     for (;;) {
         /* the state first, then the log: the end is recorded after the last output */
         _cleanup_berr_ struct berr *e2 = NULL;
         bool running = ctr_reload(e, c, &e2) == 0 && ctr_running(c);
+        /* the process (a restart makes a new one) and the monitor, each watched once */
+        pid_t now[3] = {
+            0, ctr_pid(c, NULL),
+            json_integer_value(json_object_get(json_object_get(c->rec, "State"), "MonitorPid"))};
+        bool vanished = false;
+        for (int i = 1; i < 3 && running; i++) {
+            if (now[i] <= 0 || now[i] == watched[i])
+                continue;
+            if (p[i].fd >= 0)
+                close(p[i].fd);
+            watched[i] = now[i];
+            p[i] = (struct pollfd){.fd = (int)syscall(SYS_pidfd_open, now[i], 0), .events = POLLIN};
+            vanished |= p[i].fd < 0;
+        }
         struct stat a, b;
         if (r->fd >= 0 && stat(path, &a) == 0 && fstat(r->fd, &b) == 0 && a.st_ino != b.st_ino) {
             if ((r2 = read_lines(r, o)) < 0) /* the rest of the rotated file */
@@ -510,6 +518,9 @@ static int follow(struct engine *e, struct ctr *c, struct reader *r, const char 
             break;
         if (!running)
             break;
+        /* gone since it was read: the state again (unless its monitor will record it) */
+        if (vanished && p[2].fd < 0)
+            continue;
         if (poll(p, 4, -1) < 0 && errno != EINTR) {
             r2 = berr_sys(err, errno, "logs: wait");
             break;
