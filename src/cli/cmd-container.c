@@ -11,17 +11,15 @@
 #include "base/proc.h"
 #include "engine/bundle.h"
 #include "engine/containers.h"
+#include "engine/ctr-query.h"
 #include "engine/images.h"
 #include "engine/system.h"
 #include "engine/volumes.h"
-#include "image/store.h"
 #include "oci/runtime-spec.h"
 #include "runtime/container.h"
 #include "linux/selfexe.h"
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
-#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,48 +65,13 @@ static json_t *wait_stopped(const char *root, const char *id, long timeout_ms)
 
 /* --- ps ------------------------------------------------------------------------------ */
 
-static void ps_status(json_t *st, char *buf, size_t len)
-{
-    const char *status = json_string_value(json_object_get(st, "Status"));
-    char d[64];
-    if (status && !strcmp(status, "running")) {
-        long age = table_age(json_string_value(json_object_get(st, "StartedAt")));
-        table_duration(age < 0 ? 0 : age, d, sizeof(d));
-        snprintf(buf, len, "Up %s%s", d,
-                 json_is_true(json_object_get(st, "Paused")) ? " (Paused)" : "");
-    } else if (status && !strcmp(status, "restarting")) {
-        long age = table_age(json_string_value(json_object_get(st, "FinishedAt")));
-        table_duration(age < 0 ? 0 : age, d, sizeof(d));
-        snprintf(buf, len, "Restarting (%lld) %s ago",
-                 (long long)json_integer_value(json_object_get(st, "ExitCode")), d);
-    } else if (status && !strcmp(status, "exited")) {
-        long code = json_integer_value(json_object_get(st, "ExitCode"));
-        long age = table_age(json_string_value(json_object_get(st, "FinishedAt")));
-        if (age < 0) {
-            snprintf(buf, len, "Exited (%ld)", code);
-        } else {
-            table_duration(age, d, sizeof(d));
-            snprintf(buf, len, "Exited (%ld) %s ago", code, d);
-        }
-    } else {
-        snprintf(buf, len, "Created");
-    }
-}
-
 /* `"sh -c 'echo hi; sl…"`: the command, cut at 20 characters (19 and an ellipsis) unless
  * no_trunc, quoted as Go quotes; malloc'd */
-static char *ps_command(json_t *c, bool no_trunc)
+static char *ps_command(const char *command, bool no_trunc)
 {
     char cmd[4096];
-    size_t n =
-        snprintf(cmd, sizeof(cmd), "%s", json_string_value(json_object_get(c, "Path")) ?: "");
+    snprintf(cmd, sizeof(cmd), "%s", command);
     size_t i, chars = 0, cut = 0;
-    json_t *a;
-    json_array_foreach(json_object_get(c, "Args"), i, a)
-    {
-        if (n < sizeof(cmd))
-            n += snprintf(cmd + n, sizeof(cmd) - n, " %s", json_string_value(a));
-    }
     for (i = 0; cmd[i]; i++)
         if (((unsigned char)cmd[i] & 0xc0) != 0x80 && ++chars == 20)
             cut = i;
@@ -117,47 +80,12 @@ static char *ps_command(json_t *c, bool no_trunc)
     return tmpl_quote(cmd);
 }
 
-/* the state docker shows: a paused container is "paused", not "running" */
-static const char *ps_state(json_t *st)
-{
-    if (json_is_true(json_object_get(st, "Paused")))
-        return "paused";
-    return json_string_value(json_object_get(st, "Status")) ?: "created";
-}
-
-static unsigned long long du_total;
-static int du_add(const char *path, const struct stat *s, int type, struct FTW *f)
-{
-    if (type != FTW_D && type != FTW_DP)
-        du_total += s->st_size;
-    return 0;
-}
-
-/* docker's SizeRw and SizeRootFs: what a container wrote (its layer), and that with its
- * image (st: the image store, or NULL) */
-static void ctr_sizes(const char *root, json_t *ctr, struct store *st, unsigned long long *rw,
-                      unsigned long long *rootfs)
-{
-    _cleanup_free_ char *dir = ctr_dir(root, json_string_value(json_object_get(ctr, "Id")));
-    char upper[4200];
-    snprintf(upper, sizeof(upper), "%s/upper", dir);
-    du_total = 0;
-    nftw(upper, du_add, 16, FTW_PHYS);
-    *rw = *rootfs = du_total;
-    _cleanup_berr_ struct berr *e = NULL;
-    struct image *im =
-        st ? store_get_image(st, json_string_value(json_object_get(ctr, "Image")), &e) : NULL;
-    if (im)
-        *rootfs += im->size;
-    image_free(im);
-}
-
 /* SIZE: "2B (virtual 4.26MB)" */
-static void ps_size(const char *root, json_t *ctr, struct store *st, char *buf, size_t len)
+static void ps_size(json_t *sum, char *buf, size_t len)
 {
-    unsigned long long rw, rootfs;
+    unsigned long long rw = json_integer_value(json_object_get(sum, "SizeRw"));
+    unsigned long long rootfs = json_integer_value(json_object_get(sum, "SizeRootFs"));
     char a[32], b[32];
-    ctr_sizes(root, ctr, st, &rw, &rootfs);
     table_size(rw, a, sizeof(a));
     table_size(rootfs, b, sizeof(b));
     if (rootfs > 0)
@@ -166,178 +94,58 @@ static void ps_size(const char *root, json_t *ctr, struct store *st, char *buf, 
         snprintf(buf, len, "%s", a);
 }
 
-/* The fields of docker's ps templates for a container: ID, Image, Command, CreatedAt,
- * RunningFor, Ports, State, Status, Size, Names, Labels, LocalVolumes, Mounts, Networks.
- * st: the image store when .Size is wanted, else NULL. */
-static json_t *ps_row(const char *root, json_t *ctr, bool no_trunc, struct store *st)
+/* The fields of docker's ps templates for a container (sum: its ContainerSummary): ID,
+ * Image, Command, CreatedAt, RunningFor, Ports, State, Status, Size, Names, Labels,
+ * LocalVolumes, Mounts, Networks. */
+static json_t *ps_row(json_t *sum, bool no_trunc)
 {
-    json_t *state = json_object_get(ctr, "State");
-    json_t *labels = json_object_get(json_object_get(ctr, "Config"), "Labels");
-    const char *id = json_string_value(json_object_get(ctr, "Id")) ?: "";
-    const char *created = json_string_value(json_object_get(ctr, "Created"));
-    char sid[80], status[128], since[64], at[64], size[80] = "0B", nvol[16];
+    const char *id = json_string_value(json_object_get(sum, "Id")) ?: "";
+    const char *name = json_string_value(json_array_get(json_object_get(sum, "Names"), 0)) ?: "";
+    time_t t = json_integer_value(json_object_get(sum, "Created"));
+    struct tm tm;
+    char sid[80], created[64] = "", since[64], at[64], size[80] = "0B", nvol[16];
+    if (gmtime_r(&t, &tm))
+        strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
     snprintf(sid, sizeof(sid), no_trunc ? "%s" : "%.12s", id);
-    ps_status(state, status, sizeof(status));
     table_since(created, since, sizeof(since));
     table_go_time(created, at, sizeof(at));
-    if (st)
-        ps_size(root, ctr, st, size, sizeof(size));
+    if (json_object_get(sum, "SizeRw"))
+        ps_size(sum, size, sizeof(size));
     /* mounts by volume name or source (15 characters unless no_trunc), and how many are
      * local volumes */
     char *mounts = NULL;
     size_t len = 0, i, local = 0;
     FILE *f = open_memstream(&mounts, &len);
     json_t *v;
-    json_array_foreach(json_object_get(ctr, "Mounts"), i, v)
+    json_array_foreach(json_object_get(sum, "Mounts"), i, v)
     {
-        const char *name = json_string_value(json_object_get(v, "Name"));
-        if (!name || !*name)
-            name = json_string_value(json_object_get(v, "Source")) ?: "";
-        fprintf(f, !no_trunc && strlen(name) > 15 ? "%s%.14s…" : "%s%s", i ? "," : "", name);
+        const char *mname = json_string_value(json_object_get(v, "Name"));
+        if (!mname || !*mname)
+            mname = json_string_value(json_object_get(v, "Source")) ?: "";
+        fprintf(f, !no_trunc && strlen(mname) > 15 ? "%s%.14s…" : "%s%s", i ? "," : "", mname);
         local += !strcmp(json_string_value(json_object_get(v, "Driver")) ?: "", "local");
     }
     if (f)
         fclose(f);
     snprintf(nvol, sizeof(nvol), "%zu", local);
-    char *cmd = ps_command(ctr, no_trunc);
+    char *cmd = ps_command(json_string_value(json_object_get(sum, "Command")) ?: "", no_trunc);
     json_t *row = json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:s}", "ID", sid, "Image",
-        json_string_value(json_object_get(ctr, "ImageName")) ?: "", "Command", cmd ? cmd : "",
-        "CreatedAt", at, "RunningFor", since, "Ports", "", "State", ps_state(state), "Status",
-        status, "Size", size, "Names", json_string_value(json_object_get(ctr, "Name")) ?: "",
-        "Labels", listfmt_labels(labels), "LocalVolumes", nvol, "Mounts", mounts ? mounts : "",
-        "Networks",
-        json_string_value(json_object_get(json_object_get(ctr, "HostConfig"), "NetworkMode"))
+        json_string_value(json_object_get(sum, "Image")) ?: "", "Command", cmd ? cmd : "",
+        "CreatedAt", at, "RunningFor", since, "Ports", "", "State",
+        json_string_value(json_object_get(sum, "State")) ?: "", "Status",
+        json_string_value(json_object_get(sum, "Status")) ?: "", "Size", size, "Names",
+        name + (name[0] == '/'), "Labels", listfmt_labels(json_object_get(sum, "Labels")),
+        "LocalVolumes", nvol, "Mounts", mounts ? mounts : "", "Networks",
+        json_string_value(json_object_get(json_object_get(sum, "HostConfig"), "NetworkMode"))
             ?: "");
     free(cmd);
     free(mounts);
     return row;
 }
 
-/* --filter KEY=VALUE, docker's: the values of one key are alternatives, keys all apply */
-static const char *ps_filter_keys[] = {"id",     "name",    "label",    "status", "exited",
-                                       "before", "since",   "ancestor", "volume", "network",
-                                       "health", "is-task", NULL};
-static const char *ps_states[] = {"created", "restarting", "running", "removing",
-                                  "paused",  "exited",     "dead",    NULL};
-
-static bool in_list(const char *const *list, const char *s)
-{
-    for (; *list; list++)
-        if (!strcmp(*list, s))
-            return true;
-    return false;
-}
-
-static int ps_filter_add(json_t *filters, const char *arg, struct berr **err)
-{
-    const char *eq = strchr(arg, '=');
-    if (!eq)
-        return berr_set(err, BERR_INVALID, EINVAL,
-                        "bad format of filter \"%s\" (expected name=value)", arg);
-    _cleanup_free_ char *key = strndup(arg, eq - arg);
-    const char *val = eq + 1;
-    char *end;
-    if (!in_list(ps_filter_keys, key))
-        return berr_set(err, BERR_INVALID, EINVAL, "invalid filter '%s'", key);
-    if ((!strcmp(key, "status") && !in_list(ps_states, val)) ||
-        (!strcmp(key, "exited") && (strtol(val, &end, 10), *end || !*val)) ||
-        (!strcmp(key, "is-task") && strcmp(val, "true") && strcmp(val, "false") &&
-         strcmp(val, "1") && strcmp(val, "0")))
-        return berr_set(err, BERR_INVALID, EINVAL, "invalid filter '%s'", arg);
-    if (!json_object_get(filters, key))
-        json_object_set_new(filters, key, json_array());
-    json_array_append_new(json_object_get(filters, key),
-                          strcmp(key, "exited") ? json_string(val)
-                                                : json_sprintf("%ld", strtol(val, NULL, 10)));
-    return 0;
-}
-
-/* docker's filters.Match: a value equal to s, or a regular expression found in it */
-static bool match_any(json_t *vals, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(vals, i, v)
-    {
-        regex_t re;
-        if (!strcmp(json_string_value(v), s))
-            return true;
-        if (regcomp(&re, json_string_value(v), REG_EXTENDED | REG_NOSUB) != 0)
-            continue;
-        bool m = regexec(&re, s, 0, NULL, 0) == 0;
-        regfree(&re);
-        if (m)
-            return true;
-    }
-    return !vals;
-}
-
-static bool exact_any(json_t *vals, const char *s)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(vals, i, v)
-    {
-        if (!strcmp(json_string_value(v), s))
-            return true;
-    }
-    return !vals;
-}
-
-/* ancestors: the IDs of the images that ancestor= names */
-static bool ps_match(json_t *f, json_t *ctr, json_t *ancestors)
-{
-    json_t *st = json_object_get(ctr, "State"), *m;
-    json_t *labels = json_object_get(json_object_get(ctr, "Config"), "Labels");
-    const char *name = json_string_value(json_object_get(ctr, "Name")) ?: "";
-    const char *net =
-        json_string_value(json_object_get(json_object_get(ctr, "HostConfig"), "NetworkMode"));
-    char slashed[300];
-    snprintf(slashed, sizeof(slashed), "/%s", name);
-    if (!(match_any(json_object_get(f, "name"), name) ||
-          match_any(json_object_get(f, "name"), slashed)) ||
-        !match_any(json_object_get(f, "id"), json_string_value(json_object_get(ctr, "Id"))) ||
-        !match_any(json_object_get(f, "status"), ps_state(st)) ||
-        !exact_any(json_object_get(f, "network"), net ?: "") ||
-        !exact_any(json_object_get(f, "health"), "none"))
-        return false;
-    /* no container is a swarm task */
-    json_t *task = json_object_get(f, "is-task");
-    if (task && (exact_any(task, "true") || exact_any(task, "1")))
-        return false;
-    size_t j;
-    if (!listfmt_labels_match(json_object_get(f, "label"), labels))
-        return false;
-    /* exited: one of the codes, of a container that ran */
-    bool ran = !json_is_true(json_object_get(st, "Running")) &&
-               *(json_string_value(json_object_get(st, "StartedAt")) ?: "");
-    char code[24];
-    snprintf(code, sizeof(code), "%lld",
-             (long long)json_integer_value(json_object_get(st, "ExitCode")));
-    if (json_object_get(f, "exited") && (!ran || !exact_any(json_object_get(f, "exited"), code)))
-        return false;
-    if (json_object_get(f, "ancestor") &&
-        !json_object_get(ancestors, json_string_value(json_object_get(ctr, "Image")) ?: ""))
-        return false;
-    /* volume: by name (a bind mount by its source) or by where it is mounted */
-    json_t *vols = json_object_get(f, "volume");
-    bool found = !vols;
-    json_array_foreach(json_object_get(ctr, "Mounts"), j, m)
-    {
-        const char *vn = json_string_value(json_object_get(m, "Name"));
-        if (!vn || !*vn)
-            vn = json_string_value(json_object_get(m, "Source")) ?: "";
-        found |=
-            vols && (exact_any(vols, vn) ||
-                     exact_any(vols, json_string_value(json_object_get(m, "Destination")) ?: ""));
-    }
-    return found;
-}
-
 static int cmd_ps(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     static const struct option longs[] = {
         {"all", no_argument, NULL, 'a'},          {"quiet", no_argument, NULL, 'q'},
         {"no-trunc", no_argument, NULL, 'T'},     {"format", required_argument, NULL, 'F'},
@@ -366,7 +174,7 @@ static int cmd_ps(struct engine *e, int argc, char **argv)
         case 'F': format = optarg; break;
         case 's': size = true; break;
         case 'f':
-            if (ps_filter_add(filters, optarg, &err) < 0)
+            if (ctr_filter_add(filters, optarg, &err) < 0)
                 return cli_fail(err, 125);
             break;
         case 'h':
@@ -396,62 +204,19 @@ static int cmd_ps(struct engine *e, int argc, char **argv)
         listfmt_new(quiet ? "{{.ID}}" : format, def, header, &err);
     if (!lf)
         return cli_fail(err, 125);
-    /* before= and since= name containers; ancestor= images (by name or ID) */
-    _cleanup_free_ char *before = NULL, *since = NULL;
-    json_t *b = json_array_get(json_object_get(filters, "before"), 0);
-    json_t *s = json_array_get(json_object_get(filters, "since"), 0);
-    if ((b && !(before = ctr_resolve(root, json_string_value(b), &err))) ||
-        (s && !(since = ctr_resolve(root, json_string_value(s), &err))))
-        return cli_fail(err, 1);
-    _cleanup_store_ struct store *st = NULL;
-    _cleanup_(json_decrefp) json_t *ancestors = json_object();
-    if (size || json_object_get(filters, "ancestor")) {
-        st = store_open(root, &err);
-        if (!st)
-            return cli_fail(err, 125);
-    }
+    struct ctr_list_opts o = {.all = all, .last = last, .size = size, .filters = filters};
+    _cleanup_(json_decrefp) json_t *rows = ctr_list(e, &o, &err);
+    if (!rows)
+        return cli_fail(err, err->kind == BERR_NOT_FOUND ? 1 : 125);
     size_t i;
     json_t *v;
-    json_array_foreach(json_object_get(filters, "ancestor"), i, v)
+    json_array_foreach(rows, i, v)
     {
-        _cleanup_berr_ struct berr *e = NULL;
-        struct image *im = store_find_image(st, json_string_value(v), &e);
-        if (im)
-            json_object_set_new(ancestors, im->id, json_true());
-        image_free(im);
-    }
-    /* a status filter lists stopped containers too */
-    all |= json_object_get(filters, "status") != NULL;
-    _cleanup_(json_decrefp) json_t *ids = ctr_ids(root);
-    long shown = 0;
-    bool past_before = !before;
-    json_array_foreach(ids, i, v)
-    {
-        const char *id = json_string_value(v);
-        if (last >= 0 && shown >= last)
-            break; /* newest first: the first N are the last created */
-        if (since && !strcmp(id, since))
-            break;
-        if (!past_before) {
-            past_before = !strcmp(id, before);
-            continue;
-        }
-        _cleanup_berr_ struct berr *e = NULL;
-        _cleanup_(json_decrefp) json_t *ctr = ctr_load(root, id, &e);
-        json_t *state = json_object_get(ctr, "State");
-        if (!ctr ||
-            (!all && last < 0 && !is_running(ctr) &&
-             !json_is_true(json_object_get(state, "Restarting"))) ||
-            !ps_match(filters, ctr, ancestors))
-            continue;
-        _cleanup_(json_decrefp) json_t *row = ps_row(root, ctr, no_trunc, st);
+        _cleanup_(json_decrefp) json_t *row = ps_row(v, no_trunc);
         _cleanup_(json_decrefp) json_t *methods =
-            json_pack("{s:o}", "Label",
-                      json_incref(json_object_get(json_object_get(ctr, "Config"), "Labels"))
-                          ?: json_object());
+            json_pack("{s:O}", "Label", json_object_get(v, "Labels"));
         if (listfmt_add(lf, row, methods, &err) < 0)
             return cli_fail(err, 125);
-        shown++;
     }
     listfmt_end(TAKE_PTR(lf), stdout);
     return 0;
@@ -459,104 +224,17 @@ static int cmd_ps(struct engine *e, int argc, char **argv)
 
 /* --- logs ---------------------------------------------------------------------------- */
 
-struct logs_opts {
-    bool timestamps;
-    long tail;           /* -1: all */
-    double since, until; /* seconds since the epoch; 0: not given */
-};
-
-/* An RFC 3339 time in UTC ("2026-11-29T03:05:25.754Z") to seconds since the epoch. */
-static bool parse_rfc3339(const char *s, double *ret)
+/* an entry of the container's stream 1 or 2 to our stdout or stderr */
+static int logs_out(void *ctx, int stream, const char *data, size_t len)
 {
-    struct tm tm = {0};
-    const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-    if (!rest)
-        return false;
-    double frac = 0;
-    if (*rest == '.') {
-        char *end;
-        frac = strtod(rest, &end);
-        rest = end;
-    }
-    if (*rest && strcmp(rest, "Z") != 0)
-        return false;
-    *ret = (double)timegm(&tm) + frac;
-    return true;
-}
-
-/* --since/--until: RFC 3339 (UTC), Unix seconds, or a duration back from now (10m, 1h, 30s) */
-static bool parse_when(const char *s, double *ret)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end != s && !*end && v >= 0) {
-        *ret = v;
-        return true;
-    }
-    if (end != s && v >= 0 && (!strcmp(end, "s") || !strcmp(end, "m") || !strcmp(end, "h"))) {
-        *ret = (double)time(NULL) - v * (*end == 'h' ? 3600 : *end == 'm' ? 60 : 1);
-        return true;
-    }
-    return parse_rfc3339(s, ret);
-}
-
-static bool in_range(const char *line, const struct logs_opts *o)
-{
-    if (!o->since && !o->until)
-        return true;
-    json_t *j = json_loads(line, 0, NULL);
-    double t = 0;
-    bool ok = j && parse_rfc3339(json_string_value(json_object_get(j, "time")), &t) &&
-              (!o->since || t >= o->since) && (!o->until || t <= o->until);
-    json_decref(j);
-    return ok;
-}
-
-/* Prints one json-file line to stdout or stderr. */
-static void logs_line(const char *line, const struct logs_opts *o)
-{
-    json_t *j = json_loads(line, 0, NULL);
-    if (!j)
-        return;
-    const char *stream = json_string_value(json_object_get(j, "stream"));
-    json_t *log = json_object_get(j, "log");
-    FILE *f = stream && !strcmp(stream, "stderr") ? stderr : stdout;
-    if (o->timestamps)
-        fprintf(f, "%s ", json_string_value(json_object_get(j, "time")) ?: "");
-    fwrite(json_string_value(log), 1, json_string_length(log), f);
-    fflush(f);
-    json_decref(j);
-}
-
-/* Reads complete lines from fd, keeping a partial one in *pending. */
-static void logs_read(int fd, char **pending, size_t *plen, json_t *keep, const struct logs_opts *o)
-{
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0) {
-        *pending = realloc(*pending, *plen + n + 1);
-        memcpy(*pending + *plen, buf, n);
-        *plen += n;
-        (*pending)[*plen] = 0;
-        char *start = *pending, *nl;
-        while ((nl = memchr(start, '\n', *pending + *plen - start))) {
-            *nl = 0;
-            if (!in_range(start, o))
-                ;
-            else if (keep)
-                json_array_append_new(keep, json_string(start));
-            else
-                logs_line(start, o);
-            start = nl + 1;
-        }
-        *plen -= start - *pending;
-        memmove(*pending, start, *plen);
-    }
+    (void)ctx;
+    FILE *f = stream == 2 ? stderr : stdout;
+    fwrite(data, 1, len, f);
+    return fflush(f) == 0 ? 0 : -EPIPE;
 }
 
 static int cmd_logs(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     static const struct option longs[] = {{"follow", no_argument, NULL, 'f'},
                                           {"timestamps", no_argument, NULL, 't'},
                                           {"tail", required_argument, NULL, 'n'},
@@ -564,13 +242,12 @@ static int cmd_logs(struct engine *e, int argc, char **argv)
                                           {"until", required_argument, NULL, 'U'},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-    struct logs_opts o = {.tail = -1};
-    bool follow = false;
+    struct ctr_logs_opts o = {.tail = -1, .out = logs_out, .stop_fd = -1};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+ftn:h", longs, NULL)) != -1) {
         switch (c) {
-        case 'f': follow = true; break;
+        case 'f': o.follow = true; break;
         case 't': o.timestamps = true; break;
         case 'n': {
             char *end;
@@ -580,14 +257,14 @@ static int cmd_logs(struct engine *e, int argc, char **argv)
             break;
         }
         case 'S':
-            if (!parse_when(optarg, &o.since))
+            if (!ctr_logs_time(optarg, &o.since))
                 return fail_msg(125,
                                 "logs: --since %s: give a time (RFC 3339 UTC, Unix seconds) "
                                 "or a duration (10m)",
                                 optarg);
             break;
         case 'U':
-            if (!parse_when(optarg, &o.until))
+            if (!ctr_logs_time(optarg, &o.until))
                 return fail_msg(125,
                                 "logs: --until %s: give a time (RFC 3339 UTC, Unix seconds) "
                                 "or a duration (10m)",
@@ -602,69 +279,8 @@ static int cmd_logs(struct engine *e, int argc, char **argv)
     if (optind + 1 != argc)
         return fail_msg(125, "logs: give exactly one container%s", "");
     struct berr *err = NULL;
-    _cleanup_free_ char *id = ctr_resolve(root, argv[optind], &err);
-    if (!id)
+    if (ctr_logs(e, argv[optind], &o, &err) < 0)
         return cli_fail(err, 1);
-    json_t *ctr = ctr_load(root, id, &err);
-    if (!ctr)
-        return cli_fail(err, 1);
-    const char *driver = json_string_value(
-        json_object_get(json_object_get(json_object_get(ctr, "HostConfig"), "LogConfig"), "Type"));
-    bool readable = !driver || strcmp(driver, "none") != 0;
-    json_decref(ctr);
-    if (!readable)
-        return fail_msg(1, "logs %s: configured logging driver does not support reading",
-                        argv[optind]);
-    _cleanup_free_ char *dir = ctr_dir(root, id);
-    char path[4200];
-    /* rotated files first, oldest first: json.log.2, json.log.1, then json.log */
-    json_t *keep = o.tail >= 0 ? json_array() : NULL;
-    for (int k = 99; k >= 1; k--) {
-        snprintf(path, sizeof(path), "%s/json.log.%d", dir, k);
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        char *pending = NULL;
-        size_t plen = 0;
-        logs_read(fd, &pending, &plen, keep, &o);
-        free(pending);
-    }
-    snprintf(path, sizeof(path), "%s/json.log", dir);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    char *pending = NULL;
-    size_t plen = 0;
-    if (fd >= 0)
-        logs_read(fd, &pending, &plen, keep, &o);
-    if (keep) {
-        size_t n = json_array_size(keep);
-        for (size_t i = n > (size_t)o.tail ? n - o.tail : 0; i < n; i++)
-            logs_line(json_string_value(json_array_get(keep, i)), &o);
-        json_decref(keep);
-    }
-    /* -f: what comes next, while the container runs (and follow the file across rotation) */
-    while (follow) {
-        _cleanup_berr_ struct berr *e = NULL;
-        json_t *ctr = ctr_load(root, id, &e);
-        bool running = ctr && is_running(ctr);
-        json_decref(ctr);
-        struct stat a, b;
-        if (fd >= 0 && stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino != b.st_ino) {
-            logs_read(fd, &pending, &plen, NULL, &o); /* the rest of the rotated file */
-            close(fd);
-            fd = open(path, O_RDONLY | O_CLOEXEC);
-            plen = 0;
-        } else if (fd < 0) {
-            fd = open(path, O_RDONLY | O_CLOEXEC);
-        }
-        if (fd >= 0)
-            logs_read(fd, &pending, &plen, NULL, &o);
-        if (!running)
-            break;
-        usleep(50000);
-    }
-    free(pending);
-    if (fd >= 0)
-        close(fd);
     return 0;
 }
 
@@ -1300,13 +916,11 @@ static int cmd_prune(struct engine *e, int argc, char **argv)
     return 0;
 }
 
-/* top: the container's processes, as `ps -ef` (or the ps options given) shows them */
 /* port: the container's published ports. berth publishes none yet (no bridge network, and
  * run refuses -p), so this lists nothing, as docker does for such a container; a port asked
  * for is "not published". */
 static int cmd_port(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         printf("Usage: berth port CONTAINER [PRIVATE_PORT[/PROTO]]\n");
         return 0;
@@ -1314,8 +928,8 @@ static int cmd_port(struct engine *e, int argc, char **argv)
     if (argc < 2 || argc > 3 || argv[1][0] == '-')
         return fail_msg(125, "port: give a container and, maybe, a port%s", "");
     struct berr *err = NULL;
-    _cleanup_free_ char *id = ctr_resolve(root, argv[1], &err);
-    if (!id)
+    _cleanup_(json_decrefp) json_t *ports = ctr_port(e, argv[1], &err);
+    if (!ports)
         return cli_fail(err, 1);
     if (argc == 3) {
         char *end;
@@ -1329,35 +943,49 @@ static int cmd_port(struct engine *e, int argc, char **argv)
     return 0;
 }
 
+/* a cell ps right-aligns: a number, a time, a size */
+static bool top_numeric(const char *s)
+{
+    return *s && strspn(s, "0123456789.:-") == strlen(s);
+}
+
+/* top: the container's processes, as `ps -ef` (or the ps options given) shows them: columns
+ * as wide as their widest cell, one space apart, numbers to the right (as ps aligns them) */
 static int cmd_top(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     if (argc < 2 || argv[1][0] == '-')
         return fail_msg(125, "top: give a container (and ps options)%s", "");
     struct berr *err = NULL;
-    _cleanup_free_ char *id = ctr_resolve(root, argv[1], &err);
-    json_t *ctr = id ? ctr_load(root, id, &err) : NULL;
-    if (!ctr)
+    _cleanup_(json_decrefp) json_t *top = ctr_top(e, argv[1], argv + 2, &err);
+    if (!top)
         return cli_fail(err, 1);
-    bool running = is_running(ctr);
-    json_decref(ctr);
-    if (!running)
-        return fail_msg(1, "top: container %s is not running", argv[1]);
-    char rtroot[4200];
-    cli_rtroot(rtroot, sizeof(rtroot));
-    char **rargv = calloc(argc + 5, sizeof(char *));
-    int n = 0;
-    rargv[n++] = "berth-runtime";
-    rargv[n++] = "--root";
-    rargv[n++] = rtroot;
-    rargv[n++] = "ps";
-    rargv[n++] = id;
-    for (int i = 2; i < argc; i++)
-        rargv[n++] = argv[i];
-    optind = 1;
-    int r = cmd_runtime(n, rargv);
-    free(rargv);
-    return r;
+    json_t *titles = json_object_get(top, "Titles"), *procs = json_object_get(top, "Processes");
+    size_t ncol = json_array_size(titles), i, k;
+    json_t *p;
+    _cleanup_free_ size_t *width = calloc(ncol + 1, sizeof(size_t));
+    _cleanup_free_ bool *right = calloc(ncol + 1, sizeof(bool));
+    for (k = 0; k < ncol; k++) {
+        width[k] = strlen(json_string_value(json_array_get(titles, k)));
+        right[k] = json_array_size(procs) > 0;
+    }
+    json_array_foreach(procs, i, p) for (k = 0; k < ncol; k++)
+    {
+        const char *cell = json_string_value(json_array_get(p, k)) ?: "";
+        if (strlen(cell) > width[k])
+            width[k] = strlen(cell);
+        right[k] &= top_numeric(cell);
+    }
+    for (i = 0; i <= json_array_size(procs); i++) {
+        json_t *row = i ? json_array_get(procs, i - 1) : titles;
+        for (k = 0; k < ncol; k++) {
+            const char *cell = json_string_value(json_array_get(row, k)) ?: "";
+            if (k + 1 == ncol)
+                printf("%s%s\n", k ? " " : "", cell);
+            else
+                printf(right[k] ? "%s%*s" : "%s%-*s", k ? " " : "", (int)width[k], cell);
+        }
+    }
+    return 0;
 }
 
 /* bytes as docker stats prints them: binary units ("1.5MiB") */
@@ -1372,9 +1000,8 @@ static void size_iec(double b, char *buf, size_t len)
     snprintf(buf, len, i ? "%.4g%s" : "%.0f%s", b, u[i]);
 }
 
-/* stats --no-stream: CPU (over half a second), memory and PIDs from each cgroup */
 /* The containers stats shows: those named, or every running one (-a: every one) */
-static json_t *stats_ids(const char *root, json_t *want, bool all, int *rc)
+static json_t *stats_ids(struct engine *e, json_t *want, bool all, int *rc)
 {
     json_t *ids = json_array();
     size_t i;
@@ -1383,31 +1010,38 @@ static json_t *stats_ids(const char *root, json_t *want, bool all, int *rc)
         json_array_foreach(want, i, v)
         {
             struct berr *err = NULL;
-            char *id = ctr_resolve(root, json_string_value(v), &err);
-            if (!id)
+            _cleanup_ctr_ struct ctr *c = ctr_open(e, json_string_value(v), &err);
+            if (!c)
                 *rc = cli_fail(err, 1);
             else
-                json_array_append_new(ids, json_string(id));
-            free(id);
+                json_array_append_new(ids, json_string(c->id));
         }
         return ids;
     }
-    json_t *every = ctr_ids(root);
-    json_array_foreach(every, i, v)
+    struct berr *err = NULL;
+    struct ctr_list_opts o = {.all = all, .last = -1};
+    _cleanup_(json_decrefp) json_t *rows = ctr_list(e, &o, &err);
+    if (!rows)
+        *rc = cli_fail(err, 1);
+    json_array_foreach(rows, i, v)
     {
-        _cleanup_berr_ struct berr *e = NULL;
-        json_t *c = ctr_load(root, json_string_value(v), &e);
-        if (c && (all || is_running(c)))
-            json_array_append(ids, v);
-        json_decref(c);
+        /* running ones (paused too): not those between two runs of a restart policy */
+        const char *state = json_string_value(json_object_get(v, "State")) ?: "";
+        if (all || !strcmp(state, "running") || !strcmp(state, "paused"))
+            json_array_append(ids, json_object_get(v, "Id"));
     }
-    json_decref(every);
     return ids;
 }
 
-/* One table: CPU % over `interval_ms` (two samples of CPU time), memory and PIDs now */
-static int stats_table(const char *root, const char *rtroot, json_t *ids, long interval_ms,
-                       const char *format, bool no_trunc)
+static double stats_num(json_t *s, const char *a, const char *b, const char *c)
+{
+    json_t *v = json_object_get(json_object_get(s, a), b);
+    return json_number_value(c ? json_object_get(v, c) : v);
+}
+
+/* One table: CPU % over `interval_ms` (two samples), memory and PIDs now */
+static int stats_table(struct engine *eng, json_t *ids, long interval_ms, const char *format,
+                       bool no_trunc)
 {
     struct berr *err = NULL;
     _cleanup_(json_decrefp) json_t *header = json_pack(
@@ -1422,68 +1056,55 @@ static int stats_table(const char *root, const char *rtroot, json_t *ids, long i
         return cli_fail(err, 125);
     size_t n = json_array_size(ids), i;
     json_t *v;
-    double *cpu0 = calloc(n + 1, sizeof(double));
+    _cleanup_(json_decrefp) json_t *first = json_array();
     json_array_foreach(ids, i, v)
     {
         _cleanup_berr_ struct berr *e = NULL;
-        json_t *s = rt_stats(rtroot, json_string_value(v), &e);
-        cpu0[i] = json_number_value(
-            json_object_get(json_object_get(json_object_get(s, "cpu"), "usage"), "total"));
-        json_decref(s);
+        json_t *s = ctr_stats(eng, json_string_value(v), &e);
+        json_array_append_new(first, s ? s : json_object());
     }
-    long t0 = now_ms();
     if (n)
         usleep(interval_ms * 1000);
-    double wall_ns = (now_ms() - t0) * 1e6;
-    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    double host_mem = (double)pages * psize;
     int rc = 0;
     json_array_foreach(ids, i, v)
     {
         const char *id = json_string_value(v);
         _cleanup_berr_ struct berr *e = NULL;
-        json_t *c = ctr_load(root, id, &e);
-        json_t *s = c && is_running(c) ? rt_stats(rtroot, id, &e) : NULL;
-        char sid[65], cpu[32] = "--", mem[2 * 32 + 3] = "-- / --", memp[32] = "--", pids[32] = "--";
+        _cleanup_(json_decrefp) json_t *s = ctr_stats(eng, id, &e);
+        json_t *s0 = json_array_get(first, i);
+        char sid[65], cpu[32] = "0.00%", mem[2 * 32 + 3] = "0B / 0B", memp[32] = "0.00%",
+                      pids[32] = "0";
         snprintf(sid, sizeof(sid), "%.*s", no_trunc ? 64 : 12, id);
-        if (s) {
-            json_t *m = json_object_get(json_object_get(s, "memory"), "usage");
-            double used = json_number_value(json_object_get(m, "usage"));
-            double limit = json_number_value(json_object_get(m, "limit"));
-            if (limit <= 0 || limit > host_mem)
-                limit = host_mem;
-            double cpu1 = json_number_value(
-                json_object_get(json_object_get(json_object_get(s, "cpu"), "usage"), "total"));
+        double limit = stats_num(s, "memory_stats", "limit", NULL);
+        if (limit > 0) {
+            /* docker's CPU %: the container's share of the host's CPU time, times its CPUs */
+            double used = stats_num(s, "memory_stats", "usage", NULL);
+            double dcpu = stats_num(s, "cpu_stats", "cpu_usage", "total_usage") -
+                          stats_num(s0, "cpu_stats", "cpu_usage", "total_usage");
+            double dsys = stats_num(s, "cpu_stats", "system_cpu_usage", NULL) -
+                          stats_num(s0, "cpu_stats", "system_cpu_usage", NULL);
+            double ncpu = stats_num(s, "cpu_stats", "online_cpus", NULL);
             snprintf(cpu, sizeof(cpu), "%.2f%%",
-                     wall_ns > 0 ? (cpu1 - cpu0[i]) / wall_ns * 100 : 0);
+                     dsys > 0 && dcpu > 0 ? dcpu / dsys * ncpu * 100 : 0);
             char a[32], b[32];
             size_iec(used, a, sizeof(a));
             size_iec(limit, b, sizeof(b));
             snprintf(mem, sizeof(mem), "%s / %s", a, b);
-            snprintf(memp, sizeof(memp), "%.2f%%", limit > 0 ? used / limit * 100 : 0);
-            snprintf(pids, sizeof(pids), "%lld",
-                     (long long)json_integer_value(
-                         json_object_get(json_object_get(s, "pids"), "current")));
-        } else {
-            snprintf(cpu, sizeof(cpu), "0.00%%");
-            snprintf(mem, sizeof(mem), "0B / 0B");
-            snprintf(memp, sizeof(memp), "0.00%%");
-            snprintf(pids, sizeof(pids), "0");
+            snprintf(memp, sizeof(memp), "%.2f%%", used / limit * 100);
+            snprintf(pids, sizeof(pids), "%.0f", stats_num(s, "pids_stats", "current", NULL));
         }
         /* no network yet but none or the host's: nothing of its own to count */
-        const char *name = json_string_value(json_object_get(c, "Name")) ?: "";
+        const char *name = json_string_value(json_object_get(s, "name")) ?: "";
+        name += name[0] == '/';
         json_t *row = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Container", name, "ID",
                                 sid, "Name", name, "CPUPerc", cpu, "MemUsage", mem, "MemPerc", memp,
                                 "NetIO", "--", "BlockIO", "--", "PIDs", pids);
         if (listfmt_add(lf, row, NULL, &err) < 0)
             rc = 125;
         json_decref(row);
-        json_decref(s);
-        json_decref(c);
         if (rc)
             break;
     }
-    free(cpu0);
     if (rc) {
         listfmt_end(lf, NULL);
         return cli_fail(err, 125);
@@ -1494,7 +1115,6 @@ static int stats_table(const char *root, const char *rtroot, json_t *ids, long i
 
 static int cmd_stats(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     static const struct option longs[] = {
         {"all", no_argument, NULL, 'a'},      {"no-stream", no_argument, NULL, 'n'},
         {"no-trunc", no_argument, NULL, 't'}, {"format", required_argument, NULL, 'f'},
@@ -1519,12 +1139,10 @@ static int cmd_stats(struct engine *e, int argc, char **argv)
     json_t *want __attribute__((cleanup(json_decrefp))) = json_array();
     for (int i = optind; i < argc; i++)
         json_array_append_new(want, json_string(argv[i]));
-    char rtroot[4200];
-    cli_rtroot(rtroot, sizeof(rtroot));
     int rc = 0;
     if (no_stream) {
-        json_t *ids = stats_ids(root, want, all, &rc);
-        int r = stats_table(root, rtroot, ids, 500, format, no_trunc);
+        json_t *ids = stats_ids(e, want, all, &rc);
+        int r = stats_table(e, ids, 500, format, no_trunc);
         json_decref(ids);
         return r ? r : rc;
     }
@@ -1532,14 +1150,14 @@ static int cmd_stats(struct engine *e, int argc, char **argv)
      * until interrupted; the containers listed again each time unless named */
     bool term = isatty(STDOUT_FILENO);
     for (;;) {
-        json_t *ids = stats_ids(root, want, all, &rc);
+        json_t *ids = stats_ids(e, want, all, &rc);
         if (rc) {
             json_decref(ids);
             return rc;
         }
         if (term)
             fputs("\033[2J\033[H", stdout);
-        int r = stats_table(root, rtroot, ids, 1000, format, no_trunc);
+        int r = stats_table(e, ids, 1000, format, no_trunc);
         json_decref(ids);
         if (r)
             return r;
@@ -1560,18 +1178,8 @@ static json_t *inspect_find(struct engine *eng, const char *type, const char *wh
     struct berr *e = NULL;
     json_t *o = NULL;
     *sort = true;
-    if (!type || !strcmp(type, "container")) {
-        _cleanup_free_ char *id = ctr_resolve(root, what, &e);
-        if (id && (o = ctr_load(root, id, &e)) && size) {
-            /* -s: what it wrote, and that with its image */
-            _cleanup_berr_ struct berr *e2 = NULL;
-            _cleanup_store_ struct store *st = store_open(root, &e2);
-            unsigned long long rw, rootfs;
-            ctr_sizes(root, o, st, &rw, &rootfs);
-            json_object_set_new(o, "SizeRw", json_integer(rw));
-            json_object_set_new(o, "SizeRootFs", json_integer(rootfs));
-        }
-    }
+    if (!type || !strcmp(type, "container"))
+        o = ctr_inspect(eng, what, size, &e);
     if (!o && (!type || !strcmp(type, "image"))) {
         berr_free(TAKE_PTR(e));
         o = img_inspect(eng, what, &e);

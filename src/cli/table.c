@@ -1,5 +1,6 @@
 /* table.c - docker-style tables */
 #include "table.h"
+#include "engine/ctr-query.h"
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -68,29 +69,7 @@ void table_print(struct table *t, FILE *f, const char *const *header)
 
 void table_duration(long d, char *buf, size_t len)
 {
-    long m = d / 60, h = d / 3600;
-    if (d < 1)
-        snprintf(buf, len, "Less than a second");
-    else if (d == 1)
-        snprintf(buf, len, "1 second");
-    else if (d < 60)
-        snprintf(buf, len, "%ld seconds", d);
-    else if (m == 1)
-        snprintf(buf, len, "About a minute");
-    else if (m < 60)
-        snprintf(buf, len, "%ld minutes", m);
-    else if (h == 1)
-        snprintf(buf, len, "About an hour");
-    else if (h < 48)
-        snprintf(buf, len, "%ld hours", h);
-    else if (h < 24 * 14)
-        snprintf(buf, len, "%ld days", h / 24);
-    else if (h < 24 * 60)
-        snprintf(buf, len, "%ld weeks", h / (24 * 7));
-    else if (h < 24 * 365 * 2)
-        snprintf(buf, len, "%ld months", h / (24 * 30));
-    else
-        snprintf(buf, len, "%ld years", h / (24 * 365));
+    ctr_human_duration(d, buf, len);
 }
 
 long table_age(const char *rfc3339)

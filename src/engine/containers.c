@@ -238,6 +238,7 @@ json_t *ctr_load(const char *root, const char *id, struct berr **err)
         if (!json_integer_value(json_object_get(st, "ExitCode")))
             json_object_set_new(st, "ExitCode", json_integer(255));
         json_object_set_new(st, "Error", json_string("the container's monitor was killed"));
+        status = json_string_value(json_object_get(st, "Status")); /* the old one was freed */
     }
     /* between two runs of a restart policy, while its monitor lives */
     if (status && !strcmp(status, "restarting") && !(mon > 0 && proc_alive(mon, mon_start)))
