@@ -166,20 +166,6 @@ json_t *listfmt_labels(json_t *labels)
     return s;
 }
 
-bool listfmt_labels_match(json_t *want, json_t *labels)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(want, i, v)
-    {
-        const char *l = json_string_value(v), *eq = strchr(l, '=');
-        json_t *have = json_object_getn(labels, l, eq ? (size_t)(eq - l) : strlen(l));
-        if (!have || (eq && strcmp(json_string_value(have) ?: "", eq + 1)))
-            return false;
-    }
-    return true;
-}
-
 struct inspectfmt {
     struct tmpl *t;
     bool compact;

@@ -27,9 +27,6 @@ static inline void listfmt_endp(struct listfmt **f)
 /* Labels as docker's list templates show them: "a=1,b=2", sorted (a JSON string) */
 json_t *listfmt_labels(json_t *labels);
 
-/* docker's label= filters: each of want (an array) a key labels has, or key=value */
-bool listfmt_labels_match(json_t *want, json_t *labels);
-
 /* inspect's --format: NULL (an indented JSON array of every object), "json" (the array on
  * one line) or a template (a line an object; \t stays as it is, as with docker) */
 struct inspectfmt;

@@ -1,5 +1,6 @@
 /* ctr-query.c - reading containers: list with docker's filters, inspect, logs, top, stats */
 #include "ctr-query.h"
+#include "engine/filters.h"
 #include "engine/containers.h"
 #include "engine/engine.h"
 #include "engine/system.h"
@@ -194,21 +195,6 @@ static bool exact_any(json_t *vals, const char *s)
     return !vals;
 }
 
-/* label=KEY or label=KEY=VALUE: each one given must match */
-static bool labels_match(json_t *want, json_t *labels)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(want, i, v)
-    {
-        const char *l = json_string_value(v), *eq = strchr(l, '=');
-        json_t *have = json_object_getn(labels, l, eq ? (size_t)(eq - l) : strlen(l));
-        if (!have || (eq && strcmp(json_string_value(have) ?: "", eq + 1)))
-            return false;
-    }
-    return true;
-}
-
 /* the state docker shows: a paused container is "paused", not "running" */
 static const char *shown_state(json_t *st)
 {
@@ -268,7 +254,7 @@ static bool list_match(json_t *f, json_t *ctr, json_t *ancestors)
     if (task && (exact_any(task, "true") || exact_any(task, "1")))
         return false;
     size_t j;
-    if (!labels_match(json_object_get(f, "label"), labels))
+    if (!filter_labels_match(json_object_get(f, "label"), labels))
         return false;
     /* exited: one of the codes, of a container that ran */
     bool ran = !json_is_true(json_object_get(st, "Running")) &&

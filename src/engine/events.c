@@ -1,5 +1,6 @@
 /* events.c - the events journal (events.h) */
 #include "engine/events.h"
+#include "engine/filters.h"
 #include "engine/containers.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
@@ -319,17 +320,8 @@ bool events_match(json_t *ev, json_t *filters)
         if (json_array_size(json_object_get(filters, none[k])) > 0)
             return false;
     /* every label= must match: a key the attributes have, or key=value */
-    json_array_foreach(json_object_get(filters, "label"), i, w)
-    {
-        const char *v = json_string_value(w);
-        if (!v)
-            return false;
-        const char *eq = strchr(v, '=');
-        _cleanup_free_ char *k = eq ? xasprintf("%.*s", (int)(eq - v), v) : xstrdup(v);
-        json_t *have = json_object_get(attrs, k);
-        if (!json_is_string(have) || (eq && strcmp(json_string_value(have), eq + 1) != 0))
-            return false;
-    }
+    if (!filter_labels_match(json_object_get(filters, "label"), attrs))
+        return false;
     return true;
 }
 

@@ -1,4 +1,5 @@
 /* images.c - the image operations users have, over the image store */
+#include "engine/filters.h"
 #include "engine/images.h"
 #include "engine/engine.h"
 #include "engine/events.h"
@@ -305,21 +306,6 @@ static int images_when(struct store *st, json_t *filters, const char *key, char 
     return 0;
 }
 
-/* label=KEY or label=KEY=VALUE: every one must match */
-static bool labels_match(json_t *want, json_t *labels)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(want, i, v)
-    {
-        const char *l = json_string_value(v), *eq = strchr(l, '=');
-        json_t *have = json_object_getn(labels, l, eq ? (size_t)(eq - l) : strlen(l));
-        if (!have || (eq && strcmp(json_string_value(have) ?: "", eq + 1)))
-            return false;
-    }
-    return true;
-}
-
 /* reference: a shell pattern ('*' stops at '/') of the name, with or without its tag, as
  * `docker images` shows it (a name without a tag has "<none>") */
 static bool reference_match(json_t *refs, const char *name)
@@ -350,7 +336,7 @@ static json_t *image_summary(struct store *st, struct image *im, json_t *all_nam
 {
     const char *created = json_string_value(json_object_get(im->config, "created")) ?: "";
     json_t *labels = json_object_get(json_object_get(im->config, "config"), "Labels");
-    if (!labels_match(json_object_get(f, "label"), labels) ||
+    if (!filter_labels_match(json_object_get(f, "label"), labels) ||
         (before && strcmp(created, before) >= 0) || (since && strcmp(created, since) <= 0))
         return NULL;
     _cleanup_(json_decrefp) json_t *names = json_array();
