@@ -12,14 +12,12 @@
 #include "engine/volumes.h"
 #include "image/reference.h"
 #include "image/store.h"
-#include "runtime/container.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysinfo.h>
