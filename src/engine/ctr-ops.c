@@ -141,14 +141,15 @@ static int wait_stopped(struct engine *e, struct ctr *c, long timeout_ms)
         char buf[4096];
         while (ino >= 0 && read(ino, buf, sizeof(buf)) > 0)
             ;
-        /* a process that has ended stays readable: watch the next one it names, if any */
+        /* a process that has ended stays readable: dropped, and the next one the record
+         * names (a restart's) watched instead, if it lives */
         if (pfd >= 0 && p[1].revents) {
             close(pfd);
-            pfd = -2;
+            pfd = -1;
         }
         if (mfd >= 0 && p[2].revents) {
             close(mfd);
-            mfd = -2;
+            mfd = -1;
         }
     }
     if (pfd >= 0)
@@ -524,7 +525,8 @@ static int move_fds(const int fds[3])
 
 /* rt_exec in a helper process with fds as its stdio (rt_exec relays the process's stdio to
  * and from its caller's own, and forwards the caller's signals to it): the caller's stdio,
- * signal mask and children stay as they were. The helper's error comes back over a pipe. */
+ * signal mask and children stay as they were. The helper's error comes back over a pipe.
+ * A bare fork: a threaded daemon would want a helper that is exec'd (a later step). */
 static int exec_in_helper(struct engine *e, struct ctr *c, const struct rt_exec_opts *ro,
                           const int fds[3], int *ret_status, struct berr **err)
 {
