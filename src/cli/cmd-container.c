@@ -803,8 +803,12 @@ static int cmd_rename(struct engine *e, int argc, char **argv)
     if (argc != 3 || argv[1][0] == '-')
         return fail_msg(125, "rename: give a container and its new name%s", "");
     struct berr *err = NULL;
+    /* a container that cannot be found (or a prefix of several) is exit 1; a new name that is
+     * taken or not valid docker's 125 */
+    _cleanup_ctr_ struct ctr *c = ctr_open(e, argv[1], &err);
+    if (!c)
+        return cli_fail(err, 1);
     if (ctr_rename(e, argv[1], argv[2], &err) < 0)
-        /* a name that is taken or not valid is the user's mistake, docker's 125 */
         return cli_fail(err, err->kind == BERR_CONFLICT || err->kind == BERR_INVALID ? 125 : 1);
     return 0;
 }
