@@ -2,6 +2,7 @@
 #pragma once
 struct engine;
 #include "base/error.h"
+#include "engine/ctr-ops.h"
 #include <jansson.h>
 
 /* Prints the error as one line (and to the log file) and returns the exit code for it. */
@@ -19,8 +20,11 @@ int cmd_start(struct engine *e, int argc, char **argv);
 /* berth attach [--no-stdin] [--sig-proxy=false] [--detach-keys K] CONTAINER */
 int cmd_attach(struct engine *e, int argc, char **argv);
 void cli_rtroot(char *buf, size_t len);
-/* "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3" -> signal number, or -1 */
-int cli_parse_signal(const char *s);
+/* "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3" -> signal number, or -1: the engine's */
+static inline int cli_parse_signal(const char *s)
+{
+    return ctr_signal_parse(s);
+}
 /* Container verbs: ps, logs, stop, kill, rm, wait, inspect, container ... */
 int cmd_container(struct engine *e, const char *verb, int argc, char **argv);
 /* -e KEY=VALUE appended to env; -e KEY takes KEY's value from our environment (if set) */
@@ -50,10 +54,5 @@ int cmd_engine_events(struct engine *e, int argc, char **argv);
 const char *cli_runroot(void);
 /* Notes an event in the journal (attrs taken, may be NULL); never fails the caller. */
 void cli_event(const char *type, const char *action, const char *id, json_t *attrs);
-/* kill (with its signal), exec_create, exec_start (argv: the command) and exec_die (with
- * the exit code) of container id, and an event from a record already loaded (c, borrowed) */
-void cli_event_kill(const char *root, const char *id, int sig);
-void cli_event_exec(const char *root, const char *id, const char *action, char **argv, int code);
-void cli_event_rec(const char *id, json_t *c, const char *action);
 /* The same for container id, with its name, image and labels added to extra (taken). */
 void cli_event_ctr(const char *root, const char *id, const char *action, json_t *extra);

@@ -9,15 +9,12 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/proc.h"
-#include "engine/bundle.h"
 #include "engine/containers.h"
+#include "engine/ctr-ops.h"
 #include "engine/ctr-query.h"
 #include "engine/images.h"
 #include "engine/system.h"
 #include "engine/volumes.h"
-#include "oci/runtime-spec.h"
-#include "runtime/container.h"
-#include "linux/selfexe.h"
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -34,33 +31,6 @@ static int fail_msg(int code, const char *fmt, const char *a)
     struct berr *e = NULL;
     berr_set(&e, BERR_INVALID, EINVAL, fmt, a);
     return cli_fail(e, code);
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool is_running(json_t *c)
-{
-    return json_is_true(json_object_get(json_object_get(c, "State"), "Running"));
-}
-
-/* Waits until the container no longer runs and its end is recorded, for timeout_ms at most
- * (-1: for ever). Returns its record, or NULL if it was removed meanwhile (--rm). */
-static json_t *wait_stopped(const char *root, const char *id, long timeout_ms)
-{
-    long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-    for (;;) {
-        _cleanup_berr_ struct berr *e = NULL;
-        json_t *c = ctr_load(root, id, &e);
-        if (!c || !is_running(c) || (deadline >= 0 && now_ms() >= deadline))
-            return c;
-        json_decref(c);
-        usleep(10000);
-    }
 }
 
 /* --- ps ------------------------------------------------------------------------------ */
@@ -286,202 +256,78 @@ static int cmd_logs(struct engine *e, int argc, char **argv)
 
 /* --- stop, kill, wait ------------------------------------------------------------------ */
 
-/* A stop or kill by the user: the monitor does not apply the restart policy after it. */
-static int mark_stopped(const char *root, const char *id, struct berr **err)
-{
-    _cleanup_free_ char *dir = ctr_dir(root, id);
-    char path[4300];
-    int r = fs_pathf(path, sizeof(path), err, "%s/stopped-by-user", dir);
-    if (r < 0)
-        return r;
-    /* unrecorded, the stop would look like a crash to the monitor, which would restart it */
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return berr_sys(err, errno, "container %.12s: record the stop by the user", id);
-    close(fd);
-    return 0;
-}
-
-/* Records whether a container is paused (ctr_load computes Running and Dead again). */
-static int set_paused(const char *root, const char *id, bool paused, struct berr **err)
-{
-    _cleanup_berr_ struct berr *e = NULL;
-    json_t *c = ctr_load(root, id, &e);
-    json_t *st = json_object_get(c, "State");
-    int r = 0;
-    if (st) {
-        json_object_set_new(st, "Paused", json_boolean(paused));
-        json_object_del(st, "Running");
-        json_object_del(st, "Dead");
-        r = ctr_save_state(root, id, st, err);
-    }
-    json_decref(c);
-    return r;
-}
-
-/* Sends sig to a running container; false (with the error printed) if it cannot. A paused
- * container is thawed after the signal, as docker does, so that it acts on it. */
-static bool signal_ctr(const char *root, const char *id, int sig)
-{
-    char rtroot[4200];
-    cli_rtroot(rtroot, sizeof(rtroot));
-    struct berr *err = NULL;
-    _cleanup_berr_ struct berr *e = NULL;
-    json_t *pc = ctr_load(root, id, &e);
-    bool paused = json_is_true(json_object_get(json_object_get(pc, "State"), "Paused"));
-    json_decref(pc);
-    if (paused) {
-        int r = rt_kill(rtroot, id, sig, false, &err);
-        if (r == 0 && rt_pause(rtroot, id, false, &err) == 0) {
-            if (set_paused(root, id, false, &err) == 0)
-                return true;
-        }
-        cli_fail(err, 1);
-        return false;
-    }
-    if (rt_kill(rtroot, id, sig, false, &err) < 0) {
-        /* it may have exited meanwhile: that is not an error for stop */
-        _cleanup_berr_ struct berr *e2 = NULL;
-        json_t *c = ctr_load(root, id, &e2);
-        bool running = c && is_running(c);
-        json_decref(c);
-        if (!running && sig != 0) {
-            berr_free(err);
-            return true;
-        }
-        cli_fail(err, 1);
-        return false;
-    }
-    return true;
-}
-
-/* Calls fn for each container named in argv[first..], by name, ID or ID prefix; one that
- * cannot be found is reported (exit 1) and the others still get their turn. Returns 0, or
- * the code of the last failure. */
-typedef int (*ctr_fn)(const char *root, const char *id, const char *arg, void *ctx);
-static int each_container(const char *root, int argc, char **argv, int first, ctr_fn fn, void *ctx)
+/* Calls fn for each container named in argv[first..], by name, ID or ID prefix; a failure
+ * (one that cannot be found too) is reported (exit 1) and the others still get their turn.
+ * Returns 0, or the code of the last failure. */
+typedef int (*ctr_fn)(struct engine *e, const char *arg, void *ctx);
+static int each_container(struct engine *e, int argc, char **argv, int first, ctr_fn fn, void *ctx)
 {
     int rc = 0;
     for (int i = first; i < argc; i++) {
-        struct berr *err = NULL;
-        _cleanup_free_ char *id = ctr_resolve(root, argv[i], &err);
-        int r = id ? fn(root, id, argv[i], ctx) : cli_fail(err, 1);
+        int r = fn(e, argv[i], ctx);
         if (r)
             rc = r;
     }
     return rc;
 }
 
-static bool stop_one(const char *root, const char *id, int sig, long timeout);
-
 struct stop_args {
     int sig;
     long timeout;
-    struct engine *eng; /* restart's start */
 };
 
-static int stop_cb(const char *root, const char *id, const char *arg, void *ctx)
+static int stop_cb(struct engine *e, const char *arg, void *ctx)
 {
     struct stop_args *a = ctx;
-    if (!stop_one(root, id, a->sig, a->timeout))
-        return 1;
-    cli_event_ctr(root, id, "stop", NULL);
-    printf("%s\n", arg);
-    return 0;
-}
-
-static int restart_cb(const char *root, const char *id, const char *arg, void *ctx)
-{
-    struct stop_args *a = ctx;
-    if (!stop_one(root, id, 0, a->timeout))
-        return 1;
-    char *sargv[] = {"start", (char *)arg, NULL};
-    return cmd_start(a->eng, 2, sargv);
-}
-
-static int kill_cb(const char *root, const char *id, const char *arg, void *ctx)
-{
-    int sig = *(int *)ctx;
-    _cleanup_berr_ struct berr *e = NULL;
-    json_t *ctr = ctr_load(root, id, &e);
-    bool running = ctr && is_running(ctr);
-    json_decref(ctr);
-    if (!running)
-        return fail_msg(1, "kill: container %s is not running", arg);
-    char rtroot[4200];
-    cli_rtroot(rtroot, sizeof(rtroot));
-    /* a signal that ends it, sent by the user, is a stop: no restart after it */
     struct berr *err = NULL;
-    if ((sig == SIGKILL || sig == SIGTERM) && mark_stopped(root, id, &err) < 0)
+    struct ctr_stop_opts o = {.signal = a->sig, .timeout = a->timeout};
+    if (ctr_stop(e, arg, &o, &err) < 0)
         return cli_fail(err, 1);
-    if (rt_kill(rtroot, id, sig, false, &err) < 0)
-        return cli_fail(err, 1);
-    cli_event_kill(root, id, sig);
     printf("%s\n", arg);
     return 0;
 }
 
-static int wait_cb(const char *root, const char *id, const char *arg, void *ctx)
+/* restart: our stop, then berth start (cmd-run.c) */
+static int restart_cb(struct engine *e, const char *arg, void *ctx)
+{
+    struct stop_args *a = ctx;
+    struct berr *err = NULL;
+    struct ctr_stop_opts o = {.timeout = a->timeout, .restart = true};
+    if (ctr_stop(e, arg, &o, &err) < 0)
+        return cli_fail(err, 1);
+    char *sargv[] = {"start", (char *)arg, NULL};
+    return cmd_start(e, 2, sargv);
+}
+
+static int kill_cb(struct engine *e, const char *arg, void *ctx)
+{
+    struct berr *err = NULL;
+    if (ctr_kill(e, arg, *(int *)ctx, &err) < 0)
+        return cli_fail(err, 1);
+    printf("%s\n", arg);
+    return 0;
+}
+
+static int wait_cb(struct engine *e, const char *arg, void *ctx)
 {
     (void)ctx;
-    json_t *ctr = wait_stopped(root, id, -1);
-    if (!ctr)
-        return fail_msg(1, "wait: container %s was removed (--rm) before its exit code was read",
-                        arg);
-    printf("%lld\n", (long long)json_integer_value(
-                         json_object_get(json_object_get(ctr, "State"), "ExitCode")));
+    struct berr *err = NULL;
+    int code = ctr_wait(e, arg, &err);
+    if (code < 0)
+        return cli_fail(err, 1);
+    printf("%d\n", code);
     fflush(stdout);
-    json_decref(ctr);
     return 0;
-}
-
-/* Stops a container: its stop signal (sig, or its own, or SIGTERM), then SIGKILL after the
- * timeout (-2: its own, else 10 s; -1: for ever). False (error printed) if it could not. */
-static bool stop_one(const char *root, const char *id, int sig, long timeout)
-{
-    struct berr *merr = NULL;
-    if (mark_stopped(root, id, &merr) < 0) {
-        cli_fail(merr, 1);
-        return false;
-    }
-    _cleanup_berr_ struct berr *e = NULL;
-    json_t *ctr = ctr_load(root, id, &e);
-    bool running = ctr && is_running(ctr);
-    json_t *cc = json_object_get(ctr, "Config");
-    int csig = sig ? sig
-               : json_object_get(cc, "StopSignal")
-                   ? cli_parse_signal(json_string_value(json_object_get(cc, "StopSignal")))
-                   : SIGTERM;
-    long ctimeout = timeout != -2 ? timeout
-                    : json_object_get(cc, "StopTimeout")
-                        ? (long)json_integer_value(json_object_get(cc, "StopTimeout"))
-                        : 10;
-    json_decref(ctr);
-    if (running) {
-        if (!signal_ctr(root, id, csig > 0 ? csig : SIGTERM)) {
-            return false;
-        }
-        ctr = wait_stopped(root, id, ctimeout < 0 ? -1 : ctimeout * 1000);
-        if (ctr && is_running(ctr)) {
-            json_decref(ctr);
-            if (!signal_ctr(root, id, SIGKILL))
-                return false;
-            ctr = wait_stopped(root, id, -1);
-        }
-        json_decref(ctr);
-    }
-    return true;
 }
 
 static int cmd_stop(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     static const struct option longs[] = {{"time", required_argument, NULL, 't'},
                                           {"signal", required_argument, NULL, 's'},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-    long timeout = -2; /* the container's --stop-timeout, else 10 */
-    int sig = 0;       /* the container's --stop-signal (or its image's), else SIGTERM */
+    long timeout = CTR_STOP_TIMEOUT_DEFAULT; /* the container's --stop-timeout, else 10 */
+    int sig = 0; /* the container's --stop-signal (or its image's), else SIGTERM */
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+t:s:h", longs, NULL)) != -1) {
@@ -493,7 +339,7 @@ static int cmd_stop(struct engine *e, int argc, char **argv)
                 return fail_msg(125, "stop: --time %s: give seconds (-1: wait for ever)", optarg);
             break;
         case 's':
-            if ((sig = cli_parse_signal(optarg)) < 0)
+            if ((sig = ctr_signal_parse(optarg)) < 0)
                 return fail_msg(125, "stop: unknown signal \"%s\"", optarg);
             break;
         case 'h': printf("Usage: berth stop [-t SECONDS] [-s SIGNAL] CONTAINER...\n"); return 0;
@@ -503,15 +349,14 @@ static int cmd_stop(struct engine *e, int argc, char **argv)
     if (optind >= argc)
         return fail_msg(125, "stop: give at least one container%s", "");
     struct stop_args a = {.sig = sig, .timeout = timeout};
-    return each_container(root, argc, argv, optind, stop_cb, &a);
+    return each_container(e, argc, argv, optind, stop_cb, &a);
 }
 
 static int cmd_restart(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     static const struct option longs[] = {
         {"time", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'}, {0}};
-    long timeout = -2;
+    long timeout = CTR_STOP_TIMEOUT_DEFAULT;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+t:h", longs, NULL)) != -1) {
@@ -529,97 +374,49 @@ static int cmd_restart(struct engine *e, int argc, char **argv)
     }
     if (optind >= argc)
         return fail_msg(125, "restart: give at least one container%s", "");
-    struct stop_args a = {.timeout = timeout, .eng = e};
-    return each_container(root, argc, argv, optind, restart_cb, &a);
+    struct stop_args a = {.timeout = timeout};
+    return each_container(e, argc, argv, optind, restart_cb, &a);
 }
 
 /* pause, unpause: the container's processes frozen in their cgroup */
-static int pause_cb(const char *root, const char *id, const char *arg, void *ctx)
+static int pause_cb(struct engine *e, const char *arg, void *ctx)
 {
     bool pause = *(bool *)ctx;
     struct berr *err = NULL;
-    json_t *ctr __attribute__((cleanup(json_decrefp))) = ctr_load(root, id, &err);
-    if (!ctr)
+    if (ctr_pause(e, arg, pause, &err) < 0)
         return cli_fail(err, 1);
-    bool paused = json_is_true(json_object_get(json_object_get(ctr, "State"), "Paused"));
-    if (!is_running(ctr) || paused == pause)
-        return fail_msg(1,
-                        !is_running(ctr) ? "container %s is not running"
-                        : pause          ? "container %s is already paused"
-                                         : "container %s is not paused",
-                        arg);
-    char rtroot[4200];
-    cli_rtroot(rtroot, sizeof(rtroot));
-    if (rt_pause(rtroot, id, pause, &err) < 0)
-        return cli_fail(err, 1);
-    /* unrecorded, the container would be frozen while berth says it is not: undo it */
-    if (set_paused(root, id, pause, &err) < 0) {
-        struct berr *e2 = NULL;
-        rt_pause(rtroot, id, !pause, &e2);
-        berr_free(e2);
-        return cli_fail(err, 1);
-    }
-    cli_event_ctr(root, id, pause ? "pause" : "unpause", NULL);
     printf("%s\n", arg);
     return 0;
 }
 
 static int cmd_pause(struct engine *e, int argc, char **argv, bool pause)
 {
-    const char *root = e->root;
     const char *verb = pause ? "pause" : "unpause";
     if (argc < 2)
         return fail_msg(125, "%s: give at least one container", verb);
     for (int i = 1; i < argc; i++)
         if (argv[i][0] == '-')
             return fail_msg(125, "unknown option %s", argv[i]);
-    return each_container(root, argc, argv, 1, pause_cb, &pause);
+    return each_container(e, argc, argv, 1, pause_cb, &pause);
 }
 
 static int cmd_rename(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     if (argc != 3 || argv[1][0] == '-')
         return fail_msg(125, "rename: give a container and its new name%s", "");
     struct berr *err = NULL;
-    _cleanup_close_ int lockfd = ctr_lock(root, &err);
-    if (lockfd < 0)
-        return cli_fail(err, 1);
-    _cleanup_free_ char *id = ctr_resolve(root, argv[1], &err);
-    if (!id)
-        return cli_fail(err, 1);
-    _cleanup_free_ char *dir = ctr_dir(root, id);
-    char path[4300];
-    snprintf(path, sizeof(path), "%s/container.json", dir);
-    json_t *c = json_load_file(path, 0, NULL);
+    /* a container that cannot be found (or a prefix of several) is exit 1; a new name that is
+     * taken or not valid docker's 125 */
+    _cleanup_ctr_ struct ctr *c = ctr_open(e, argv[1], &err);
     if (!c)
-        return fail_msg(1, "rename: no such container: %s", argv[1]);
-    if (ctr_name_claim(root, argv[2], id, &err) < 0) {
-        json_decref(c);
-        berr_prefix(&err, "rename");
-        return cli_fail(err, 125);
-    }
-    _cleanup_free_ char *old = strdup(json_string_value(json_object_get(c, "Name")) ?: "");
-    json_object_set_new(c, "Name", json_string(argv[2]));
-    _cleanup_free_ char *text = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(c);
-    _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) {
-        berr_sys(&err, errno, "rename: %s", dir);
         return cli_fail(err, 1);
-    }
-    if (fs_write_atomic(dfd, "container.json", text, strlen(text), 0600, &err) < 0) {
-        ctr_name_release(root, argv[2], id);
-        return cli_fail(err, 1);
-    }
-    ctr_name_release(root, old, id);
-    cli_event_ctr(root, id, "rename", json_pack("{s:s+}", "oldName", "/", old));
+    if (ctr_rename(e, argv[1], argv[2], &err) < 0)
+        return cli_fail(err, err->kind == BERR_CONFLICT || err->kind == BERR_INVALID ? 125 : 1);
     return 0;
 }
 
 static int cmd_kill(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     static const struct option longs[] = {
         {"signal", required_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'}, {0}};
     int sig = SIGKILL;
@@ -628,7 +425,7 @@ static int cmd_kill(struct engine *e, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+s:h", longs, NULL)) != -1) {
         switch (c) {
         case 's':
-            if ((sig = cli_parse_signal(optarg)) < 0)
+            if ((sig = ctr_signal_parse(optarg)) < 0)
                 return fail_msg(125, "kill: unknown signal \"%s\"", optarg);
             break;
         case 'h': printf("Usage: berth kill [-s SIGNAL] CONTAINER...\n"); return 0;
@@ -637,12 +434,11 @@ static int cmd_kill(struct engine *e, int argc, char **argv)
     }
     if (optind >= argc)
         return fail_msg(125, "kill: give at least one container%s", "");
-    return each_container(root, argc, argv, optind, kill_cb, &sig);
+    return each_container(e, argc, argv, optind, kill_cb, &sig);
 }
 
 static int cmd_wait(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
         printf("Usage: berth wait CONTAINER...\n");
         return 0;
@@ -651,82 +447,13 @@ static int cmd_wait(struct engine *e, int argc, char **argv)
         return fail_msg(125, "wait: unknown option %s", argv[1]);
     if (argc < 2)
         return fail_msg(125, "wait: give at least one container%s", "");
-    return each_container(root, argc, argv, 1, wait_cb, NULL);
+    return each_container(e, argc, argv, 1, wait_cb, NULL);
 }
 
 /* --- exec ---------------------------------------------------------------------------- */
 
-/* Builds the exec'd process from the container's own: its env, user and cwd, unless given.
- * Returns the process JSON, or NULL with err set. */
-static json_t *exec_process(const char *rtroot, const char *id, pid_t pid, char **args, bool tty,
-                            char **env, const char *user, const char *cwd, bool privileged,
-                            struct berr **err)
-{
-    json_t *cj = NULL;
-    struct spec *s = rt_load_config(rtroot, id, &cj, err);
-    if (!s)
-        return NULL;
-    spec_free(s);
-    json_t *pj = json_deep_copy(json_object_get(cj, "process"));
-    json_decref(cj);
-    if (!pj) {
-        berr_set(err, BERR_INVALID, EINVAL, "exec: the container has no process to start from");
-        return NULL;
-    }
-    /* JSON carries only UTF-8: an argument or variable that is not is refused, not dropped */
-    json_t *a = json_array();
-    json_object_set_new(pj, "args", a);
-    for (char **p = args; *p; p++) {
-        if (bundle_text_check("argument", *p, err) < 0) {
-            json_decref(pj);
-            return NULL;
-        }
-        json_array_append_new(a, json_string(*p));
-    }
-    json_object_set_new(pj, "terminal", json_boolean(tty));
-    json_object_del(pj, "consoleSize");
-    json_t *je = json_object_get(pj, "env");
-    if (!je)
-        json_object_set_new(pj, "env", je = json_array());
-    if (bundle_env_merge(je, env, err) < 0) {
-        json_decref(pj);
-        return NULL;
-    }
-    if (cwd)
-        json_object_set_new(pj, "cwd", json_string(cwd));
-    /* docker exec --privileged: every capability berth holds, whatever the container's */
-    if (privileged)
-        json_object_set_new(pj, "capabilities", bundle_caps(bundle_all_caps()));
-    if (user) {
-        /* names are the container's: /etc/passwd read through its root, never the host's */
-        char proot[64];
-        snprintf(proot, sizeof(proot), "/proc/%d/root", pid);
-        _cleanup_close_ int rootfd = open(proot, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        uint32_t uid, gid, *groups = NULL;
-        size_t ngroups = 0;
-        if (rootfd < 0) {
-            berr_sys(err, errno, "exec: %s", proot);
-            json_decref(pj);
-            return NULL;
-        }
-        if (bundle_resolve_user(rootfd, user, &uid, &gid, &groups, &ngroups, err) < 0) {
-            json_decref(pj);
-            return NULL;
-        }
-        json_t *g = json_array();
-        for (size_t i = 0; i < ngroups; i++)
-            json_array_append_new(g, json_integer(groups[i]));
-        free(groups);
-        json_object_set_new(pj, "user",
-                            json_pack("{s:I,s:I,s:o}", "uid", (json_int_t)uid, "gid",
-                                      (json_int_t)gid, "additionalGids", g));
-    }
-    return pj;
-}
-
 static int cmd_exec(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     static const struct option longs[] = {{"detach", no_argument, NULL, 'd'},
                                           {"interactive", no_argument, NULL, 'i'},
                                           {"tty", no_argument, NULL, 't'},
@@ -736,25 +463,24 @@ static int cmd_exec(struct engine *e, int argc, char **argv)
                                           {"privileged", no_argument, NULL, 'P'},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-    bool detach = false, interactive = false, tty = false, privileged = false;
-    const char *user = NULL, *cwd = NULL;
+    struct ctr_exec_opts o = {.stdio = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}};
     _cleanup_strv_ char **env = NULL;
     int c;
     /* the process joins the container as a clone of ours: from a sealed copy of berth,
-     * never the host's binary (linux/selfexe.h); before anything is done */
-    int sr = selfexe_reexec(cli_argv);
+     * never the host's binary; before anything is done */
+    int sr = ctr_exec_reexec(cli_argv);
     if (sr < 0)
         return fail_msg(125, "exec: make a sealed copy of the berth binary: %s", strerror(-sr));
     optind = 1;
     while ((c = getopt_long(argc, argv, "+dite:u:w:h", longs, NULL)) != -1) {
         switch (c) {
-        case 'd': detach = true; break;
-        case 'i': interactive = true; break;
-        case 't': tty = true; break;
+        case 'd': o.detach = true; break;
+        case 'i': o.interactive = true; break;
+        case 't': o.tty = true; break;
         case 'e': env = cli_env_arg(env, optarg); break;
-        case 'u': user = optarg; break;
-        case 'w': cwd = optarg; break;
-        case 'P': privileged = true; break;
+        case 'u': o.user = optarg; break;
+        case 'w': o.workdir = optarg; break;
+        case 'P': o.privileged = true; break;
         case 'h':
             printf("Usage: berth exec [-d] [-i] [-t] [-e K=V] [-u USER[:GROUP]] [-w DIR] "
                    "[--privileged] "
@@ -765,109 +491,36 @@ static int cmd_exec(struct engine *e, int argc, char **argv)
     }
     if (optind + 2 > argc)
         return fail_msg(125, "exec: give a container and a command%s", "");
-    if (cwd && cwd[0] != '/')
-        return fail_msg(125, "exec: -w %s: the working directory must be absolute", cwd);
-    if (detach && interactive)
+    if (o.workdir && o.workdir[0] != '/')
+        return fail_msg(125, "exec: -w %s: the working directory must be absolute", o.workdir);
+    if (o.detach && o.interactive)
         return fail_msg(125, "exec: -i with -d is not supported yet (nothing could attach)%s", "");
+    o.args = argv + optind + 1;
+    o.env = env;
     struct berr *err = NULL;
     /* 125 for berth's own errors: the command's exit code is the rest */
-    _cleanup_free_ char *id = ctr_resolve(root, argv[optind], &err);
-    if (!id)
-        return cli_fail(err, 125);
-    json_t *ctr = ctr_load(root, id, &err);
-    bool running = ctr && is_running(ctr);
-    pid_t pid = ctr ? json_integer_value(json_object_get(json_object_get(ctr, "State"), "Pid")) : 0;
-    json_decref(ctr);
-    if (!running)
-        return fail_msg(125, "exec: container %s is not running", argv[optind]);
-    char rtroot[4200];
-    cli_rtroot(rtroot, sizeof(rtroot));
-    json_t *pj =
-        exec_process(rtroot, id, pid, argv + optind + 1, tty, env, user, cwd, privileged, &err);
-    if (!pj)
-        return cli_fail(err, 125);
-    cli_event_exec(root, id, "exec_create", argv + optind + 1, -1);
-    struct spec_process *p = spec_process_from_json(pj, "process", &err);
-    json_decref(pj);
-    if (!p)
-        return cli_fail(err, 125);
-    /* without -i the process's stdin is empty, as with docker */
-    if (!interactive) {
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-            close(null);
-        }
-    }
-    /* its stdio are pipes we relay (or /dev/null with -d), never our terminal */
-    struct rt_exec_opts o = {.process = p,
-                             .detach = detach,
-                             .want_pty = tty && !detach,
-                             .own_stdio = true,
-                             .stdin_open = interactive};
-    pid_t epid = 0;
-    int status = 0;
-    cli_event_exec(root, id, "exec_start", argv + optind + 1, -1);
-    int r = rt_exec(rtroot, id, &o, &epid, &status, &err);
-    spec_process_free(p);
-    if (r < 0)
-        return cli_fail(err, berr_exit_code(err));
-    if (!detach)
-        cli_event_exec(root, id, "exec_die", NULL, status);
-    return detach ? 0 : status;
+    int code = ctr_exec(e, argv[optind], &o, &err);
+    return code < 0 ? cli_fail(err, berr_exit_code(err)) : code;
 }
 
 /* --- rm -------------------------------------------------------------------------------- */
 
-/* Removes a container that no longer runs: its runtime state, its mount, its directory. */
-static int remove_ctr(const char *root, const char *id, struct berr **err)
+static int rm_cb(struct engine *e, const char *arg, void *ctx)
 {
-    return sys_ctr_remove(root, cli_runroot(), id, err);
-}
-
-struct rm_opts {
-    bool force, volumes;
-};
-
-static int rm_cb(const char *root, const char *id, const char *arg, void *ctx)
-{
-    const struct rm_opts *o = ctx;
     struct berr *err = NULL;
-    _cleanup_berr_ struct berr *e = NULL;
-    json_t *ctr = ctr_load(root, id, &e);
-    bool running = ctr && is_running(ctr);
-    json_decref(ctr);
-    if (running && !o->force)
-        return fail_msg(1,
-                        "rm: container %s is running: stop it first (berth stop), or force "
-                        "its removal with -f",
-                        arg);
-    if (running) {
-        signal_ctr(root, id, SIGKILL);
-        json_decref(wait_stopped(root, id, 10000));
-    }
-    _cleanup_close_ int lockfd = ctr_lock(root, &err);
-    if (lockfd < 0)
+    if (ctr_remove(e, arg, ctx, &err) < 0)
         return cli_fail(err, 1);
-    json_t *rec __attribute__((cleanup(json_decrefp))) = ctr_load(root, id, &e);
-    if (remove_ctr(root, id, &err) < 0)
-        return cli_fail(err, 1);
-    cli_event_rec(id, rec, "destroy");
-    /* -v: its anonymous volumes too (named ones stay, as with docker) */
-    if (o->volumes)
-        vol_remove_anonymous(root, json_object_get(rec, "Mounts"));
     printf("%s\n", arg);
     return 0;
 }
 
 static int cmd_rm(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     static const struct option longs[] = {{"force", no_argument, NULL, 'f'},
                                           {"volumes", no_argument, NULL, 'v'},
                                           {"help", no_argument, NULL, 'h'},
                                           {0}};
-    struct rm_opts o = {0};
+    struct ctr_remove_opts o = {0};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+fvh", longs, NULL)) != -1) {
@@ -880,7 +533,7 @@ static int cmd_rm(struct engine *e, int argc, char **argv)
     }
     if (optind >= argc)
         return fail_msg(125, "rm: give at least one container%s", "");
-    return each_container(root, argc, argv, optind, rm_cb, &o);
+    return each_container(e, argc, argv, optind, rm_cb, &o);
 }
 
 /* container prune: every container that does not run */

@@ -27,33 +27,6 @@ void cli_event_ctr(const char *root, const char *id, const char *action, json_t 
     events_container(root, cli_runroot(), id, action, extra);
 }
 
-void cli_event_rec(const char *id, json_t *c, const char *action)
-{
-    events_ctr_record(cli_runroot(), id, c, action, NULL);
-}
-
-void cli_event_kill(const char *root, const char *id, int sig)
-{
-    char s[16];
-    snprintf(s, sizeof(s), "%d", sig);
-    events_container(root, cli_runroot(), id, "kill", json_pack("{s:s}", "signal", s));
-}
-
-/* docker's "exec_start: sh -c date" (the command in the action), exec_die with exitCode */
-void cli_event_exec(const char *root, const char *id, const char *action, char **argv, int code)
-{
-    _cleanup_free_ char *a = xstrdup(action);
-    for (char **p = argv; p && *p; p++) {
-        char *n = xasprintf("%s%s%s", a, p == argv ? ": " : " ", *p);
-        free(a);
-        a = n;
-    }
-    char s[16];
-    snprintf(s, sizeof(s), "%d", code);
-    events_container(root, cli_runroot(), id, a,
-                     code >= 0 ? json_pack("{s:s}", "exitCode", s) : NULL);
-}
-
 /* Go's time.ParseDuration ("10m", "1h30m", "1.5s", "-2h"): nanoseconds, or -1 */
 static int parse_duration(const char *s, int64_t *ret)
 {

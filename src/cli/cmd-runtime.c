@@ -236,50 +236,6 @@ static int cmd_simple(int argc, char **argv, const char *cmd)
     return r < 0 ? fail(err) : 0;
 }
 
-static const struct {
-    const char *name;
-    int sig;
-} signals[] = {
-    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
-    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT}, {"IOT", SIGIOT},       {"BUS", SIGBUS},
-    {"FPE", SIGFPE},       {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
-    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
-    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
-    {"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
-    {"XCPU", SIGXCPU},     {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
-    {"SYS", SIGSYS},
-};
-
-/* "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3" -> signal number, or -1 */
-int cli_parse_signal(const char *s)
-{
-    char *end;
-    long n = strtol(s, &end, 10);
-    if (*s && !*end)
-        return n > 0 && n < _NSIG ? (int)n : -1;
-    char up[32];
-    size_t i = 0;
-    for (; s[i] && i < sizeof(up) - 1; i++)
-        up[i] = toupper((unsigned char)s[i]);
-    up[i] = 0;
-    const char *name = strncmp(up, "SIG", 3) == 0 ? up + 3 : up;
-    for (size_t k = 0; k < ARRAY_SIZE(signals); k++)
-        if (strcmp(signals[k].name, name) == 0)
-            return signals[k].sig;
-    if (strncmp(name, "RTMIN", 5) == 0) {
-        long off = name[5] == '+' ? strtol(name + 6, &end, 10) : 0;
-        int sig = SIGRTMIN + (int)off;
-        return sig <= SIGRTMAX ? sig : -1;
-    }
-    if (strncmp(name, "RTMAX", 5) == 0) {
-        long off = name[5] == '-' ? strtol(name + 6, &end, 10) : 0;
-        int sig = SIGRTMAX - (int)off;
-        return sig >= SIGRTMIN ? sig : -1;
-    }
-    return -1;
-}
-
 static int cmd_kill(int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -299,7 +255,7 @@ static int cmd_kill(int argc, char **argv)
         return 1;
     const char *id = argv[optind];
     int sig = SIGTERM;
-    if (optind + 1 < argc && (sig = cli_parse_signal(argv[optind + 1])) < 0)
+    if (optind + 1 < argc && (sig = ctr_signal_parse(argv[optind + 1])) < 0)
         return fail_msg("kill: unknown signal \"%s\"", argv[optind + 1]);
     struct berr *err = NULL;
     return rt_kill(root, id, sig, all, &err) < 0 ? fail(err) : 0;

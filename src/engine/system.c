@@ -7,18 +7,17 @@
 #include "cgroup/cgroup.h"
 #include "engine/config.h"
 #include "engine/containers.h"
+#include "engine/ctr-ops.h"
 #include "engine/events.h"
 #include "engine/volumes.h"
 #include "image/reference.h"
 #include "image/store.h"
-#include "runtime/container.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysinfo.h>
@@ -358,34 +357,6 @@ json_t *sys_df(const char *root, const char *runroot, struct berr **err)
                      "Containers", containers, "Volumes", vols, "BuildCache");
 }
 
-int sys_ctr_remove(const char *root, const char *runroot, const char *id, struct berr **err)
-{
-    _cleanup_free_ char *rtroot = xasprintf("%s/runtime", runroot);
-    _cleanup_free_ char *dir = ctr_dir(root, id);
-    /* its monitor may still be cleaning up after the exit: let it finish */
-    _cleanup_free_ char *opath = xasprintf("%s/owner", dir);
-    for (int k = 0; k < 500 && proc_owner_alive(opath) == 1; k++)
-        usleep(10000);
-    struct berr *e = NULL;
-    if (rt_delete(rtroot, id, true, &e) < 0 && e && e->kind != BERR_NOT_FOUND) {
-        /* a runtime container that is gone is fine; one that is not is an error */
-        _cleanup_berr_ struct berr *e2 = NULL;
-        json_t *st = rt_state(rtroot, id, &e2);
-        if (st) {
-            json_decref(st);
-            *err = e;
-            return -1;
-        }
-    }
-    berr_free(e);
-    _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", dir);
-    umount2(rootfs, MNT_DETACH); /* only if berth's own namespace held it: normally not */
-    ctr_name_forget(root, id);
-    if (fs_rm_rf(dir) < 0)
-        return berr_sys(err, errno, "rm: %s", dir);
-    return 0;
-}
-
 static void prune_containers(const char *root, const char *runroot, const struct sys_prune_opts *o,
                              json_t *out, json_int_t *reclaimed)
 {
@@ -410,7 +381,7 @@ static void prune_containers(const char *root, const char *runroot, const struct
             proc_owner_alive(owner) != 1) {
             unsigned long long size = sys_du(upper);
             _cleanup_berr_ struct berr *e2 = NULL;
-            if (sys_ctr_remove(root, runroot, id, &e2) == 0) {
+            if (ctr_remove_stopped(root, runroot, id, &e2) == 0) {
                 events_ctr_record(runroot, id, c, "destroy", NULL);
                 json_array_append_new(out, json_string(id));
                 *reclaimed += size;

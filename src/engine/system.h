@@ -39,8 +39,5 @@ int sys_container_prune(const char *root, const char *runroot, const struct sys_
  * bytes freed to *reclaimed. */
 int sys_image_prune(const char *root, const char *runroot, const struct sys_prune_opts *o,
                     json_t *out, json_int_t *reclaimed, struct berr **err);
-/* Removes a container that no longer runs: its runtime state, its mount, its directory
- * (under ctr_lock, which the caller holds). */
-int sys_ctr_remove(const char *root, const char *runroot, const char *id, struct berr **err);
 /* Bytes of the files under path (not following symlinks; 0 if it is missing). */
 unsigned long long sys_du(const char *path);
