@@ -32,9 +32,9 @@
 
 /* ---- helper processes ---- */
 
-/* Runs fn(arg) in a forked helper process (for a mount namespace of its own, which the
- * monitor it may start keeps). fn returns 0, or a positive status with *err set; the error
- * comes back over a pipe as "KIND ERRNUM MESSAGE". Returns 0 or fn's status. */
+/* Runs fn(arg) in a forked helper process (for a mount namespace of its own that goes with
+ * it). fn returns 0, or a positive status with *err set; the error comes back over a pipe as
+ * "KIND ERRNUM MESSAGE". Returns 0 or fn's status. */
 static int in_helper(int (*fn)(void *arg, struct berr **err), void *arg, struct berr **err)
 {
     int p[2];
@@ -399,24 +399,32 @@ static int write_spec(struct making *m, const char *rootfs, struct berr **err)
     return 0;
 }
 
-enum { MADE_FAILED = 1, MONITOR_FAILED = 2 };
-
-/* The helper: mounts the root file system in its own namespace, writes the spec, notes the
- * creation, and (run) starts the monitor, which keeps the namespace. Returns 0, MADE_FAILED,
- * or MONITOR_FAILED (the monitor removed the container). */
-static int make_in_helper(void *arg, struct berr **err)
+/* The root file system mounted in a mount namespace of the calling process (a helper, or
+ * the monitor, which keeps it), the spec written, the creation noted */
+static int prepare(void *arg, struct berr **err)
 {
     struct making *m = arg;
     char rootfs[PATH_MAX + 16];
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", m->dir);
     if (mount_private(m->st, m->im, m->dir, err) < 0)
-        return MADE_FAILED;
+        return -1;
     log_debug("run %.12s: root file system mounted", m->id);
     if (write_spec(m, rootfs, err) < 0)
-        return MADE_FAILED;
+        return -1;
+    log_debug("run %.12s: spec written", m->id);
     events_container(m->e->root, m->e->runroot, m->id, "create", NULL);
-    if (!m->start)
-        return 0; /* the mount goes with this process: `start` mounts it again */
+    return 0;
+}
+
+/* create: the mount goes with the helper (`start` mounts it again) */
+static int create_in_helper(void *arg, struct berr **err)
+{
+    return prepare(arg, err) < 0 ? 1 : 0;
+}
+
+/* run: the monitor prepares the container in its own process, then starts it */
+static int start_monitor(struct making *m, struct berr **err)
+{
     struct monitor_opts mo = {.root = m->e->root,
                               .rtroot = m->e->rtroot,
                               .id = m->id,
@@ -425,14 +433,15 @@ static int make_in_helper(void *arg, struct berr **err)
                               .attach_fd = m->attach_fd,
                               .auto_remove = m->o->auto_remove,
                               .restart = m->o->restart,
-                              .max_restarts = m->o->max_restarts};
+                              .max_restarts = m->o->max_restarts,
+                              .prepare = prepare,
+                              .prepare_arg = m};
     json_t *lc __attribute__((cleanup(json_decrefp))) =
         m->o->log_config ? json_incref(m->o->log_config)
                          : json_pack("{s:s,s:{}}", "Type", "json-file", "Config");
     monitor_log_config(lc, &mo);
-    log_debug("run %.12s: spec written", m->id);
     if (monitor_start(&mo, err) < 0)
-        return MONITOR_FAILED;
+        return -1;
     log_debug("run %.12s: the monitor has started it", m->id);
     return 0;
 }
@@ -539,7 +548,6 @@ static int make(struct engine *e, const struct ctr_create_opts *o, bool start, b
     snprintf(upper, sizeof(upper), "%s/upper", dir);
     snprintf(work, sizeof(work), "%s/work", dir);
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
-    int status = MADE_FAILED;
     int sv[2] = {-1, -1};
     _cleanup_close_ int dfd = -1;
     /* modes exact, whatever the umask: the container's root directory (upper) as an image's
@@ -570,10 +578,12 @@ static int make(struct engine *e, const struct ctr_create_opts *o, bool start, b
         goto out;
     }
     m.attach_fd = sv[1];
-    status = in_helper(make_in_helper, &m, err);
+    /* the caller's mount namespace stays as it was: the root file system is mounted in the
+     * monitor's (run) or a helper's (create) */
+    int r = start ? start_monitor(&m, err) : in_helper(create_in_helper, &m, err) ? -1 : 0;
     if (sv[1] >= 0)
         close(sv[1]);
-    if (status)
+    if (r < 0)
         goto out;
     unlink(marker); /* the monitor owns it now */
     memcpy(ret_id, m.id, sizeof(m.id));
@@ -581,14 +591,12 @@ static int make(struct engine *e, const struct ctr_create_opts *o, bool start, b
         *ret_fd = sv[0];
     return 0;
 out:
-    /* only failures come here: what was made for the container goes (unless the monitor,
-     * which had it, removed it already; its anonymous volumes go here) */
+    /* only failures come here: what was made for the container goes (a monitor that had
+     * it has removed the directory and the name already) */
     if (sv[0] >= 0)
         close(sv[0]);
-    if (status != MONITOR_FAILED) {
-        ctr_name_release(root, cname, m.id);
-        fs_rm_rf(dir);
-    }
+    ctr_name_release(root, cname, m.id);
+    fs_rm_rf(dir);
     vol_remove_anonymous(root, mounts);
     unlink(marker);
     return berr_code(*err);

@@ -1,10 +1,10 @@
 /* ctr-run.h - a container's birth and its streams: create, start, run (create and start with
  * a client attached from the start), attach, export, and the sweep of what killed runs left.
  *
- * The container's root file system is mounted in a mount namespace of a helper process the
- * engine forks (the monitor it starts keeps that namespace): the caller's namespaces, cwd,
- * stdin and signal mask are never changed. The attached client is a SOCK_SEQPACKET socket
- * speaking the monitor's attach protocol (engine/attach-proto.h); a terminal (the CLI's
+ * The container's root file system is mounted in a mount namespace of the container's monitor
+ * (run, start) or of a helper process the engine forks (create, export): the caller's
+ * namespaces, cwd, stdin and signal mask are never changed. The attached client is a SOCK_SEQPACKET
+ * socket speaking the monitor's attach protocol (engine/attach-proto.h); a terminal (the CLI's
  * attach.c) or a network connection (the daemon) drives it. Events (create, attach, export)
  * are noted here; the monitor notes start, die and destroy. */
 #pragma once
