@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -755,4 +756,54 @@ int ctr_export(struct engine *e, const char *ref, int fd, struct berr **err)
         return berr_code(*err);
     events_ctr_record(e->runroot, c->id, c->rec, "export", NULL);
     return 0;
+}
+
+/* ---- the attach protocol, the client's side ---- */
+
+_Static_assert(CTR_ATTACH_MAX == ATTACH_MAX, "the monitor's message size");
+
+int ctr_attach_recv(int fd, char *buf, size_t cap, struct ctr_attach_msg *ret)
+{
+    ssize_t n;
+    do
+        n = recv(fd, buf, cap - 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -errno;
+    if (n == 0)
+        return 0;
+    buf[n] = 0;
+    *ret = (struct ctr_attach_msg){.kind = CTR_ATTACH_OTHER, .data = buf + 1, .len = n - 1};
+    switch (buf[0]) {
+    case ATTACH_STDOUT: ret->kind = CTR_ATTACH_STDOUT; break;
+    case ATTACH_STDERR: ret->kind = CTR_ATTACH_STDERR; break;
+    case ATTACH_BUSY: ret->kind = CTR_ATTACH_BUSY; break;
+    case ATTACH_EXIT:
+        ret->kind = CTR_ATTACH_EXIT;
+        ret->exit_code = atoi(buf + 1);
+        break;
+    }
+    return 1;
+}
+
+int ctr_attach_input(int fd, const void *data, size_t len)
+{
+    return attach_send(fd, ATTACH_STDIN, data, len, MSG_DONTWAIT);
+}
+
+int ctr_attach_input_end(int fd)
+{
+    return attach_send(fd, ATTACH_STDIN_EOF, NULL, 0, MSG_DONTWAIT);
+}
+
+int ctr_attach_resize(int fd, unsigned short rows, unsigned short cols)
+{
+    struct winsize ws = {.ws_row = rows, .ws_col = cols};
+    return attach_send(fd, ATTACH_RESIZE, &ws, sizeof(ws), MSG_DONTWAIT);
+}
+
+int ctr_attach_signal(int fd, int sig)
+{
+    char s[16];
+    return attach_send(fd, ATTACH_SIGNAL, s, snprintf(s, sizeof(s), "%d", sig), MSG_DONTWAIT);
 }

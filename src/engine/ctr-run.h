@@ -86,3 +86,30 @@ int ctr_mount_rootfs(const char *root, const char *dir, struct berr **err);
 /* Clears what killed runs left: containers being set up whose run was killed, --rm
  * containers whose monitor was killed while removing them. Call under ctr_lock. */
 void ctr_reap_stale(struct engine *e);
+
+/* The attach protocol, from the client's side (the fd of ctr_run, ctr_start or ctr_attach):
+ * what a terminal or a network connection relays. None of these blocks: a full socket is
+ * -EAGAIN (poll for POLLOUT and send again). */
+#define CTR_ATTACH_MAX 16384 /* data bytes in one message (the monitor's ATTACH_MAX) */
+enum ctr_attach_kind {
+    CTR_ATTACH_STDOUT,
+    CTR_ATTACH_STDERR,
+    CTR_ATTACH_EXIT, /* the container is gone for good: exit_code */
+    CTR_ATTACH_BUSY, /* another client has the container's input */
+    CTR_ATTACH_OTHER,
+};
+struct ctr_attach_msg {
+    enum ctr_attach_kind kind;
+    const char *data; /* output, in the caller's buffer */
+    size_t len;
+    int exit_code;
+};
+/* One message from the monitor, read into buf (CTR_ATTACH_MAX + 2 bytes is enough): 1, 0 when
+ * the monitor has closed the connection, or negative errno (blocks unless fd does not). */
+int ctr_attach_recv(int fd, char *buf, size_t cap, struct ctr_attach_msg *ret);
+/* Input for the container (len <= CTR_ATTACH_MAX), its end, the terminal's size, a signal for
+ * its process. 0 or negative errno. */
+int ctr_attach_input(int fd, const void *data, size_t len);
+int ctr_attach_input_end(int fd);
+int ctr_attach_resize(int fd, unsigned short rows, unsigned short cols);
+int ctr_attach_signal(int fd, int sig);

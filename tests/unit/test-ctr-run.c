@@ -18,7 +18,6 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/xalloc.h"
-#include "engine/attach-proto.h"
 #include "engine/containers.h"
 #include "engine/ctr-run.h"
 #include "engine/engine.h"
@@ -119,18 +118,17 @@ static int teardown(void **state)
 static int drain(int fd, char *out, size_t cap)
 {
     size_t len = 0;
-    char msg[ATTACH_MAX + 2];
+    char buf[CTR_ATTACH_MAX + 2];
     for (;;) {
-        ssize_t n = recv(fd, msg, sizeof(msg) - 1, 0);
-        assert_true(n > 0);
-        if (msg[0] == ATTACH_EXIT) {
-            msg[n] = 0;
+        struct ctr_attach_msg m;
+        assert_int_equal(ctr_attach_recv(fd, buf, sizeof(buf), &m), 1);
+        if (m.kind == CTR_ATTACH_EXIT) {
             out[len] = 0;
-            return atoi(msg + 1);
+            return m.exit_code;
         }
-        if ((msg[0] == ATTACH_STDOUT || msg[0] == ATTACH_STDERR) && len + n < cap) {
-            memcpy(out + len, msg + 1, n - 1);
-            len += n - 1;
+        if ((m.kind == CTR_ATTACH_STDOUT || m.kind == CTR_ATTACH_STDERR) && len + m.len < cap) {
+            memcpy(out + len, m.data, m.len);
+            len += m.len;
         }
     }
 }
@@ -210,8 +208,9 @@ static void test_create_start_attach_export(void **state)
     assert_int_equal(err->kind, BERR_NOT_MODIFIED);
     berr_free(err);
     err = NULL;
-    assert_int_equal(attach_send(fd, ATTACH_STDIN, "hello\n", 6, 0), 0);
-    assert_int_equal(attach_send(fd, ATTACH_STDIN_EOF, NULL, 0, 0), 0);
+    assert_int_equal(ctr_attach_resize(fd, 24, 80), 0); /* no terminal: ignored */
+    assert_int_equal(ctr_attach_input(fd, "hello\n", 6), 0);
+    assert_int_equal(ctr_attach_input_end(fd), 0);
     char out[256];
     assert_int_equal(drain(fd, out, sizeof(out)), 0);
     close(fd);
