@@ -620,41 +620,15 @@ int ctr_run(struct engine *e, const struct ctr_create_opts *o, bool attach, char
 /* ---- start ---- */
 
 struct starting {
-    struct engine *e;
-    const char *id;
-    bool interactive;
-    int attach_fd;
+    const char *root;
+    const char *dir;
 };
 
-/* start of one created or exited container, in the helper */
-static int start_in_helper(void *arg, struct berr **err)
+/* in the monitor's process: the root file system, in its own mount namespace */
+static int mount_for_start(void *arg, struct berr **err)
 {
     struct starting *s = arg;
-    const char *root = s->e->root;
-    /* one start at a time per store: two starts of one container cannot race */
-    int lockfd = ctr_lock(root, err);
-    if (lockfd < 0)
-        return 1;
-    json_t *c __attribute__((cleanup(json_decrefp))) = ctr_load(root, s->id, err);
-    if (!c)
-        return 1;
-    if (json_is_true(json_object_get(json_object_get(c, "State"), "Running"))) {
-        berr_set(err, BERR_NOT_MODIFIED, EALREADY, "the container is already running");
-        return 1;
-    }
-    _cleanup_free_ char *dir = ctr_dir(root, s->id);
-    if (ctr_mount_rootfs(root, dir, err) < 0)
-        return 1;
-    /* whatever a killed monitor left of the last run */
-    _cleanup_berr_ struct berr *e = NULL;
-    rt_delete(s->e->rtroot, s->id, true, &e);
-    struct monitor_opts mo = {.root = root, .rtroot = s->e->rtroot, .id = s->id};
-    monitor_opts_from_record(c, &mo);
-    mo.keep_on_failure = true;
-    mo.interactive =
-        s->interactive && json_is_true(json_object_get(json_object_get(c, "Config"), "OpenStdin"));
-    mo.attach_fd = s->attach_fd;
-    return monitor_start(&mo, err) < 0 ? 1 : 0;
+    return ctr_mount_rootfs(s->root, s->dir, err);
 }
 
 int ctr_start(struct engine *e, const char *ref, const struct ctr_start_opts *o, int *ret_fd,
@@ -665,21 +639,36 @@ int ctr_start(struct engine *e, const char *ref, const struct ctr_start_opts *o,
         return -1;
     if (ctr_running(c))
         return berr_set(err, BERR_NOT_MODIFIED, EALREADY, "the container is already running");
+    /* one start at a time per store: two starts of one container cannot race */
+    _cleanup_close_ int lockfd = ctr_lock(e->root, err);
+    if (lockfd < 0 || ctr_reload(e, c, err) < 0)
+        return -1;
+    if (ctr_running(c))
+        return berr_set(err, BERR_NOT_MODIFIED, EALREADY, "the container is already running");
     int sv[2] = {-1, -1};
     if (o->attach && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return berr_sys(err, errno, "attach socket");
-    /* in a process of its own: its mount namespace holds the root file system only */
-    struct starting s = {.e = e, .id = c->id, .interactive = o->interactive, .attach_fd = sv[1]};
-    int status = in_helper(start_in_helper, &s, err);
+    /* whatever a killed monitor left of the last run */
+    _cleanup_berr_ struct berr *e2 = NULL;
+    rt_delete(e->rtroot, c->id, true, &e2);
+    struct starting s = {.root = e->root, .dir = c->dir};
+    struct monitor_opts mo = {.root = e->root, .rtroot = e->rtroot, .id = c->id};
+    monitor_opts_from_record(c->rec, &mo);
+    mo.keep_on_failure = true;
+    mo.interactive = o->interactive &&
+                     json_is_true(json_object_get(json_object_get(c->rec, "Config"), "OpenStdin"));
+    mo.attach_fd = sv[1];
+    mo.prepare = mount_for_start;
+    mo.prepare_arg = &s;
+    int r = monitor_start(&mo, err);
     if (sv[1] >= 0)
         close(sv[1]);
-    if (status) {
+    if (r < 0 || !ret_fd) {
         if (sv[0] >= 0)
             close(sv[0]);
-        return berr_code(*err);
+        return r;
     }
-    if (o->attach)
-        *ret_fd = sv[0];
+    *ret_fd = sv[0];
     return 0;
 }
 
