@@ -168,6 +168,44 @@ static void test_run_wait_logs(void **state)
     json_t *ids = ctr_ids(eng->root);
     assert_int_equal(json_array_size(ids), 1);
     json_decref(ids);
+    /* the events, noted where they happened: create (here), start and die (its monitor) */
+    char evpath[128];
+    snprintf(evpath, sizeof(evpath), "%s/events.log", eng->runroot);
+    _cleanup_free_ char *events = NULL;
+    assert_int_equal(fs_read_file(evpath, &events, NULL, &err), 0);
+    const char *create = strstr(events, "\"Action\":\"create\"");
+    const char *start = strstr(events, "\"Action\":\"start\"");
+    const char *die = strstr(events, "\"Action\":\"die\"");
+    assert_true(create && start && die && create < start && start < die);
+}
+
+/* a run killed while setting its container up (its marker and owner name dead processes):
+ * the sweep clears what it made */
+static void test_stale_sweep(void **state)
+{
+    struct ctr_create_opts o = {.image = "busybox", .stop_timeout = CTR_NO_STOP_TIMEOUT};
+    char id[65];
+    _cleanup_berr_ struct berr *err = NULL;
+    assert_int_equal(ctr_create(eng, &o, id, &err), 0);
+    char marker[256], owner[256];
+    snprintf(marker, sizeof(marker), "%s/containers/.creating/%s", eng->root, id);
+    snprintf(owner, sizeof(owner), "%s/containers/%s/owner", eng->root, id);
+    _cleanup_berr_ struct berr *e2 = NULL;
+    assert_int_equal(fs_write_replace(AT_FDCWD, marker, "999999999 1", 11, 0600, &e2), 0);
+    /* its run was killed after the container's owner took over, and that one lives (this
+     * process): only the marker goes */
+    ctr_reap_stale(eng);
+    assert_int_equal(access(marker, F_OK), -1);
+    _cleanup_ctr_ struct ctr *c = ctr_open(eng, id, &err);
+    assert_non_null(c);
+    /* both gone: the container goes */
+    assert_int_equal(fs_write_replace(AT_FDCWD, marker, "999999999 1", 11, 0600, &e2), 0);
+    assert_int_equal(fs_write_replace(AT_FDCWD, owner, "999999999 1", 11, 0600, &e2), 0);
+    ctr_reap_stale(eng);
+    assert_null(ctr_open(eng, id, &err));
+    assert_int_equal(err->kind, BERR_NOT_FOUND);
+    assert_int_equal(access(c->dir, F_OK), -1);
+    assert_int_equal(access(marker, F_OK), -1);
 }
 
 static void test_create_start_attach_export(void **state)
@@ -269,6 +307,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_run_wait_logs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_start_attach_export, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_kinds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_sweep, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
