@@ -88,7 +88,6 @@ static int read_env_file(const char *path, char ***env, struct berr **err)
     return 0;
 }
 
-/* --restart no|always|unless-stopped|on-failure[:N] */
 /* --security-opt: no-new-privileges[=true|false], seccomp=unconfined|FILE (docker's profile
  * format), and the LSM settings that say "none": berth applies no AppArmor profile or SELinux
  * label of its own */
