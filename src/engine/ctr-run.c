@@ -249,7 +249,7 @@ struct making {
     char *dir;
     json_t *mounts; /* the parsed mounts (with "New" for the volumes made now) */
     int dfd;        /* the container's directory */
-    bool start;     /* run: started under its monitor by the helper */
+    bool start;     /* run: started under its monitor */
     int attach_fd;  /* the monitor's end of an attached client, or -1 */
 };
 
@@ -478,7 +478,8 @@ static int claim_name(struct making *m, char **ret_name, struct berr **err)
     return 0;
 }
 
-/* create and run: both made here; run's start in the same helper (one mount) */
+/* create and run: both made here; run's start by the monitor, which mounts the root file
+ * system once (in its prepare step) */
 static int make(struct engine *e, const struct ctr_create_opts *o, bool start, bool attach,
                 char ret_id[65], int *ret_fd, struct berr **err)
 {
