@@ -1,7 +1,7 @@
 /* attach.c - the client end of a container's monitor */
 #include "attach.h"
 #include "base/fs.h"
-#include "engine/monitor.h"
+#include "engine/ctr-run.h"
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -52,7 +52,7 @@ static void send_size(int sock)
 {
     struct winsize ws;
     if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
-        attach_send(sock, ATTACH_RESIZE, &ws, sizeof(ws), MSG_DONTWAIT);
+        ctr_attach_resize(sock, ws.ws_row, ws.ws_col);
 }
 
 int attach_client(int sock, const struct attach_client_opts *o)
@@ -94,7 +94,7 @@ int attach_client(int sock, const struct attach_client_opts *o)
         sigprocmask(SIG_SETMASK, &old, NULL);
     }
 
-    char msg[ATTACH_MAX + 2], in[ATTACH_MAX];
+    char msg[CTR_ATTACH_MAX + 2], in[CTR_ATTACH_MAX];
     size_t in_len = 0, matched = 0; /* input waiting for the socket; detach keys seen */
     bool in_open = o->stdin_open, eof_pending = false;
     int code = 125;
@@ -109,13 +109,12 @@ int attach_client(int sock, const struct attach_client_opts *o)
             break;
         }
         if (p[0].revents & POLLIN) {
-            ssize_t n = recv(sock, msg, sizeof(msg) - 1, 0);
-            if (n < 0 && errno == EINTR)
-                continue;
+            struct ctr_attach_msg m;
+            int n = ctr_attach_recv(sock, msg, sizeof(msg), &m);
             /* The monitor closed its end while input we sent was still unread there: the
              * kernel reports ECONNRESET once, before the messages already queued for us
              * (the rest of the output and the exit code). Read those: EOF comes after. */
-            if (n < 0 && errno == ECONNRESET) {
+            if (n == -ECONNRESET) {
                 in_open = eof_pending = false;
                 in_len = 0;
                 continue;
@@ -125,16 +124,15 @@ int attach_client(int sock, const struct attach_client_opts *o)
                         raw ? "\r" : "");
                 break;
             }
-            if (msg[0] == ATTACH_STDOUT || msg[0] == ATTACH_STDERR)
-                fs_write_all(msg[0] == ATTACH_STDOUT ? STDOUT_FILENO : STDERR_FILENO, msg + 1,
-                             n - 1);
-            else if (msg[0] == ATTACH_BUSY) {
+            if (m.kind == CTR_ATTACH_STDOUT || m.kind == CTR_ATTACH_STDERR)
+                fs_write_all(m.kind == CTR_ATTACH_STDOUT ? STDOUT_FILENO : STDERR_FILENO, m.data,
+                             m.len);
+            else if (m.kind == CTR_ATTACH_BUSY) {
                 fprintf(stderr, "berth: another client is attached to this container\n");
                 code = 1;
                 break;
-            } else if (msg[0] == ATTACH_EXIT) {
-                msg[n] = 0;
-                code = atoi(msg + 1);
+            } else if (m.kind == CTR_ATTACH_EXIT) {
+                code = m.exit_code;
                 break;
             }
             continue; /* all output first: the exit comes after it */
@@ -145,16 +143,14 @@ int attach_client(int sock, const struct attach_client_opts *o)
         }
         if (p[0].revents & POLLOUT) {
             if (in_len > 0) {
-                int r = attach_send(sock, ATTACH_STDIN, in, in_len, MSG_DONTWAIT);
-                if (r == 0)
+                if (ctr_attach_input(sock, in, in_len) == 0)
                     in_len = 0;
-            } else if (eof_pending &&
-                       attach_send(sock, ATTACH_STDIN_EOF, NULL, 0, MSG_DONTWAIT) == 0) {
+            } else if (eof_pending && ctr_attach_input_end(sock) == 0) {
                 eof_pending = false;
             }
         }
         if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
-            char buf[ATTACH_MAX];
+            char buf[CTR_ATTACH_MAX];
             ssize_t n = read(STDIN_FILENO, buf, sizeof(buf) - o->nkeys);
             if (n < 0 && (errno == EINTR || errno == EAGAIN))
                 continue;
@@ -195,9 +191,7 @@ int attach_client(int sock, const struct attach_client_opts *o)
                         send_size(sock);
                     continue;
                 }
-                char s[16];
-                attach_send(sock, ATTACH_SIGNAL, s, snprintf(s, sizeof(s), "%u", si.ssi_signo),
-                            MSG_DONTWAIT);
+                ctr_attach_signal(sock, (int)si.ssi_signo);
             }
         }
     }

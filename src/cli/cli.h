@@ -33,9 +33,6 @@ char **cli_env_arg(char **env, const char *arg);
 int cmd_volume(struct engine *e, int argc, char **argv);
 /* berth export [-o FILE] CONTAINER */
 int cmd_export(struct engine *e, int argc, char **argv);
-/* Mounts a stopped container's root file system at dir/rootfs, in a private mount namespace
- * of the calling (forked) process. */
-int mount_container(const char *root, const char *dir, struct berr **err);
 /* berth cp [-a] [-L] [-q] CONTAINER:SRC DEST|- and SRC|- CONTAINER:DEST */
 int cmd_cp(struct engine *e, int argc, char **argv);
 /* PID 1 of a `run --init` container (argv[0] "init"): /dev/init -- CMD... */

@@ -591,6 +591,11 @@ int monitor_start(const struct monitor_opts *o, struct berr **err)
     }
     if (m == 0) {
         close(p[0]);
+        struct berr *e = NULL;
+        if (o->prepare && o->prepare(o->prepare_arg, &e) < 0) {
+            report_failure(p[1], e);
+            _exit(1);
+        }
         monitor_main(o, p[1]);
     }
     close(p[1]);

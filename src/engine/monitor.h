@@ -28,6 +28,11 @@ struct monitor_opts {
     bool no_log;      /* --log-driver none: the output is dropped */
     bool interactive; /* -i: the container's stdin comes from the attached client */
     int attach_fd;    /* a client attached from the start (SOCK_SEQPACKET), or -1 */
+    /* called first in the monitor's process (run: the root file system mounted in a mount
+     * namespace of its own, the spec written), so the caller's stays as it was; a failure
+     * is the start's, and leaves the container dir to the caller */
+    int (*prepare)(void *arg, struct berr **err);
+    void *prepare_arg;
 };
 
 #include "engine/attach-proto.h"
