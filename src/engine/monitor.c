@@ -354,10 +354,12 @@ static void finish(const struct monitor_opts *o, struct mon *m, int exit_code, l
     json_object_set_new(state, "ExitCode", json_integer(exit_code));
     json_object_set_new(state, "FinishedAt", json_string(finished));
     json_object_set_new(state, "OOMKilled", json_boolean(oom && exit_code == 137));
-    ctr_save_state(o->root, o->id, state, &e);
+    /* the journal first: whoever waits for the recorded exit (stop, wait) notes what
+     * follows it (stop) after die, in docker's order */
     if (oom && exit_code == 137)
         note(o, "oom", NULL, -1);
     note(o, "die", NULL, exit_code);
+    ctr_save_state(o->root, o->id, state, &e);
     /* the restart policy, as docker's: not after a stop or kill by the user; on-failure
      * only for a non-zero code, and at most max_restarts times; a delay that doubles from
      * 100 ms (to 1 min), back to 100 ms after a run of 10 s or more */
