@@ -63,7 +63,8 @@ int berr_sys(struct berr **err, int errnum, const char *fmt, ...)
         kind = BERR_NOT_FOUND;
     else if (errnum == EEXIST)
         kind = BERR_CONFLICT;
-    int r = vset(err, kind, errnum, strerror(errnum), fmt, ap);
+    char buf[64]; /* strerror's text of an unknown errno is in a buffer threads share */
+    int r = vset(err, kind, errnum, strerror_r(errnum, buf, sizeof(buf)), fmt, ap);
     va_end(ap);
     return r;
 }

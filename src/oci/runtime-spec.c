@@ -246,7 +246,7 @@ int spec_cap_from_name(const char *name)
 
 const char *spec_cap_name(int cap)
 {
-    static char buf[64];
+    static __thread char buf[64]; /* the engine runs in a daemon's threads */
     char *n = cap_to_name(cap);
     if (!n)
         return "?";
