@@ -38,4 +38,3 @@ int cmd_diff(struct engine *e, int argc, char **argv);
 int cmd_commit(struct engine *e, int argc, char **argv);
 /* berth events [--since T] [--until T] [-f KEY=VALUE]... [--format F] */
 int cmd_engine_events(struct engine *e, int argc, char **argv);
-

@@ -58,10 +58,11 @@ static int volume_ls(struct engine *e, int argc, char **argv)
     int rc = 0;
     json_array_foreach(json_object_get(vs, "Volumes"), i, v)
     {
-        json_t *row = json_pack(
-            "{s:O,s:O,s:O,s:O,s:o,s:s,s:s}", "Name", json_object_get(v, "Name"), "Driver",
-            json_object_get(v, "Driver"), "Scope", json_object_get(v, "Scope"), "Mountpoint", json_object_get(v, "Mountpoint"), "Labels",
-            listfmt_labels(json_object_get(v, "Labels")), "Links", "N/A", "Size", "N/A");
+        json_t *row =
+            json_pack("{s:O,s:O,s:O,s:O,s:o,s:s,s:s}", "Name", json_object_get(v, "Name"), "Driver",
+                      json_object_get(v, "Driver"), "Scope", json_object_get(v, "Scope"),
+                      "Mountpoint", json_object_get(v, "Mountpoint"), "Labels",
+                      listfmt_labels(json_object_get(v, "Labels")), "Links", "N/A", "Size", "N/A");
         if (rc == 0 && listfmt_add(f, row, NULL, &err) < 0)
             rc = cli_fail(err, 125);
         json_decref(row);

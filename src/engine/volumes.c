@@ -119,13 +119,13 @@ json_t *vol_list(const char *root)
 static json_t *volume_doc(json_t *rec)
 {
     json_t *labels = json_object_get(rec, "Labels");
-    json_t *v = json_pack(
-        "{s:s,s:s,s:s,s:s,s:o,s:s,s:{}}", "Name",
-        json_string_value(json_object_get(rec, "Name")) ?: "", "Driver",
-        json_string_value(json_object_get(rec, "Driver")) ?: "local", "Mountpoint",
-        json_string_value(json_object_get(rec, "Mountpoint")) ?: "", "CreatedAt",
-        json_string_value(json_object_get(rec, "CreatedAt")) ?: "", "Labels",
-        json_is_object(labels) ? json_incref(labels) : json_object(), "Scope", "local", "Options");
+    json_t *v = json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:{}}", "Name",
+                          json_string_value(json_object_get(rec, "Name")) ?: "", "Driver",
+                          json_string_value(json_object_get(rec, "Driver")) ?: "local",
+                          "Mountpoint", json_string_value(json_object_get(rec, "Mountpoint")) ?: "",
+                          "CreatedAt", json_string_value(json_object_get(rec, "CreatedAt")) ?: "",
+                          "Labels", json_is_object(labels) ? json_incref(labels) : json_object(),
+                          "Scope", "local", "Options");
     json_decref(rec);
     return v;
 }
