@@ -2,8 +2,6 @@
 #pragma once
 struct engine;
 #include "base/error.h"
-#include "engine/ctr-ops.h"
-#include <jansson.h>
 
 /* Prints the error as one line (and to the log file) and returns the exit code for it. */
 int cli_fail(struct berr *err, int code);
@@ -19,12 +17,6 @@ int cmd_run(struct engine *e, int argc, char **argv);
 int cmd_start(struct engine *e, int argc, char **argv);
 /* berth attach [--no-stdin] [--sig-proxy=false] [--detach-keys K] CONTAINER */
 int cmd_attach(struct engine *e, int argc, char **argv);
-void cli_rtroot(char *buf, size_t len);
-/* "KILL", "SIGKILL", "sigkill", "9", "RTMIN+3" -> signal number, or -1: the engine's */
-static inline int cli_parse_signal(const char *s)
-{
-    return ctr_signal_parse(s);
-}
 /* Container verbs: ps, logs, stop, kill, rm, wait, inspect, container ... */
 int cmd_container(struct engine *e, const char *verb, int argc, char **argv);
 /* -e KEY=VALUE appended to env; -e KEY takes KEY's value from our environment (if set) */
@@ -46,10 +38,3 @@ int cmd_diff(struct engine *e, int argc, char **argv);
 int cmd_commit(struct engine *e, int argc, char **argv);
 /* berth events [--since T] [--until T] [-f KEY=VALUE]... [--format F] */
 int cmd_engine_events(struct engine *e, int argc, char **argv);
-/* The run root and the runtime's root of the command's engine (--runroot, $BERTH_RUNROOT or
- * /run/berth), for code that has not got the handle (main.c) */
-const char *cli_runroot(void);
-/* Notes an event in the journal (attrs taken, may be NULL); never fails the caller. */
-void cli_event(const char *type, const char *action, const char *id, json_t *attrs);
-/* The same for container id, with its name, image and labels added to extra (taken). */
-void cli_event_ctr(const char *root, const char *id, const char *action, json_t *extra);

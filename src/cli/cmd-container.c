@@ -539,7 +539,6 @@ static int cmd_rm(struct engine *e, int argc, char **argv)
 /* container prune: every container that does not run */
 static int cmd_prune(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     bool force = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
@@ -553,11 +552,10 @@ static int cmd_prune(struct engine *e, int argc, char **argv)
                         "to go ahead%s",
                         "");
     struct berr *err = NULL;
-    const char *runroot = e->runroot;
     struct sys_prune_opts o = {0};
     json_t *out = json_array();
     json_int_t reclaimed = 0;
-    if (sys_container_prune(root, runroot, &o, out, &reclaimed, &err) < 0) {
+    if (sys_container_prune(e, &o, out, &reclaimed, &err) < 0) {
         json_decref(out);
         return cli_fail(err, 1);
     }
@@ -827,7 +825,6 @@ static int cmd_stats(struct engine *e, int argc, char **argv)
 static json_t *inspect_find(struct engine *eng, const char *type, const char *what, bool size,
                             bool *sort, struct berr **err)
 {
-    const char *root = eng->root;
     struct berr *e = NULL;
     json_t *o = NULL;
     *sort = true;
@@ -840,8 +837,7 @@ static json_t *inspect_find(struct engine *eng, const char *type, const char *wh
     }
     if (!o && (!type || !strcmp(type, "volume"))) {
         berr_free(TAKE_PTR(e));
-        if ((o = vol_get(root, what, false, NULL, &e)))
-            json_object_del(o, "Anonymous");
+        o = vol_inspect(eng, what, &e);
         *sort = true;
     }
     if (!o && !type) {

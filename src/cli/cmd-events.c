@@ -1,5 +1,4 @@
-/* cmd-events.c - berth events [--since T] [--until T] [-f KEY=VALUE]... [--format F], and the
- * one-line helpers the other verbs note their events with */
+/* cmd-events.c - berth events [--since T] [--until T] [-f KEY=VALUE]... [--format F] */
 #include "cli.h"
 #include "engine/engine.h"
 #include "template.h"
@@ -16,16 +15,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-void cli_event(const char *type, const char *action, const char *id, json_t *attrs)
-{
-    events_note(cli_runroot(), type, action, id, attrs);
-}
-
-void cli_event_ctr(const char *root, const char *id, const char *action, json_t *extra)
-{
-    events_container(root, cli_runroot(), id, action, extra);
-}
 
 /* Go's time.ParseDuration ("10m", "1h30m", "1.5s", "-2h"): nanoseconds, or -1 */
 static int parse_duration(const char *s, int64_t *ret)
@@ -358,7 +347,7 @@ int cmd_engine_events(struct engine *e, int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     q.stop_fd = stop_pipe[0];
     struct berr *err = NULL;
-    if (events_read(cli_runroot(), &q, print_event, &p, &err) < 0)
+    if (events_read(e->runroot, &q, print_event, &p, &err) < 0)
         return cli_fail(err, 125);
     return p.failed ? 125 : 0;
 }

@@ -480,7 +480,7 @@ static int cmd_prune(struct engine *e, int argc, char **argv)
     struct sys_prune_opts o = {.all = all};
     json_t *out = json_array();
     json_int_t reclaimed = 0;
-    int r = sys_image_prune(e->root, e->runroot, &o, out, &reclaimed, &err);
+    int r = sys_image_prune(e, &o, out, &reclaimed, &err);
     bool header = json_array_size(out) > 0;
     if (header)
         printf("Deleted Images:\n");

@@ -8,6 +8,7 @@
 #include "base/quote.h"
 #include "engine/bundle.h"
 #include "engine/containers.h"
+#include "engine/ctr-ops.h"
 #include "engine/ctr-run.h"
 #include "engine/engine.h"
 #include "engine/monitor.h"
@@ -521,7 +522,7 @@ int cmd_run(struct engine *e, int argc, char **argv)
             break;
         }
         case 9:
-            if (cli_parse_signal(optarg) < 0)
+            if (ctr_signal_parse(optarg) < 0)
                 return run_fail(NULL, "--stop-signal: unknown signal");
             stop_signal = optarg;
             break;

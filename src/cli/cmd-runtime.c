@@ -4,6 +4,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "cgroup/cgroup.h"
+#include "engine/ctr-ops.h"
 #include "linux/seccomp.h"
 #include "linux/selfexe.h"
 #include "runtime/container.h"

@@ -89,7 +89,6 @@ static long long jint(json_t *o, const char *k)
 
 static int cmd_info(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     const char *format = NULL;
     int i = parse_format(argc, argv, &format, NULL, NULL, NULL, NULL, NULL);
     if (i == -2)
@@ -99,8 +98,7 @@ static int cmd_info(struct engine *e, int argc, char **argv)
     if (i < argc)
         return usage_fail("info: unknown argument %s", argv[i]);
     struct berr *err = NULL;
-    json_t *info __attribute__((cleanup(json_decrefp))) =
-        sys_info(root, e->runroot, e->config_path, &err);
+    json_t *info __attribute__((cleanup(json_decrefp))) = sys_info(e, &err);
     if (!info)
         return cli_fail(err, 1);
     if (format)
@@ -292,7 +290,6 @@ static int df_verbose(json_t *df)
 
 static int cmd_df(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     const char *format = NULL;
     bool verbose = false;
     int i = parse_format(argc, argv, &format, &verbose, NULL, NULL, NULL, NULL);
@@ -303,7 +300,7 @@ static int cmd_df(struct engine *e, int argc, char **argv)
     if (i < argc)
         return usage_fail("system df: unknown argument %s", argv[i]);
     struct berr *err = NULL;
-    json_t *df __attribute__((cleanup(json_decrefp))) = sys_df(root, e->runroot, &err);
+    json_t *df __attribute__((cleanup(json_decrefp))) = sys_df(e, &err);
     if (!df)
         return cli_fail(err, 1);
     if (verbose && !format)
@@ -398,7 +395,6 @@ static long parse_until(const char *v)
 
 static int cmd_prune(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     struct sys_prune_opts o = {0};
     bool force = false;
     const char *filter = NULL;
@@ -425,7 +421,7 @@ static int cmd_prune(struct engine *e, int argc, char **argv)
             return printf("\n"), 0;
     }
     struct berr *err = NULL;
-    json_t *rep __attribute__((cleanup(json_decrefp))) = sys_prune(root, e->runroot, &o, &err);
+    json_t *rep __attribute__((cleanup(json_decrefp))) = sys_prune(e, &o, &err);
     if (!rep)
         return cli_fail(err, 1);
     static const char *sections[][2] = {{"ContainersDeleted", "Deleted Containers:"},

@@ -23,7 +23,7 @@ static bool has_flag(int argc, char **argv, const char *a, const char *b)
 }
 
 /* volume ls [-q] [--format F]: docker's fields Name, Driver, Scope, Mountpoint, Labels */
-static int volume_ls(const char *root, int argc, char **argv)
+static int volume_ls(struct engine *e, int argc, char **argv)
 {
     const char *format = NULL;
     bool quiet = false;
@@ -48,16 +48,21 @@ static int volume_ls(const char *root, int argc, char **argv)
     json_decref(header);
     if (!f)
         return cli_fail(err, 125);
-    json_t *vs = vol_list(root);
+    json_t *vs = vol_ls(e, &err);
+    if (!vs) {
+        listfmt_end(f, NULL);
+        return cli_fail(err, 125);
+    }
     size_t i;
     json_t *v;
     int rc = 0;
-    json_array_foreach(vs, i, v)
+    json_array_foreach(json_object_get(vs, "Volumes"), i, v)
     {
-        json_t *row = json_pack(
-            "{s:O,s:s,s:s,s:O,s:o,s:s,s:s}", "Name", json_object_get(v, "Name"), "Driver", "local",
-            "Scope", "local", "Mountpoint", json_object_get(v, "Mountpoint"), "Labels",
-            listfmt_labels(json_object_get(v, "Labels")), "Links", "N/A", "Size", "N/A");
+        json_t *row =
+            json_pack("{s:O,s:O,s:O,s:O,s:o,s:s,s:s}", "Name", json_object_get(v, "Name"), "Driver",
+                      json_object_get(v, "Driver"), "Scope", json_object_get(v, "Scope"),
+                      "Mountpoint", json_object_get(v, "Mountpoint"), "Labels",
+                      listfmt_labels(json_object_get(v, "Labels")), "Links", "N/A", "Size", "N/A");
         if (rc == 0 && listfmt_add(f, row, NULL, &err) < 0)
             rc = cli_fail(err, 125);
         json_decref(row);
@@ -69,7 +74,6 @@ static int volume_ls(const char *root, int argc, char **argv)
 
 int cmd_volume(struct engine *e, int argc, char **argv)
 {
-    const char *root = e->root;
     if (argc < 2)
         return usage_fail(": give a command (create, ls, inspect, rm, prune)");
     const char *verb = argv[1];
@@ -78,7 +82,7 @@ int cmd_volume(struct engine *e, int argc, char **argv)
     if (!strcmp(verb, "inspect"))
         return cmd_inspect(e, "volume", argc, argv);
     if (!strcmp(verb, "ls") || !strcmp(verb, "list"))
-        return volume_ls(root, argc, argv);
+        return volume_ls(e, argc, argv);
     /* every option of these verbs is one of these: anything else is refused */
     for (int i = 1; i < argc; i++)
         if (argv[i][0] == '-' && strcmp(argv[i], "-q") && strcmp(argv[i], "--quiet") &&

@@ -12,17 +12,6 @@
 #include <unistd.h>
 
 char **cli_argv;
-static struct engine *cli_eng; /* the command's handle, for the helpers below */
-
-const char *cli_runroot(void)
-{
-    return cli_eng->runroot;
-}
-
-void cli_rtroot(char *buf, size_t len)
-{
-    snprintf(buf, len, "%s", cli_eng->rtroot);
-}
 
 char **cli_env_arg(char **env, const char *arg)
 {
@@ -201,7 +190,6 @@ int main(int argc, char **argv)
         berr_prefix(&err, "%s", cmd); /* "berth: run: config FILE: ..." */
         return cli_fail(err, 125);
     }
-    cli_eng = e;
     int sub_argc = argc - i;
     char **sub_argv = argv + i;
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "info") == 0)

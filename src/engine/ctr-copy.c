@@ -19,6 +19,7 @@
 #include "base/proc.h"
 #include "base/xalloc.h"
 #include "engine/containers.h"
+#include "engine/ctr-run.h"
 #include "engine/engine.h"
 #include "image/layer.h"
 #include <fcntl.h>
@@ -38,12 +39,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* Mounts a stopped container's root file system at dir/rootfs, in a private mount namespace
- * of the calling (forked) process. In src/cli/cmd-run.c until it moves into the engine
- * (issue 9): declared here, not through cli.h, so that the engine includes nothing of the
- * CLI. */
-int mount_container(const char *root, const char *dir, struct berr **err);
 
 /* --- paths as docker cp reads them ------------------------------------------------------- */
 
@@ -354,7 +349,7 @@ static int open_view(struct engine *e, struct ctr *ctr, bool writable, struct be
         berr_set(err, BERR_CONFLICT, ESRCH, "the container's monitor is gone: stop it, then copy");
         goto out;
     } else if (clone_mounts(json_object_get(c, "Mounts"), -1, &mounts, &n_mounts, err) < 0 ||
-               mount_container(e->root, ctr->dir, err) < 0) {
+               ctr_mount_rootfs(e->root, ctr->dir, err) < 0) {
         goto out;
     }
     rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);

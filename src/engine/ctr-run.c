@@ -212,11 +212,6 @@ int ctr_mount_rootfs(const char *root, const char *dir, struct berr **err)
     return 0;
 }
 
-/* The name engine/ctr-copy.c calls it by; weak, so that a unit test of the copy can stand in
- * a mount of its own (tests/unit/test-ctr-copy.c) */
-int mount_container(const char *root, const char *dir, struct berr **err)
-    __attribute__((weak, alias("ctr_mount_rootfs")));
-
 /* ---- create ---- */
 
 /* --init: berth itself (static) bound read-only at /dev/init runs the command as its child */

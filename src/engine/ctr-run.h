@@ -82,8 +82,6 @@ int ctr_export(struct engine *e, const char *ref, int fd, struct berr **err);
  * it records) in a new private mount namespace of the calling process: call it only in a
  * process of its own (a helper forked for the job). */
 int ctr_mount_rootfs(const char *root, const char *dir, struct berr **err);
-/* The same, by the name engine/ctr-copy.c uses (a weak alias a unit test may replace). */
-int mount_container(const char *root, const char *dir, struct berr **err);
 
 /* Clears what killed runs left: containers being set up whose run was killed, --rm
  * containers whose monitor was killed while removing them. Call under ctr_lock. */

@@ -8,6 +8,7 @@
 #include "engine/config.h"
 #include "engine/containers.h"
 #include "engine/ctr-ops.h"
+#include "engine/engine.h"
 #include "engine/events.h"
 #include "engine/volumes.h"
 #include "image/reference.h"
@@ -134,19 +135,18 @@ static const char *backing_fs(const char *root)
     }
 }
 
-json_t *sys_info(const char *root, const char *runroot, const char *config_path, struct berr **err)
+json_t *sys_info(struct engine *e, struct berr **err)
 {
-    struct config cfg;
-    if (config_load(config_path, &cfg, err) < 0)
-        return NULL;
+    (void)err; /* nothing of it can fail yet; a daemon's version may */
+    const char *root = e->root;
     long running = 0, paused = 0, stopped = 0;
     json_t *ids = ctr_ids(root);
     size_t i;
     json_t *v;
     json_array_foreach(ids, i, v)
     {
-        _cleanup_berr_ struct berr *e = NULL;
-        json_t *c = ctr_load(root, json_string_value(v), &e);
+        _cleanup_berr_ struct berr *e2 = NULL;
+        json_t *c = ctr_load(root, json_string_value(v), &e2);
         if (!c)
             continue;
         const char *s = rec_status(c);
@@ -162,8 +162,8 @@ json_t *sys_info(const char *root, const char *runroot, const char *config_path,
     json_decref(ids);
     size_t nimages = 0;
     {
-        _cleanup_berr_ struct berr *e = NULL;
-        _cleanup_store_ struct store *st = store_open(root, &e);
+        _cleanup_berr_ struct berr *e2 = NULL;
+        _cleanup_store_ struct store *st = store_open(root, &e2);
         if (st) {
             json_t *im = store_image_ids(st);
             nimages = json_array_size(im);
@@ -195,11 +195,11 @@ json_t *sys_info(const char *root, const char *runroot, const char *config_path,
         "OperatingSystem", os, "OSVersion", "", "OSType", "linux", "Architecture", u.machine,
         "IndexServerAddress", "https://index.docker.io/v1/", "Name", host, "NCPU",
         (int)sysconf(_SC_NPROCESSORS_ONLN), "MemTotal", memtotal, "DockerRootDir", root,
-        "BerthRunRoot", runroot, "ServerVersion", BERTH_VERSION, "InitBinary", "berth-init",
+        "BerthRunRoot", e->runroot, "ServerVersion", BERTH_VERSION, "InitBinary", "berth-init",
         "Runtimes", "berth", "path", exe, "DefaultRuntime", "berth", "SecurityOptions",
         "name=seccomp,profile=default", "name=cgroupns", "Warnings", "BerthConfig", "ConfigFile",
-        config_path ? config_path : CONFIG_DEFAULT_PATH, "DefaultPidsLimit",
-        (json_int_t)cfg.default_pids_limit);
+        e->config_path ? e->config_path : CONFIG_DEFAULT_PATH, "DefaultPidsLimit",
+        (json_int_t)e->config.default_pids_limit);
 }
 
 json_t *sys_version(void)
@@ -271,9 +271,9 @@ static json_t *image_summary(struct store *st, const char *id, json_t *users, js
     return row;
 }
 
-json_t *sys_df(const char *root, const char *runroot, struct berr **err)
+json_t *sys_df(struct engine *e, struct berr **err)
 {
-    (void)runroot;
+    const char *root = e->root;
     _cleanup_store_ struct store *st = store_open(root, err);
     if (!st)
         return NULL;
@@ -285,8 +285,8 @@ json_t *sys_df(const char *root, const char *runroot, struct berr **err)
     json_t *v;
     json_array_foreach(ids, i, v)
     {
-        _cleanup_berr_ struct berr *e = NULL;
-        struct image *im = store_get_image(st, json_string_value(v), &e);
+        _cleanup_berr_ struct berr *e2 = NULL;
+        struct image *im = store_get_image(st, json_string_value(v), &e2);
         for (char **l = im ? im->layers : NULL; l && *l; l++) {
             json_t *c = json_object_get(layer_count, *l);
             json_object_set_new(layer_count, *l, json_integer(c ? json_integer_value(c) + 1 : 1));
@@ -312,8 +312,8 @@ json_t *sys_df(const char *root, const char *runroot, struct berr **err)
     json_array_foreach(cids, i, v)
     {
         const char *id = json_string_value(v);
-        _cleanup_berr_ struct berr *e = NULL;
-        json_t *c = ctr_load(root, id, &e);
+        _cleanup_berr_ struct berr *e2 = NULL;
+        json_t *c = ctr_load(root, id, &e2);
         if (!c)
             continue;
         _cleanup_free_ char *dir = ctr_dir(root, id);
@@ -392,14 +392,14 @@ static void prune_containers(const char *root, const char *runroot, const struct
     json_decref(ids);
 }
 
-int sys_container_prune(const char *root, const char *runroot, const struct sys_prune_opts *o,
-                        json_t *out, json_int_t *reclaimed, struct berr **err)
+int sys_container_prune(struct engine *e, const struct sys_prune_opts *o, json_t *out,
+                        json_int_t *reclaimed, struct berr **err)
 {
     /* serialised with container creation and removal: a container being made stays */
-    _cleanup_close_ int lock = ctr_lock(root, err);
+    _cleanup_close_ int lock = ctr_lock(e->root, err);
     if (lock < 0)
         return lock;
-    prune_containers(root, runroot, o, out, reclaimed);
+    prune_containers(e->root, e->runroot, o, out, reclaimed);
     return 0;
 }
 
@@ -410,13 +410,14 @@ static bool image_mounted(struct store *st, const char *id)
     return faccessat(st->dirfd, rel, F_OK, 0) == 0;
 }
 
-int sys_image_prune(const char *root, const char *runroot, const struct sys_prune_opts *o,
-                    json_t *out, json_int_t *reclaimed, struct berr **err)
+int sys_image_prune(struct engine *e, const struct sys_prune_opts *o, json_t *out,
+                    json_int_t *reclaimed, struct berr **err)
 {
-    _cleanup_store_ struct store *st = store_open(root, err);
+    const char *runroot = e->runroot;
+    _cleanup_store_ struct store *st = store_open(e->root, err);
     if (!st || store_lock(st, err) < 0)
         return -1;
-    json_t *users = image_users(root);
+    json_t *users = image_users(e->root);
     json_t *ids = store_image_ids(st);
     int rc = 0;
     size_t i;
@@ -426,8 +427,8 @@ int sys_image_prune(const char *root, const char *runroot, const struct sys_prun
         const char *id = json_string_value(v);
         json_t *names = store_image_names(st, id);
         bool dangling = json_array_size(names) == 0;
-        _cleanup_berr_ struct berr *e = NULL;
-        struct image *im = store_get_image(st, id, &e);
+        _cleanup_berr_ struct berr *e2 = NULL;
+        struct image *im = store_get_image(st, id, &e2);
         uint64_t size = im ? im->size : 0;
         bool old = o->until <= 0 ||
                    (im && rfc3339_unix(json_string_value(json_object_get(im->config, "created"))) <
@@ -460,9 +461,9 @@ int sys_image_prune(const char *root, const char *runroot, const struct sys_prun
     return rc;
 }
 
-json_t *sys_prune(const char *root, const char *runroot, const struct sys_prune_opts *o,
-                  struct berr **err)
+json_t *sys_prune(struct engine *e, const struct sys_prune_opts *o, struct berr **err)
 {
+    const char *root = e->root, *runroot = e->runroot;
     json_t *cdel = json_array(), *idel = json_array(), *vdel = json_array();
     json_int_t reclaimed = 0;
     {
@@ -480,8 +481,8 @@ json_t *sys_prune(const char *root, const char *runroot, const struct sys_prune_
                 const char *name = json_string_value(json_object_get(v, "Name"));
                 _cleanup_free_ char *data = xasprintf("%s/volumes/%s/_data", root, name);
                 unsigned long long size = sys_du(data);
-                _cleanup_berr_ struct berr *e = NULL;
-                if (vol_remove(root, name, false, &e) == 0) {
+                _cleanup_berr_ struct berr *e2 = NULL;
+                if (vol_remove(root, name, false, &e2) == 0) {
                     events_note(runroot, "volume", "destroy", name,
                                 json_pack("{s:s}", "driver", "local"));
                     json_array_append_new(vdel, json_string(name));
@@ -491,7 +492,7 @@ json_t *sys_prune(const char *root, const char *runroot, const struct sys_prune_
             json_decref(vs);
         }
     }
-    if (sys_image_prune(root, runroot, o, idel, &reclaimed, err) < 0)
+    if (sys_image_prune(e, o, idel, &reclaimed, err) < 0)
         goto fail;
     return json_pack("{s:o,s:o,s:o,s:I}", "ContainersDeleted", cdel, "ImagesDeleted", idel,
                      "VolumesDeleted", vdel, "SpaceReclaimed", reclaimed);

@@ -114,13 +114,47 @@ json_t *vol_list(const char *root)
     return out;
 }
 
+/* the Engine API's Volume of a record: what the record keeps for berth alone (Anonymous) stays
+ * out, and Options (none can be given yet) is there, as docker always sends it */
+static json_t *volume_doc(json_t *rec)
+{
+    json_t *labels = json_object_get(rec, "Labels");
+    json_t *v = json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:{}}", "Name",
+                          json_string_value(json_object_get(rec, "Name")) ?: "", "Driver",
+                          json_string_value(json_object_get(rec, "Driver")) ?: "local",
+                          "Mountpoint", json_string_value(json_object_get(rec, "Mountpoint")) ?: "",
+                          "CreatedAt", json_string_value(json_object_get(rec, "CreatedAt")) ?: "",
+                          "Labels", json_is_object(labels) ? json_incref(labels) : json_object(),
+                          "Scope", "local", "Options");
+    json_decref(rec);
+    return v;
+}
+
 json_t *vol_create(struct engine *e, const char *name, struct berr **err)
 {
     json_t *v = vol_get(e->root, name, true, NULL, err);
-    if (v)
-        events_note(e->runroot, "volume", "create", json_string_value(json_object_get(v, "Name")),
-                    json_pack("{s:s}", "driver", "local"));
-    return v;
+    if (!v)
+        return NULL;
+    events_note(e->runroot, "volume", "create", json_string_value(json_object_get(v, "Name")),
+                json_pack("{s:s}", "driver", "local"));
+    return volume_doc(v);
+}
+
+json_t *vol_inspect(struct engine *e, const char *name, struct berr **err)
+{
+    json_t *v = vol_get(e->root, name, false, NULL, err);
+    return v ? volume_doc(v) : NULL;
+}
+
+json_t *vol_ls(struct engine *e, struct berr **err)
+{
+    (void)err; /* a volume that cannot be read is left out, as docker leaves it */
+    json_t *vs = vol_list(e->root), *out = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(vs, i, v) json_array_append_new(out, volume_doc(json_incref(v)));
+    json_decref(vs);
+    return json_pack("{s:o,s:[]}", "Volumes", out, "Warnings");
 }
 
 int vol_destroy(struct engine *e, const char *name, bool force, struct berr **err)

@@ -12,15 +12,25 @@
 
 struct engine;
 
-/* volume create (POST /volumes/create): the volume's record, made if missing (name NULL: an
- * anonymous one). Notes "create". */
+/* The front ends' operations. A volume comes back as the Engine API's Volume: Name, Driver
+ * ("local"), Mountpoint, CreatedAt, Labels, Scope ("local"), Options. */
+
+/* volume create (POST /volumes/create): the volume, made if missing (name NULL: an anonymous
+ * one). BERR_INVALID for a bad name. Notes "create". */
 json_t *vol_create(struct engine *e, const char *name, struct berr **err);
+/* volume inspect (GET /volumes/{name}): BERR_NOT_FOUND "no such volume: NAME", BERR_INVALID
+ * for a bad name. */
+json_t *vol_inspect(struct engine *e, const char *name, struct berr **err);
+/* volume ls (GET /volumes): {"Volumes": [Volume...] sorted by name, "Warnings": []}. */
+json_t *vol_ls(struct engine *e, struct berr **err);
 /* volume rm (DELETE /volumes/{name}): removes a volume no container uses (force: also one
  * that does not exist), serialised with container creation. Notes "destroy". */
 int vol_destroy(struct engine *e, const char *name, bool force, struct berr **err);
 /* volume prune (POST /volumes/prune): every anonymous volume no container uses, as docker's
  * default; {"VolumesDeleted": [name], "SpaceReclaimed": bytes}. Notes "destroy" for each. */
 json_t *vol_prune(struct engine *e, struct berr **err);
+
+/* The engine's own helpers (system.c, run's mounts), on records under root. */
 
 /* A volume's record; it is created (and *ret_created set) if missing. name NULL makes an
  * anonymous volume with a random 64-hex name. */

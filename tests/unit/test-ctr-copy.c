@@ -1,17 +1,16 @@
 /* test-ctr-copy.c - the engine's archive API with no CLI: a path's stat, a tar of a path out
  * of a stopped container, a tar unpacked in it, and docker cp's planning; symlinks of the
  * container resolving inside it; the error kinds. The container is a record under a
- * temporary root and an overlay of a directory (run as root: the helper mounts it). */
+ * temporary root whose image is a tar of a directory imported into the store there; the
+ * engine's helper mounts it as it mounts any stopped container (run as root). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "base/cleanup.h"
@@ -19,26 +18,12 @@
 #include "engine/containers.h"
 #include "engine/ctr-copy.h"
 #include "engine/engine.h"
+#include "engine/images.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define RO_ID "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static char top[64];
-
-/* What the engine calls to mount a stopped container's root file system (src/cli/cmd-run.c
- * mounts its image's layers): here the one layer every test container has, <top>/lower. */
-int mount_container(const char *root, const char *dir, struct berr **err)
-{
-    (void)root;
-    char opts[512], target[256];
-    snprintf(opts, sizeof(opts), "lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work", top, dir,
-             dir);
-    snprintf(target, sizeof(target), "%s/rootfs", dir);
-    if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-        mount("overlay", target, "overlay", 0, opts) < 0)
-        return berr_sys(err, errno, "mount %s", target);
-    return 0;
-}
 
 static void put(const char *rel, const char *content)
 {
@@ -84,8 +69,23 @@ static bool exists(const char *rel)
     return lstat(p, &st) == 0;
 }
 
-/* a stopped container: a record, a name, an upper dir over <top>/lower */
-static void container(const char *id, const char *name, bool ro)
+/* the image every test container has: <top>/lower as a tar, imported into the store */
+static void image(struct engine *e, char ret_id[72])
+{
+    char lower[128], tar[128];
+    snprintf(lower, sizeof(lower), "%s/lower", top);
+    snprintf(tar, sizeof(tar), "%s/lower.tar", top);
+    _cleanup_close_ int hostroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int fd = open(tar, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    assert_true(hostroot >= 0 && fd >= 0);
+    _cleanup_berr_ struct berr *err = NULL;
+    assert_int_equal(copy_tar(hostroot, lower, ".", fd, NULL, &err), 0);
+    struct img_import_opts o = {.source = tar};
+    assert_int_equal(img_import(e, -1, &o, ret_id, &err), 0);
+}
+
+/* a stopped container of that image: a record, a name, the image's ID, an upper dir */
+static void container(const char *id, const char *name, bool ro, const char *image_id)
 {
     char rel[256];
     snprintf(rel, sizeof(rel), "root/containers/%s/container.json", id);
@@ -95,6 +95,8 @@ static void container(const char *id, const char *name, bool ro)
              "\"HostConfig\":{\"ReadonlyRootfs\":%s}}",
              id, name, ro ? "true" : "false");
     put(rel, rec);
+    snprintf(rel, sizeof(rel), "root/containers/%s/image", id);
+    put(rel, image_id);
     const char *dirs[] = {"upper", "work", "rootfs"};
     for (size_t i = 0; i < 3; i++) {
         snprintf(rel, sizeof(rel), "root/containers/%s/%s", id, dirs[i]);
@@ -123,8 +125,7 @@ static int setup(void **state)
     put("run", NULL);
     put("host", NULL);
     put("config.json", "{}");
-    container(ID, "ct", false);
-    container(RO_ID, "ro", true);
+    put("root", NULL);
     char root[128], run[128], cfg[128];
     snprintf(root, sizeof(root), "%s/root", top);
     snprintf(run, sizeof(run), "%s/run", top);
@@ -132,6 +133,10 @@ static int setup(void **state)
     _cleanup_berr_ struct berr *err = NULL;
     struct engine *e = engine_new(root, run, cfg, &err);
     assert_non_null(e);
+    char image_id[72];
+    image(e, image_id);
+    container(ID, "ct", false, image_id);
+    container(RO_ID, "ro", true, image_id);
     *state = e;
     return 0;
 }
