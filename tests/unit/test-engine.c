@@ -3,8 +3,11 @@
  * started, exec'd into, logged, stopped, waited for and removed through the public engine
  * headers only; the error kinds a daemon maps to HTTP statuses; two handles on one store (CLI
  * and daemon); the configuration reaching a container; ten threads sharing one handle.
- * Runs as root, with overlayfs and /bin/busybox (busybox-static). The monitor's loop execs
- * this binary again as "berth-monitor" to record an exit: main() hands that to
+ * What a long-lived, threaded caller meets and a CLI never does (a created container's
+ * removal waiting for its creator, monitors left as zombies, a fork keeping another thread's
+ * lock) is tested too; each such test skips with "BUG (file: what)" while the engine has it,
+ * and passes once it is fixed. Runs as root, with overlayfs and /bin/busybox (busybox-static). The
+ * monitor's loop execs this binary again as "berth-monitor" to record an exit: main() hands that to
  * monitor_resume, as berth's main does; exec needs this binary to run from a sealed copy of
  * itself (ctr_exec_reexec), as berth's exec does. */
 #include <stdarg.h>
@@ -271,7 +274,7 @@ static void await_output(struct engine *e, const char *ref, const char *text)
 
 /* --- the lifecycle ------------------------------------------------------------------------ */
 
-/* runs until SIGTERM, which it answers with "bye" and code 5; says where it writes */
+/* runs until SIGTERM, which it answers with "bye" and code 5; writes to both streams */
 static char *served[] = {"sh", "-c",
                          "trap 'echo bye; exit 5' TERM; echo started; echo oops >&2; "
                          "while :; do sleep 1 & wait $!; done",
