@@ -604,10 +604,10 @@ int ctr_copy_job(struct spawn_job *sj, struct berr **err)
         return -1;
     copy_path_parse(path, NULL, ref, &j.path);
     int sock = sj->fds[0];
-    int r = !strcmp(op, "stat") ? stat_helper(&j, fd, sock, err)
-            : !strcmp(op, "out")  ? out_helper(&j, fd, sock, err)
-            : !strcmp(op, "in")   ? in_helper(&j, fd, sock, err)
-                                  : berr_set(err, BERR_INTERNAL, EINVAL, "copy: no op %s", op);
+    int r = !strcmp(op, "stat")  ? stat_helper(&j, fd, sock, err)
+            : !strcmp(op, "out") ? out_helper(&j, fd, sock, err)
+            : !strcmp(op, "in")  ? in_helper(&j, fd, sock, err)
+                                 : berr_set(err, BERR_INTERNAL, EINVAL, "copy: no op %s", op);
     job_close(&j);
     return r < 0 ? -1 : 0;
 }

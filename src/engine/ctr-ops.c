@@ -530,7 +530,7 @@ int ctr_exec_job(struct spawn_job *j, struct berr **err)
     const char *id = json_string_value(json_object_get(a, "id"));
     if (!id || j->nfds != 3)
         return berr_set(err, BERR_INTERNAL, EINVAL, "exec: no container or no stdio");
-    struct spec_process *p = spec_process_from_json(a, "process", err);
+    struct spec_process *p = spec_process_from_json(json_object_get(a, "process"), "process", err);
     if (!p)
         return -1;
     struct rt_exec_opts ro = {.process = p,
@@ -575,8 +575,8 @@ int ctr_exec(struct engine *e, const char *ref, const struct ctr_exec_opts *o, s
     if (!pj)
         return berr_code(*err);
     exec_event(e, c, "exec_create", o->args, -1);
-    json_t *doc __attribute__((cleanup(json_decrefp))) = json_pack("{s:o}", "process", pj);
-    struct spec_process *p = spec_process_from_json(doc, "process", err);
+    json_t *doc __attribute__((cleanup(json_decrefp))) = pj;
+    struct spec_process *p = spec_process_from_json(pj, "process", err);
     if (!p)
         return berr_code(*err);
     /* its stdio are pipes relayed (or /dev/null with detach), or the pty */

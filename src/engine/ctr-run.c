@@ -412,14 +412,14 @@ static json_t *prepare_json(struct making *m)
     json_object_set_new(c, "seccomp", o->seccomp ? json_incref(o->seccomp) : json_null());
     json_object_set_new(c, "labels", o->labels ? json_incref(o->labels) : json_null());
     int64_t pids = o->res.pids_limit ? o->res.pids_limit : m->e->config.default_pids_limit;
-    json_t *flags = json_pack("{s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "tty",
-                     o->tty, "no_new_privileges", o->no_new_privileges, "privileged",
-                     o->privileged, "seccomp_unconfined", o->seccomp_unconfined, "init", o->init,
-                     "read_only", o->read_only, "host_network", o->host_network, "auto_remove",
-                     o->auto_remove, "memory", (json_int_t)o->res.memory, "memory_swap",
-                     (json_int_t)o->res.memory_swap, "nano_cpus", (json_int_t)o->res.nano_cpus,
-                     "cpu_shares", (json_int_t)o->res.cpu_shares, "pids_limit", (json_int_t)pids,
-                     "console_rows", o->console_rows, "console_cols", o->console_cols);
+    json_t *flags = json_pack(
+        "{s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "tty", o->tty,
+        "no_new_privileges", o->no_new_privileges, "privileged", o->privileged,
+        "seccomp_unconfined", o->seccomp_unconfined, "init", o->init, "read_only", o->read_only,
+        "host_network", o->host_network, "auto_remove", o->auto_remove, "memory",
+        (json_int_t)o->res.memory, "memory_swap", (json_int_t)o->res.memory_swap, "nano_cpus",
+        (json_int_t)o->res.nano_cpus, "cpu_shares", (json_int_t)o->res.cpu_shares, "pids_limit",
+        (json_int_t)pids, "console_rows", o->console_rows, "console_cols", o->console_cols);
     json_object_update(c, flags);
     json_decref(flags);
     return json_pack("{s:s,s:o,s:O}", "image", m->im->id, "create", c, "mounts", m->mounts);
@@ -670,8 +670,8 @@ static int make(struct engine *e, const struct ctr_create_opts *o, bool start, b
     prep = prepare_json(&m);
     if (!start)
         cargs = json_pack("{s:s,s:O}", "id", m.id, "prepare", prep);
-    int r = start ? start_monitor(&m, prep, err)
-                  : spawn_run(e, "create", cargs, NULL, 0, 0, NULL, err);
+    int r =
+        start ? start_monitor(&m, prep, err) : spawn_run(e, "create", cargs, NULL, 0, 0, NULL, err);
     if (sv[1] >= 0)
         close(sv[1]);
     if (r < 0)

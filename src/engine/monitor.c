@@ -624,8 +624,8 @@ int monitor_start(struct engine *e, const struct monitor_opts *o, struct berr **
     json_t *args __attribute__((cleanup(json_decrefp))) = opts_json(o);
     /* the monitor outlives the call, and is not waited for: its loop reaps the container,
      * and berth-monitor records the exit */
-    int r = spawn_run(e, "monitor", args, &o->attach_fd, o->attach_fd >= 0 ? 1 : 0,
-                      SPAWN_DETACH, NULL, err);
+    int r = spawn_run(e, "monitor", args, &o->attach_fd, o->attach_fd >= 0 ? 1 : 0, SPAWN_DETACH,
+                      NULL, err);
     return r < 0 ? r : 0;
 }
 

@@ -31,7 +31,7 @@ static const struct job_entry {
     spawn_job_fn *fn;
     bool sealed;
 } jobs[] = {
-    {"monitor", monitor_job, false}, {"create", ctr_create_job, false},
+    {"monitor", monitor_job, false},   {"create", ctr_create_job, false},
     {"export", ctr_export_job, false}, {"copy", ctr_copy_job, false},
     {"exec", ctr_exec_job, true},      {"probe", probe_job, false},
 };
@@ -148,13 +148,12 @@ fail:;
 }
 
 static struct spawn *start_exec(struct engine *e, const struct job_entry *je, json_t *args,
-                                const int *fds, size_t nfds, int flags, int p[2],
-                                struct berr **err)
+                                const int *fds, size_t nfds, int flags, int p[2], struct berr **err)
 {
-    json_t *doc __attribute__((cleanup(json_decrefp))) = json_pack(
-        "{s:s,s:s,s:s,s:s?,s:s,s:b,s:i,s:O}", "job", je->name, "root", e->root, "runroot",
-        e->runroot, "config", e->config_path, "berth", e->berth, "debug", log_debug_enabled(),
-        "nfds", (int)nfds, "args", args);
+    json_t *doc __attribute__((cleanup(json_decrefp))) =
+        json_pack("{s:s,s:s,s:s,s:s?,s:s,s:b,s:i,s:O}", "job", je->name, "root", e->root, "runroot",
+                  e->runroot, "config", e->config_path, "berth", e->berth, "debug",
+                  log_debug_enabled(), "nfds", (int)nfds, "args", args);
     _cleanup_free_ char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     _cleanup_close_ int afd = memfd_create("berth-spawn", MFD_CLOEXEC);
     _cleanup_close_ int bfd = open(e->berth, O_PATH | O_CLOEXEC);
@@ -370,8 +369,7 @@ int spawn_main(int argc, char **argv)
     const char *job = json_string_value(json_object_get(doc, "job"));
     const char *berth = json_string_value(json_object_get(doc, "berth"));
     json_int_t nfds = json_integer_value(json_object_get(doc, "nfds"));
-    if (!doc || !job || strcmp(job, je->name) != 0 || !berth || nfds < 0 ||
-        nfds > SPAWN_MAX_FDS) {
+    if (!doc || !job || strcmp(job, je->name) != 0 || !berth || nfds < 0 || nfds > SPAWN_MAX_FDS) {
         berr_set(&err, BERR_INTERNAL, EINVAL, "%s: its arguments are not readable", je->name);
         goto fail;
     }
