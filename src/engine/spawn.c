@@ -109,6 +109,36 @@ static void close_except(const int *keep, size_t n)
     close_range(from, ~0U, 0);
 }
 
+/* Forks the helper: 0 in it (with no signal blocked, and killed with the caller if asked:
+ * async-signal-safe steps only), its pid in the caller, or -1 with err */
+static pid_t fork_helper(const char *job, int flags, struct berr **err)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        berr_sys(err, errno, "%s: fork", job);
+        return -1;
+    }
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        if ((flags & SPAWN_DIE_WITH_CALLER) &&
+            (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
+            _exit(1);
+    }
+    return pid;
+}
+
+/* The caller's side of a helper forked with report pipe p */
+static struct spawn *started(pid_t pid, int p[2], int flags, const char *job)
+{
+    close(p[1]);
+    struct spawn *s = xcalloc(1, sizeof(*s));
+    *s = (struct spawn){.pid = pid, .rfd = p[0], .flags = flags, .job = job};
+    return s;
+}
+
 /* In the child of fork+exec: only async-signal-safe calls from here to the exec (another
  * thread of the caller may have held any lock at the fork). src: the report pipe, the
  * document, the fds handed over; each goes to FD_REPORT + its index. */
@@ -175,25 +205,12 @@ static struct spawn *start_exec(struct engine *e, const struct job_entry *je, js
     src[1] = afd;
     for (size_t i = 0; i < nfds; i++)
         src[2 + i] = fds[i];
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        berr_sys(err, errno, "%s: fork", je->name);
+    pid_t pid = fork_helper(je->name, flags, err);
+    if (pid < 0)
         goto fail;
-    }
-    if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        if ((flags & SPAWN_DIE_WITH_CALLER) &&
-            (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
-            _exit(1);
+    if (pid == 0)
         exec_child(bfd, src, tmp, 2 + (int)nfds, argv);
-    }
-    close(p[1]);
-    struct spawn *s = xcalloc(1, sizeof(*s));
-    *s = (struct spawn){.pid = pid, .rfd = p[0], .flags = flags, .job = je->name};
-    return s;
+    return started(pid, p, flags, je->name);
 fail:
     close(p[0]);
     close(p[1]);
@@ -223,21 +240,13 @@ struct spawn *spawn_start(struct engine *e, const char *job, json_t *args, const
     if (e->exec_helpers)
         return start_exec(e, je, args, fds, nfds, flags, p, err);
     fflush(NULL);
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = fork_helper(je->name, flags, err);
     if (pid < 0) {
-        berr_sys(err, errno, "%s: fork", job);
         close(p[0]);
         close(p[1]);
         return NULL;
     }
     if (pid == 0) {
-        sigset_t none_blocked;
-        sigemptyset(&none_blocked);
-        sigprocmask(SIG_SETMASK, &none_blocked, NULL);
-        if ((flags & SPAWN_DIE_WITH_CALLER) &&
-            (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent))
-            _exit(1);
         int keep[SPAWN_MAX_FDS + 1];
         keep[0] = p[1];
         for (size_t i = 0; i < nfds; i++)
@@ -246,10 +255,7 @@ struct spawn *spawn_start(struct engine *e, const char *job, json_t *args, const
         struct spawn_job j = {.e = e, .args = args, .fds = fds, .nfds = nfds, .report = p[1]};
         run_job(je, &j);
     }
-    close(p[1]);
-    struct spawn *s = xcalloc(1, sizeof(*s));
-    *s = (struct spawn){.pid = pid, .rfd = p[0], .flags = flags, .job = je->name};
-    return s;
+    return started(pid, p, flags, je->name);
 }
 
 pid_t spawn_pid(const struct spawn *s)
@@ -259,17 +265,18 @@ pid_t spawn_pid(const struct spawn *s)
 
 int spawn_wait(struct spawn *s, int *ret_wstatus, struct berr **err)
 {
-    char buf[4096];
+    char buf[4096], rest[256];
     size_t len = 0;
     for (;;) {
-        char *at = len < sizeof(buf) - 1 ? buf + len : (char[256]){0};
-        size_t room = len < sizeof(buf) - 1 ? sizeof(buf) - 1 - len : 256;
-        ssize_t n = read(s->rfd, at, room);
+        /* to the end (EOF: the helper's last copy of the pipe is gone), past the buffer too */
+        bool full = len == sizeof(buf) - 1;
+        ssize_t n = full ? read(s->rfd, rest, sizeof(rest))
+                         : read(s->rfd, buf + len, sizeof(buf) - 1 - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
-        if (at == buf + len) /* past the buffer: read to the end, kept no more */
+        if (!full)
             len += n;
     }
     buf[len] = 0;

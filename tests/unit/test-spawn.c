@@ -26,79 +26,32 @@
 #include "engine/engine.h"
 #include "engine/monitor.h"
 #include "engine/spawn.h"
-#include "image/layer.h"
-#include "image/store.h"
 
 static char top[64];
 static struct engine *eng;
 static const char *berth_bin;
 
-/* a file system of busybox and the links the tests run; a tar of it as the one layer of the
- * image "busybox" (Cmd sh), recorded as import does */
-static void make_image(void)
+/* a busybox image "busybox" (Cmd sh) in the state root, imported by the berth under test */
+static void make_image(const char *root, const char *runroot)
 {
-    char p[256];
-    snprintf(p, sizeof(p), "%s/rootfs/bin", top);
-    assert_int_equal(fs_mkdir_p(p, 0755), 0);
-    for (const char *d = "proc\0dev\0sys\0tmp\0"; *d; d += strlen(d) + 1) {
-        snprintf(p, sizeof(p), "%s/rootfs/%s", top, d);
-        assert_int_equal(mkdir(p, 0755), 0);
-    }
-    char cmd[512];
-    snprintf(cmd, sizeof(cmd), "cp /bin/busybox %s/rootfs/bin/busybox", top);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "set -e; r=%s/rootfs; mkdir -p $r/bin $r/proc $r/dev $r/sys $r/tmp; "
+             "cp /bin/busybox $r/bin/; for a in sh echo cat sleep; do ln -s busybox $r/bin/$a; "
+             "done; tar -C $r -cf %s/layer.tar .; "
+             "%s --root %s --runroot %s import -c 'CMD [\"sh\"]' %s/layer.tar busybox >/dev/null",
+             top, top, berth_bin, root, runroot, top);
     assert_int_equal(system(cmd), 0);
-    for (const char *a = "sh\0echo\0cat\0sleep\0"; *a; a += strlen(a) + 1) {
-        snprintf(p, sizeof(p), "%s/rootfs/bin/%s", top, a);
-        assert_int_equal(symlink("busybox", p), 0);
-    }
-    snprintf(p, sizeof(p), "%s/rootfs", top);
-    _cleanup_close_ int rfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    snprintf(p, sizeof(p), "%s/layer.tar", top);
-    _cleanup_close_ int tfd = open(p, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    assert_true(rfd >= 0 && tfd >= 0);
-    _cleanup_berr_ struct berr *err = NULL;
-    assert_int_equal(layer_diff(rfd, tfd, LAYER_COMPRESSION_NONE, NULL, &err), 0);
-    _cleanup_free_ char *tar = NULL;
-    size_t tar_len = 0;
-    assert_int_equal(fs_read_file(p, &tar, &tar_len, &err), 0);
-
-    char root[128];
-    snprintf(root, sizeof(root), "%s/root", top);
-    _cleanup_store_ struct store *st = store_open(root, &err);
-    assert_non_null(st);
-    assert_int_equal(store_lock(st, &err), 0);
-    char blob[72], chain[72], diff_id[72], cdigest[72], mdigest[72], id[72];
-    uint64_t size = 0;
-    assert_int_equal(store_put_blob(st, tar, tar_len, blob, &err), 0);
-    assert_int_equal(store_add_layer(st, NULL, blob, chain, diff_id, &size, &err), 0);
-    json_t *config = json_pack("{s:s,s:s,s:{s:[s],s:[s]},s:{s:s,s:[s]}}", "architecture", "amd64",
-                               "os", "linux", "config", "Cmd", "sh", "Env",
-                               "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/bin",
-                               "rootfs", "type", "layers", "diff_ids", diff_id);
-    _cleanup_free_ char *ctext = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(config);
-    assert_int_equal(store_put_blob(st, ctext, strlen(ctext), cdigest, &err), 0);
-    json_t *manifest = json_pack("{s:i,s:s,s:{s:s,s:s,s:I},s:[{s:s,s:s,s:I}]}", "schemaVersion", 2,
-                                 "mediaType", "application/vnd.oci.image.manifest.v1+json",
-                                 "config", "mediaType", "application/vnd.oci.image.config.v1+json",
-                                 "digest", cdigest, "size", (json_int_t)strlen(ctext), "layers",
-                                 "mediaType", "application/vnd.oci.image.layer.v1.tar", "digest",
-                                 blob, "size", (json_int_t)tar_len);
-    _cleanup_free_ char *mtext = json_dumps(manifest, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(manifest);
-    assert_int_equal(store_put_blob(st, mtext, strlen(mtext), mdigest, &err), 0);
-    assert_int_equal(store_add_image(st, mdigest, id, &err), 0);
-    assert_int_equal(store_tag(st, id, "busybox", &err), 0);
 }
 
 static int setup(void **state)
 {
     snprintf(top, sizeof(top), "/tmp/berth-spawn-test.XXXXXX");
     assert_non_null(mkdtemp(top));
-    make_image();
     char root[128], runroot[128], conf[128];
     snprintf(root, sizeof(root), "%s/root", top);
     snprintf(runroot, sizeof(runroot), "%s/run", top);
+    make_image(root, runroot);
     snprintf(conf, sizeof(conf), "%s/berth.json", top);
     FILE *f = fopen(conf, "w");
     assert_non_null(f);
