@@ -1,7 +1,8 @@
 /* monitor.h - the per-container monitor: the parent of every container berth starts.
  *
- * `run` (detached or not) and `start` fork it, with the container's root file system mounted
- * in a mount namespace the monitor then keeps alive. It creates and starts the container (so
+ * `run` (detached or not) and `start` start it as a helper process (engine/spawn.h: forked,
+ * or forked and exec'd afresh for a threaded caller), which first mounts the container's root
+ * file system in a mount namespace it then keeps alive. It creates and starts the container (so
  * the container's init is its child), then execs its loop (monitor-loop.c, a small musl
  * program) which logs the output, serves the attached client and reaps; at the exit the loop
  * execs berth again to record it, restart or clean up. The caller returns once the container
