@@ -526,15 +526,6 @@ static _Noreturn void monitor_main(const struct monitor_opts *o, int ready)
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, NULL);
-    /* the root file system was mounted by the caller in a mount namespace of its own, which
-     * is ours now: it goes with the monitor, and the host never sees it */
-    {
-        char owner[64];
-        int on = proc_self_owner(owner, sizeof(owner));
-        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fs_write_replace(dfd, "owner", owner, on, 0600, &err) < 0)
-            goto fail;
-    }
     m.null = open("/dev/null", O_RDWR | O_CLOEXEC);
     m.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (m.null < 0 || m.sfd < 0) {
@@ -612,6 +603,17 @@ int monitor_job(struct spawn_job *j, struct berr **err)
 #undef I
     if (!o.id || !ctr_is_id(o.id))
         return berr_set(err, BERR_INTERNAL, EINVAL, "monitor: no container ID");
+    /* the container is the monitor's from here, before its mount: a sweep (ctr_reap_stale)
+     * that finds the caller killed meanwhile leaves it alone. The mount is in a namespace of
+     * the monitor's own: it goes with the monitor, and the host never sees it. */
+    char owner[64];
+    int on = proc_self_owner(owner, sizeof(owner));
+    _cleanup_free_ char *dir = ctr_dir(e->root, o.id);
+    _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return berr_sys(err, errno, "monitor: %s", dir);
+    if (fs_write_replace(dfd, "owner", owner, on, 0600, err) < 0)
+        return -1;
     if (o.prepare && ctr_prepare(e, o.id, o.prepare, err) < 0)
         return -1;
     int ready = j->report;
