@@ -356,8 +356,12 @@ int spawn_main(int argc, char **argv)
     fcntl(FD_REPORT, F_SETFD, FD_CLOEXEC);
     struct stat st;
     _cleanup_free_ char *text = NULL;
-    if (fstat(FD_DOC, &st) < 0 || st.st_size > (1 << 26)) {
-        berr_sys(&err, errno ? errno : EFBIG, "%s: its arguments", je->name);
+    if (fstat(FD_DOC, &st) < 0) {
+        berr_sys(&err, errno, "%s: its arguments", je->name);
+        goto fail;
+    }
+    if (st.st_size > (1 << 26)) {
+        berr_set(&err, BERR_INTERNAL, EFBIG, "%s: its arguments are too long", je->name);
         goto fail;
     }
     text = xmalloc(st.st_size + 1);

@@ -23,7 +23,7 @@
 
 struct engine;
 
-#define SPAWN_MAX_FDS 8
+#define SPAWN_MAX_FDS 8 /* fds one job may be handed */
 
 /* What a job gets, in the helper */
 struct spawn_job {
