@@ -1,6 +1,7 @@
 /* main.c - the berth binary: a multi-call program (berth, berth-runtime) */
 #include "cli.h"
 #include "engine/monitor.h"
+#include "engine/spawn.h"
 #include "base/cleanup.h"
 #include "engine/containers.h"
 #include "engine/engine.h"
@@ -107,6 +108,9 @@ int main(int argc, char **argv)
         return cmd_init(argc, argv);
     if (strcmp(self, "berth-monitor") == 0)
         return monitor_resume(argc, argv);
+    /* a helper the engine forked and exec'd (engine/spawn.h) */
+    if (strcmp(self, "berth-spawn") == 0)
+        return spawn_main(argc, argv);
     log_set_program("berth");
     const char *root = getenv("BERTH_ROOT") ? getenv("BERTH_ROOT") : "/var/lib/berth";
     const char *runroot = getenv("BERTH_RUNROOT") && *getenv("BERTH_RUNROOT")

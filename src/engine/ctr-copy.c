@@ -21,6 +21,7 @@
 #include "engine/containers.h"
 #include "engine/ctr-run.h"
 #include "engine/engine.h"
+#include "engine/spawn.h"
 #include "image/layer.h"
 #include <fcntl.h>
 #include <limits.h>
@@ -421,12 +422,10 @@ static int check_writable(int rootfd, const char *dir, struct berr **err)
 enum msg_type {
     MSG_STAT = 1, /* the path found: a stat, then name and link target (NUL-terminated) */
     MSG_READY,    /* copying in: the destination is resolved, the stream may come */
-    MSG_ERROR,    /* the helper failed: kind, errno and the message */
 };
 
 struct msg {
     int32_t type;
-    int32_t kind, errnum;
     uint32_t mode;
     int64_t size, sec, nsec;
     char text[2 * PATH_MAX + 256];
@@ -436,15 +435,6 @@ static void send_msg(int sock, struct msg *m, size_t text_len)
 {
     /* the caller may be gone (it is then killing us): nothing to do about it */
     (void)!send(sock, m, offsetof(struct msg, text) + text_len, MSG_NOSIGNAL);
-}
-
-static void send_error(int sock, const struct berr *err)
-{
-    struct msg m = {.type = MSG_ERROR,
-                    .kind = err ? (int)err->kind : BERR_INTERNAL,
-                    .errnum = err ? err->errnum : 0};
-    int n = snprintf(m.text, sizeof(m.text), "%s", err && err->msg ? err->msg : "failed");
-    send_msg(sock, &m, (size_t)n < sizeof(m.text) ? (size_t)n + 1 : sizeof(m.text));
 }
 
 /* The stat of the source as docker's ContainerPathStat gives it. */
@@ -489,13 +479,14 @@ struct job {
     struct engine *e;
     struct ctr *ctr;
     const char *ref;       /* the container as the user named it */
+    const char *path_arg;  /* the path as given */
     struct copy_path path; /* in the container */
     bool follow;
     const struct ctr_copy_in_opts *in;
 };
 
 struct ctr_copy {
-    pid_t pid;
+    struct spawn *helper;
     int pidfd;
     int sock; /* the helper's messages */
 };
@@ -579,45 +570,79 @@ static int in_helper(struct job *j, int fd_in, int sock, struct berr **err)
     return layer_untar(fd_in, rootfd, &uo, NULL, err);
 }
 
-typedef int helper_fn(struct job *j, int fd, int sock, struct berr **err);
+static void job_close(struct job *j);
 
-/* Runs fn in a helper process; its error comes back over the socket, not printed there. The
- * helper does not outlive its caller. */
-static struct ctr_copy *spawn(struct job *j, helper_fn *fn, int fd, int peer_fd, struct berr **err)
+int ctr_copy_job(struct spawn_job *sj, struct berr **err)
+{
+    json_t *a = sj->args;
+    const char *op = json_string_value(json_object_get(a, "op"));
+    const char *id = json_string_value(json_object_get(a, "id"));
+    const char *ref = json_string_value(json_object_get(a, "ref"));
+    const char *path = json_string_value(json_object_get(a, "path"));
+    int fd = sj->nfds > 1 ? sj->fds[1] : -1;
+    if (!op || !id || !ref || !path || sj->nfds < 1)
+        return berr_set(err, BERR_INTERNAL, EINVAL, "copy: its arguments are incomplete");
+    struct ctr_copy_in_opts in = {
+        .path = path,
+        .copy_uid_gid = json_is_true(json_object_get(a, "copy_uid_gid")),
+        .src_base = json_string_value(json_object_get(a, "src_base")),
+        .src_isdir = json_is_true(json_object_get(a, "src_isdir")),
+        .peer_fd = -1,
+    };
+    struct job j = {.e = sj->e,
+                    .ref = ref,
+                    .path_arg = path,
+                    .follow = json_is_true(json_object_get(a, "follow")),
+                    .in = &in};
+    /* by its ID: the container the caller found, whatever it is named meanwhile */
+    if (!(j.ctr = ctr_open(sj->e, id, err)))
+        return -1;
+    copy_path_parse(path, NULL, ref, &j.path);
+    int sock = sj->fds[0];
+    int r = !strcmp(op, "stat")  ? stat_helper(&j, fd, sock, err)
+            : !strcmp(op, "out") ? out_helper(&j, fd, sock, err)
+            : !strcmp(op, "in")  ? in_helper(&j, fd, sock, err)
+                                 : berr_set(err, BERR_INTERNAL, EINVAL, "copy: no op %s", op);
+    job_close(&j);
+    return r < 0 ? -1 : 0;
+}
+
+/* Runs op in a helper process (engine/spawn.h, job "copy"); its error comes back in its
+ * report, not printed there. The helper does not outlive its caller. */
+static struct ctr_copy *spawn_helper(struct job *j, const char *op, int fd, struct berr **err)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         berr_sys(err, errno, "socketpair");
         return NULL;
     }
-    pid_t parent = getpid();
-    pid_t p = fork();
-    if (p < 0) {
-        berr_sys(err, errno, "fork");
+    /* names and paths as given, bytes and all */
+    json_t *args __attribute__((cleanup(json_decrefp))) = json_object();
+    json_object_set_new(args, "op", json_string(op));
+    json_object_set_new(args, "id", json_string(j->ctr->id));
+    json_object_set_new(args, "ref", json_string_nocheck(j->ref));
+    json_object_set_new(args, "path", json_string_nocheck(j->path_arg));
+    json_object_set_new(args, "follow", json_boolean(j->follow));
+    if (j->in) {
+        json_object_set_new(args, "copy_uid_gid", json_boolean(j->in->copy_uid_gid));
+        if (j->in->src_base)
+            json_object_set_new(args, "src_base", json_string_nocheck(j->in->src_base));
+        json_object_set_new(args, "src_isdir", json_boolean(j->in->src_isdir));
+    }
+    /* the peer of fd's pipe stays behind: the helper holds only what it is handed */
+    int fds[2] = {sv[1], fd};
+    struct spawn *h =
+        spawn_start(j->e, "copy", args, fds, fd >= 0 ? 2 : 1, SPAWN_DIE_WITH_CALLER, err);
+    close(sv[1]);
+    if (!h) {
         close(sv[0]);
-        close(sv[1]);
         return NULL;
     }
-    if (p == 0) {
-        /* the copy is over if its caller is gone */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-            _exit(1);
-        close(sv[0]);
-        if (peer_fd >= 0)
-            close(peer_fd);
-        struct berr *e = NULL;
-        if (fn(j, fd, sv[1], &e) < 0) {
-            send_error(sv[1], e);
-            _exit(1);
-        }
-        _exit(0);
-    }
-    close(sv[1]);
     struct ctr_copy *cp = xcalloc(1, sizeof(*cp));
-    cp->pid = p;
+    cp->helper = h;
     cp->sock = sv[0];
     /* our own child, not yet waited for: its pid cannot be another's */
-    cp->pidfd = syscall(SYS_pidfd_open, p, 0);
+    cp->pidfd = syscall(SYS_pidfd_open, spawn_pid(h), 0);
     if (cp->pidfd < 0) {
         berr_sys(err, errno, "pidfd_open");
         _cleanup_berr_ struct berr *e = NULL;
@@ -632,13 +657,7 @@ static struct ctr_copy *started(struct ctr_copy *cp, int want, struct msg *m, st
 {
     if (recv_msg(cp->sock, cp->pidfd, true, m) && m->type == want)
         return cp;
-    /* it failed before it found the path: its error (taken from the socket here) is ours */
-    if (m->type == MSG_ERROR) {
-        int kind = m->kind, errnum = m->errnum;
-        ctr_copy_finish(cp, true, err);
-        berr_set(err, kind, errnum, "%s", m->text);
-        return NULL;
-    }
+    /* it failed before it found the path: its report has the error */
     if (ctr_copy_finish(cp, false, err) == 0)
         berr_set(err, BERR_INTERNAL, EPROTO, "the copy's helper said nothing");
     return NULL;
@@ -647,34 +666,25 @@ static struct ctr_copy *started(struct ctr_copy *cp, int want, struct msg *m, st
 int ctr_copy_finish(struct ctr_copy *cp, bool abort, struct berr **err)
 {
     if (abort)
-        kill(cp->pid, SIGKILL);
+        kill(spawn_pid(cp->helper), SIGKILL);
     int status = 0;
-    while (waitpid(cp->pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    struct msg m = {0};
-    bool failed = false;
-    while (recv_msg(cp->sock, cp->pidfd, false, &m))
-        if (m.type == MSG_ERROR) {
-            failed = true;
-            break;
-        }
+    _cleanup_berr_ struct berr *he = NULL;
+    int r = spawn_wait(cp->helper, &status, &he);
     close(cp->sock);
     if (cp->pidfd >= 0)
         close(cp->pidfd);
     free(cp);
     /* its error is the cause of ours, if we failed too (a broken pipe, a short tar): it
-     * sent it before its end of the stream closed */
-    if (failed)
-        return berr_set(err, m.kind, m.errnum, "%s", m.text);
-    if (abort)
+     * reported it before its end of the stream closed */
+    if (r < 0)
+        return berr_set(err, he->kind, he->errnum, "%s", he->msg);
+    if (abort || r == 0)
         return 0;
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
         return berr_sys(err, EPIPE, "write the tar stream");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return berr_set(err, BERR_INTERNAL, 0, "the copy failed (%s %d)",
-                        WIFEXITED(status) ? "exit status" : "signal",
-                        WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-    return 0;
+    return berr_set(err, BERR_INTERNAL, 0, "the copy failed (%s %d)",
+                    WIFEXITED(status) ? "exit status" : "signal",
+                    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
 /* --- Docker's archive API ----------------------------------------------------------------- */
@@ -735,7 +745,7 @@ json_t *ctr_path_stat_json(const struct ctr_path_stat *s)
 static bool job_open(struct job *j, struct engine *e, const char *ref, const char *path,
                      struct berr **err)
 {
-    *j = (struct job){.e = e, .ref = ref};
+    *j = (struct job){.e = e, .ref = ref, .path_arg = path};
     j->ctr = ctr_open(e, ref, err);
     if (!j->ctr)
         return false;
@@ -755,7 +765,7 @@ int ctr_copy_stat(struct engine *e, const char *ref, const char *path, struct ct
     struct job j;
     if (!job_open(&j, e, ref, path, err))
         return berr_code(*err);
-    struct ctr_copy *cp = spawn(&j, stat_helper, -1, -1, err);
+    struct ctr_copy *cp = spawn_helper(&j, "stat", -1, err);
     job_close(&j);
     struct msg m = {0};
     if (!cp || !started(cp, MSG_STAT, &m, err))
@@ -773,7 +783,7 @@ struct ctr_copy *ctr_copy_out(struct engine *e, const char *ref, const struct ct
     if (!job_open(&j, e, ref, o->path, err))
         return NULL;
     j.follow = o->follow;
-    struct ctr_copy *cp = spawn(&j, out_helper, fd_out, o->peer_fd, err);
+    struct ctr_copy *cp = spawn_helper(&j, "out", fd_out, err);
     job_close(&j);
     struct msg m = {0};
     if (!cp || !started(cp, MSG_STAT, &m, err))
@@ -789,7 +799,7 @@ struct ctr_copy *ctr_copy_in(struct engine *e, const char *ref, const struct ctr
     if (!job_open(&j, e, ref, o->path, err))
         return NULL;
     j.in = o;
-    struct ctr_copy *cp = spawn(&j, in_helper, fd_in, o->peer_fd, err);
+    struct ctr_copy *cp = spawn_helper(&j, "in", fd_in, err);
     job_close(&j);
     struct msg m = {0};
     if (!cp || !started(cp, MSG_READY, &m, err))

@@ -9,6 +9,7 @@
 #include "engine/containers.h"
 #include "engine/engine.h"
 #include "engine/events.h"
+#include "engine/spawn.h"
 #include "engine/volumes.h"
 #include "linux/selfexe.h"
 #include "oci/runtime-spec.h"
@@ -523,64 +524,44 @@ static int move_fds(const int fds[3])
     return 0;
 }
 
-/* rt_exec in a helper process with fds as its stdio (rt_exec relays the process's stdio to
- * and from its caller's own, and forwards the caller's signals to it): the caller's stdio,
- * signal mask and children stay as they were. The helper's error comes back over a pipe.
- * A bare fork: a threaded daemon would want a helper that is exec'd (a later step). */
-static int exec_in_helper(struct engine *e, struct ctr *c, const struct rt_exec_opts *ro,
-                          const int fds[3], int *ret_status, struct berr **err)
+int ctr_exec_job(struct spawn_job *j, struct berr **err)
 {
-    int ep[2];
-    if (pipe2(ep, O_CLOEXEC) < 0)
-        return berr_sys(err, errno, "exec: pipe");
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(ep[0]);
-        close(ep[1]);
-        return berr_sys(err, errno, "exec: fork");
-    }
-    if (pid == 0) {
-        close(ep[0]);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        struct berr *ce = NULL;
-        int r = move_fds(fds);
-        pid_t epid = 0;
-        int status = 0;
-        if (r < 0)
-            berr_sys(&ce, -r, "exec: stdio");
-        else
-            r = rt_exec(e->rtroot, c->id, ro, &epid, &status, &ce);
-        if (r < 0) {
-            dprintf(ep[1], "%d %d %s", ce->kind, ce->errnum, ce->msg);
-            _exit(255);
-        }
-        _exit(status & 0xff);
-    }
-    close(ep[1]);
-    char buf[4096];
-    size_t len = 0;
-    ssize_t n;
-    while (len < sizeof(buf) - 1 && (n = read(ep[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        len += n;
-    }
-    buf[len] = 0;
-    close(ep[0]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    int kind, errnum, off = 0;
-    if (len && sscanf(buf, "%d %d %n", &kind, &errnum, &off) == 2 && off > 0)
-        return berr_set(err, kind, errnum, "%s", buf + off);
-    if (!WIFEXITED(status))
-        return berr_set(err, BERR_INTERNAL, EIO, "exec: the helper process was killed");
-    *ret_status = WEXITSTATUS(status);
-    return 0;
+    json_t *a = j->args;
+    const char *id = json_string_value(json_object_get(a, "id"));
+    if (!id || j->nfds != 3)
+        return berr_set(err, BERR_INTERNAL, EINVAL, "exec: no container or no stdio");
+    struct spec_process *p = spec_process_from_json(json_object_get(a, "process"), "process", err);
+    if (!p)
+        return -1;
+    struct rt_exec_opts ro = {.process = p,
+                              .detach = json_is_true(json_object_get(a, "detach")),
+                              .want_pty = json_is_true(json_object_get(a, "want_pty")),
+                              .own_stdio = true,
+                              .stdin_open = json_is_true(json_object_get(a, "stdin_open"))};
+    pid_t epid = 0;
+    int status = 0;
+    int r = move_fds(j->fds);
+    if (r < 0)
+        berr_sys(err, -r, "exec: stdio");
+    else
+        r = rt_exec(j->e->rtroot, id, &ro, &epid, &status, err);
+    spec_process_free(p);
+    return r < 0 ? -1 : status & 0xff;
+}
+
+/* rt_exec in a helper process (engine/spawn.h, job "exec") with fds as its stdio (rt_exec
+ * relays the process's stdio to and from its caller's own, and forwards the caller's signals
+ * to it, with a signal mask of its own while it waits): the caller's stdio, signal mask and
+ * children stay as they were. */
+static int exec_in_helper(struct engine *e, struct ctr *c, json_t *pj,
+                          const struct rt_exec_opts *ro, const int fds[3], int *ret_status,
+                          struct berr **err)
+{
+    json_t *args __attribute__((cleanup(json_decrefp))) =
+        json_pack("{s:s,s:O,s:b,s:b,s:b}", "id", c->id, "process", pj, "detach", ro->detach,
+                  "want_pty", ro->want_pty, "stdin_open", ro->stdin_open);
+    int r = spawn_run(e, "exec", args, fds, 3, 0, ret_status, err);
+    return r != 0 ? berr_code(*err) : 0;
 }
 
 int ctr_exec(struct engine *e, const char *ref, const struct ctr_exec_opts *o, struct berr **err)
@@ -594,8 +575,8 @@ int ctr_exec(struct engine *e, const char *ref, const struct ctr_exec_opts *o, s
     if (!pj)
         return berr_code(*err);
     exec_event(e, c, "exec_create", o->args, -1);
+    json_t *doc __attribute__((cleanup(json_decrefp))) = pj;
     struct spec_process *p = spec_process_from_json(pj, "process", err);
-    json_decref(pj);
     if (!p)
         return berr_code(*err);
     /* its stdio are pipes relayed (or /dev/null with detach), or the pty */
@@ -607,10 +588,11 @@ int ctr_exec(struct engine *e, const char *ref, const struct ctr_exec_opts *o, s
     pid_t epid = 0;
     int status = 0, r;
     exec_event(e, c, "exec_start", o->args, -1);
-    /* the caller's own stdio, and no stdin to keep from a terminal's relay: here */
+    /* the caller's own stdio, and no stdin to keep from a terminal's relay: here, unless
+     * the caller may be threaded (its signal mask is not rt_exec's to change) */
     bool own =
         o->stdio[0] == 0 && o->stdio[1] == 1 && o->stdio[2] == 2 && (o->interactive || !o->tty);
-    if (own || o->detach) {
+    if ((own || o->detach) && !e->exec_helpers) {
         r = rt_exec(e->rtroot, c->id, &ro, &epid, &status, err);
     } else {
         int fds[3] = {o->stdio[0], o->stdio[1], o->stdio[2]};
@@ -622,7 +604,7 @@ int ctr_exec(struct engine *e, const char *ref, const struct ctr_exec_opts *o, s
             }
             fds[0] = null;
         }
-        r = exec_in_helper(e, c, &ro, fds, &status, err);
+        r = exec_in_helper(e, c, pj, &ro, fds, &status, err);
     }
     spec_process_free(p);
     if (r < 0)

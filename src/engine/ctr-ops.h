@@ -67,8 +67,9 @@ struct ctr_exec_opts {
     bool privileged;     /* every capability berth holds, whatever the container's */
     /* the fds its stdin, stdout and stderr are relayed from and to. 0, 1, 2 (the calling
      * process's own, a CLI's) are relayed in this process, whose signals go to the process
-     * while it runs; any others through a helper process, so the caller's stdio, signal mask
-     * and children are never touched (a daemon's case) */
+     * while it runs, unless e->exec_helpers; any others (and all with e->exec_helpers)
+     * through a helper process, so the caller's stdio, signal mask and children are never
+     * touched (a daemon's case) */
     int stdio[3];
 };
 /* Runs a process in a running container (BERR_CONFLICT if it does not run) and returns its

@@ -5,11 +5,13 @@
 #include "engine/containers.h"
 #include "engine/events.h"
 #include "engine/monitor.h"
+#include "engine/spawn.h"
 #include "engine/volumes.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/proc.h"
+#include "base/xalloc.h"
 #include "image/layer.h"
 #include "image/overlay.h"
 #include "image/store.h"
@@ -30,65 +32,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* ---- helper processes ---- */
-
-/* Runs fn(arg) in a forked helper process (for a mount namespace of its own that goes with
- * it). fn returns 0, or a positive status with *err set; the error comes back over a pipe as
- * "KIND ERRNUM MESSAGE". Returns 0 or fn's status. */
-static int in_helper(int (*fn)(void *arg, struct berr **err), void *arg, struct berr **err)
-{
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0) {
-        berr_sys(err, errno, "helper pipe");
-        return 1;
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        berr_sys(err, errno, "fork");
-        close(p[0]);
-        close(p[1]);
-        return 1;
-    }
-    if (pid == 0) {
-        close(p[0]);
-        struct berr *e = NULL;
-        int status = fn(arg, &e);
-        if (status) {
-            char buf[4096];
-            int n = snprintf(buf, sizeof(buf), "%d %d %s", e ? (int)e->kind : BERR_INTERNAL,
-                             e ? e->errnum : EIO, e && e->msg ? e->msg : "unknown error");
-            fs_write_all(p[1], buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
-        }
-        _exit(status);
-    }
-    close(p[1]);
-    char buf[4096];
-    size_t len = 0;
-    ssize_t n;
-    while (len < sizeof(buf) - 1 && (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        len += n;
-    }
-    close(p[0]);
-    buf[len] = 0;
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-        return 0;
-    int kind = BERR_INTERNAL, errnum = EIO, off = 0;
-    if (sscanf(buf, "%d %d %n", &kind, &errnum, &off) < 2 || !off)
-        berr_set(err, BERR_INTERNAL, EIO, "the helper process died (%s)",
-                 WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "no reason given");
-    else
-        berr_set(err, (enum berr_kind)kind, errnum, "%s", buf + off);
-    return WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 1;
-}
 
 /* ---- the sweep of what killed runs left ---- */
 
@@ -402,9 +345,8 @@ static int write_spec(struct making *m, const char *rootfs, struct berr **err)
 
 /* The root file system mounted in a mount namespace of the calling process (a helper, or
  * the monitor, which keeps it), the spec written, the creation noted */
-static int prepare(void *arg, struct berr **err)
+static int prepare(struct making *m, struct berr **err)
 {
-    struct making *m = arg;
     char rootfs[PATH_MAX + 16];
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", m->dir);
     if (mount_private(m->st, m->im, m->dir, err) < 0)
@@ -417,14 +359,150 @@ static int prepare(void *arg, struct berr **err)
     return 0;
 }
 
-/* create: the mount goes with the helper (`start` mounts it again) */
-static int create_in_helper(void *arg, struct berr **err)
+/* ---- what the helper or the monitor prepares, as data ---- */
+
+/* strings as given, bytes and all (a helper that is only forked gets them as they are; one
+ * exec'd refuses what JSON text cannot carry) */
+static json_t *str_json(const char *s)
 {
-    return prepare(arg, err) < 0 ? 1 : 0;
+    return s ? json_string_nocheck(s) : json_null();
+}
+
+static json_t *strv_json(char **v)
+{
+    if (!v)
+        return json_null();
+    json_t *a = json_array();
+    for (char **p = v; *p; p++)
+        json_array_append_new(a, json_string_nocheck(*p));
+    return a;
+}
+
+static char **json_strv(json_t *a)
+{
+    if (!json_is_array(a))
+        return NULL;
+    char **v = xcalloc(json_array_size(a) + 1, sizeof(*v));
+    for (size_t i = 0; i < json_array_size(a); i++)
+        v[i] = xstrdup(json_string_value(json_array_get(a, i)) ?: "");
+    return v;
+}
+
+/* What prepare needs of the options, for ctr_prepare in another process */
+static json_t *prepare_json(struct making *m)
+{
+    const struct ctr_create_opts *o = m->o;
+    json_t *c = json_object();
+    json_object_set_new(c, "hostname", str_json(o->hostname));
+    json_object_set_new(c, "cmd", strv_json(o->cmd));
+    json_object_set_new(c, "entrypoint", str_json(o->entrypoint));
+    json_object_set_new(c, "env", strv_json(o->env));
+    json_object_set_new(c, "workdir", str_json(o->workdir));
+    json_object_set_new(c, "user", str_json(o->user));
+    json_object_set_new(c, "cap_add", strv_json(o->cap_add));
+    json_object_set_new(c, "cap_drop", strv_json(o->cap_drop));
+    json_object_set_new(c, "ulimits", strv_json(o->ulimits));
+    json_object_set_new(c, "devices", strv_json(o->devices));
+    json_object_set_new(c, "cpuset_cpus", str_json(o->res.cpuset_cpus));
+    json_object_set_new(c, "seccomp", o->seccomp ? json_incref(o->seccomp) : json_null());
+    json_object_set_new(c, "labels", o->labels ? json_incref(o->labels) : json_null());
+    int64_t pids = o->res.pids_limit ? o->res.pids_limit : m->e->config.default_pids_limit;
+    json_t *flags = json_pack(
+        "{s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:I,s:i,s:i}", "tty", o->tty,
+        "no_new_privileges", o->no_new_privileges, "privileged", o->privileged,
+        "seccomp_unconfined", o->seccomp_unconfined, "init", o->init, "read_only", o->read_only,
+        "host_network", o->host_network, "auto_remove", o->auto_remove, "memory",
+        (json_int_t)o->res.memory, "memory_swap", (json_int_t)o->res.memory_swap, "nano_cpus",
+        (json_int_t)o->res.nano_cpus, "cpu_shares", (json_int_t)o->res.cpu_shares, "pids_limit",
+        (json_int_t)pids, "console_rows", o->console_rows, "console_cols", o->console_cols);
+    json_object_update(c, flags);
+    json_decref(flags);
+    return json_pack("{s:s,s:o,s:O}", "image", m->im->id, "create", c, "mounts", m->mounts);
+}
+
+int ctr_prepare(struct engine *e, const char *id, json_t *p, struct berr **err)
+{
+    _cleanup_free_ char *dir = ctr_dir(e->root, id);
+    json_t *c = json_object_get(p, "create");
+    if (!c) /* start: the root file system, which the monitor keeps */
+        return ctr_mount_rootfs(e->root, dir, err);
+#define S(k) json_string_value(json_object_get(c, k))
+#define B(k) json_is_true(json_object_get(c, k))
+#define I(k) json_integer_value(json_object_get(c, k))
+    _cleanup_strv_ char **cmd = json_strv(json_object_get(c, "cmd"));
+    _cleanup_strv_ char **env = json_strv(json_object_get(c, "env"));
+    _cleanup_strv_ char **cap_add = json_strv(json_object_get(c, "cap_add"));
+    _cleanup_strv_ char **cap_drop = json_strv(json_object_get(c, "cap_drop"));
+    _cleanup_strv_ char **ulimits = json_strv(json_object_get(c, "ulimits"));
+    _cleanup_strv_ char **devices = json_strv(json_object_get(c, "devices"));
+    json_t *seccomp = json_object_get(c, "seccomp"), *labels = json_object_get(c, "labels");
+    struct ctr_create_opts o = {
+        .hostname = S("hostname"),
+        .cmd = cmd,
+        .entrypoint = S("entrypoint"),
+        .env = env,
+        .workdir = S("workdir"),
+        .user = S("user"),
+        .tty = B("tty"),
+        .read_only = B("read_only"),
+        .host_network = B("host_network"),
+        .auto_remove = B("auto_remove"),
+        .init = B("init"),
+        .privileged = B("privileged"),
+        .no_new_privileges = B("no_new_privileges"),
+        .seccomp_unconfined = B("seccomp_unconfined"),
+        .seccomp = json_is_null(seccomp) ? NULL : seccomp,
+        .labels = json_is_null(labels) ? NULL : labels,
+        .ulimits = ulimits,
+        .devices = devices,
+        .cap_add = cap_add,
+        .cap_drop = cap_drop,
+        .res = {.memory = I("memory"),
+                .memory_swap = I("memory_swap"),
+                .nano_cpus = I("nano_cpus"),
+                .cpu_shares = I("cpu_shares"),
+                .cpuset_cpus = S("cpuset_cpus"),
+                .pids_limit = I("pids_limit")},
+        .console_rows = I("console_rows"),
+        .console_cols = I("console_cols"),
+    };
+#undef S
+#undef B
+#undef I
+    const char *image = json_string_value(json_object_get(p, "image"));
+    _cleanup_store_ struct store *st = store_open(e->root, err);
+    if (!st)
+        return -1;
+    _cleanup_image_ struct image *im = store_get_image(st, image ? image : "", err);
+    if (!im)
+        return berr_prefix(err, "run");
+    _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return berr_sys(err, errno, "run: %s", dir);
+    struct making m = {.e = e,
+                       .o = &o,
+                       .st = st,
+                       .im = im,
+                       .dir = dir,
+                       .mounts = json_object_get(p, "mounts"),
+                       .dfd = dfd,
+                       .attach_fd = -1};
+    snprintf(m.id, sizeof(m.id), "%s", id);
+    snprintf(m.short_id, sizeof(m.short_id), "%.12s", id);
+    return prepare(&m, err);
+}
+
+int ctr_create_job(struct spawn_job *j, struct berr **err)
+{
+    const char *id = json_string_value(json_object_get(j->args, "id"));
+    if (!id || !ctr_is_id(id))
+        return berr_set(err, BERR_INTERNAL, EINVAL, "create: no container ID");
+    /* the mount goes with the helper (`start` mounts it again) */
+    return ctr_prepare(j->e, id, json_object_get(j->args, "prepare"), err);
 }
 
 /* run: the monitor prepares the container in its own process, then starts it */
-static int start_monitor(struct making *m, struct berr **err)
+static int start_monitor(struct making *m, json_t *prep, struct berr **err)
 {
     struct monitor_opts mo = {.root = m->e->root,
                               .rtroot = m->e->rtroot,
@@ -435,13 +513,12 @@ static int start_monitor(struct making *m, struct berr **err)
                               .auto_remove = m->o->auto_remove,
                               .restart = m->o->restart,
                               .max_restarts = m->o->max_restarts,
-                              .prepare = prepare,
-                              .prepare_arg = m};
+                              .prepare = prep};
     json_t *lc __attribute__((cleanup(json_decrefp))) =
         m->o->log_config ? json_incref(m->o->log_config)
                          : json_pack("{s:s,s:{}}", "Type", "json-file", "Config");
     monitor_log_config(lc, &mo);
-    if (monitor_start(&mo, err) < 0)
+    if (monitor_start(m->e, &mo, err) < 0)
         return -1;
     log_debug("run %.12s: the monitor has started it", m->id);
     return 0;
@@ -496,6 +573,9 @@ static int make(struct engine *e, const struct ctr_create_opts *o, bool start, b
     snprintf(m.short_id, sizeof(m.short_id), "%.12s", m.id);
     _cleanup_free_ char *dir = m.dir = ctr_dir(root, m.id);
     json_t *mounts __attribute__((cleanup(json_decrefp))) = m.mounts = json_array();
+    /* what the monitor (run) or the helper (create) prepares: ctr_prepare's data */
+    json_t *prep __attribute__((cleanup(json_decrefp))) = NULL;
+    json_t *cargs __attribute__((cleanup(json_decrefp))) = NULL;
 
     /* names are unique: checked and recorded under one lock. The container's directory is
      * made under it too, and the stale ones cleared: a directory without its record yet
@@ -582,7 +662,11 @@ static int make(struct engine *e, const struct ctr_create_opts *o, bool start, b
     m.attach_fd = sv[1];
     /* the caller's mount namespace stays as it was: the root file system is mounted in the
      * monitor's (run) or a helper's (create) */
-    int r = start ? start_monitor(&m, err) : in_helper(create_in_helper, &m, err) ? -1 : 0;
+    prep = prepare_json(&m);
+    if (!start)
+        cargs = json_pack("{s:s,s:O}", "id", m.id, "prepare", prep);
+    int r =
+        start ? start_monitor(&m, prep, err) : spawn_run(e, "create", cargs, NULL, 0, 0, NULL, err);
     if (sv[1] >= 0)
         close(sv[1]);
     if (r < 0)
@@ -620,18 +704,6 @@ int ctr_run(struct engine *e, const struct ctr_create_opts *o, bool attach, char
 
 /* ---- start ---- */
 
-struct starting {
-    const char *root;
-    const char *dir;
-};
-
-/* in the monitor's process: the root file system, in its own mount namespace */
-static int mount_for_start(void *arg, struct berr **err)
-{
-    struct starting *s = arg;
-    return ctr_mount_rootfs(s->root, s->dir, err);
-}
-
 int ctr_start(struct engine *e, const char *ref, const struct ctr_start_opts *o, int *ret_fd,
               struct berr **err)
 {
@@ -652,16 +724,16 @@ int ctr_start(struct engine *e, const char *ref, const struct ctr_start_opts *o,
     /* whatever a killed monitor left of the last run */
     _cleanup_berr_ struct berr *e2 = NULL;
     rt_delete(e->rtroot, c->id, true, &e2);
-    struct starting s = {.root = e->root, .dir = c->dir};
+    /* in the monitor's process: the root file system, in its own mount namespace */
+    json_t *prep __attribute__((cleanup(json_decrefp))) = json_pack("{s:b}", "mount", 1);
     struct monitor_opts mo = {.root = e->root, .rtroot = e->rtroot, .id = c->id};
     monitor_opts_from_record(c->rec, &mo);
     mo.keep_on_failure = true;
     mo.interactive = o->interactive &&
                      json_is_true(json_object_get(json_object_get(c->rec, "Config"), "OpenStdin"));
     mo.attach_fd = sv[1];
-    mo.prepare = mount_for_start;
-    mo.prepare_arg = &s;
-    int r = monitor_start(&mo, err);
+    mo.prepare = prep;
+    int r = monitor_start(e, &mo, err);
     if (sv[1] >= 0)
         close(sv[1]);
     if (r < 0 || !ret_fd) {
@@ -720,18 +792,14 @@ static int open_rootfs(struct engine *e, const char *id, struct berr **err)
     return fd;
 }
 
-struct exporting {
-    struct engine *e;
-    const char *id;
-    int fd;
-};
-
-static int export_in_helper(void *arg, struct berr **err)
+int ctr_export_job(struct spawn_job *j, struct berr **err)
 {
-    struct exporting *x = arg;
-    _cleanup_close_ int rfd = open_rootfs(x->e, x->id, err);
-    if (rfd < 0 || layer_diff(rfd, x->fd, LAYER_COMPRESSION_NONE, NULL, err) < 0)
-        return 1;
+    const char *id = json_string_value(json_object_get(j->args, "id"));
+    if (!id || j->nfds != 1)
+        return berr_set(err, BERR_INTERNAL, EINVAL, "export: no container or no fd");
+    _cleanup_close_ int rfd = open_rootfs(j->e, id, err);
+    if (rfd < 0 || layer_diff(rfd, j->fds[0], LAYER_COMPRESSION_NONE, NULL, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -741,8 +809,8 @@ int ctr_export(struct engine *e, const char *ref, int fd, struct berr **err)
     if (!c)
         return -1;
     /* in a process of its own: a stopped container's mount goes with it */
-    struct exporting x = {.e = e, .id = c->id, .fd = fd};
-    if (in_helper(export_in_helper, &x, err))
+    json_t *args __attribute__((cleanup(json_decrefp))) = json_pack("{s:s}", "id", c->id);
+    if (spawn_run(e, "export", args, &fd, 1, 0, NULL, err) != 0)
         return berr_code(*err);
     events_ctr_record(e->runroot, c->id, c->rec, "export", NULL);
     return 0;

@@ -78,6 +78,13 @@ int ctr_attach(struct engine *e, const char *ref, struct berr **err);
 /* The container's file system as a tar (what import takes) written to fd. */
 int ctr_export(struct engine *e, const char *ref, int fd, struct berr **err);
 
+/* In the process that keeps the container's mounts (create's helper, the container's
+ * monitor): what `prepare` (data the engine made: monitor_opts.prepare of engine/monitor.h)
+ * says. {"mount": true}: the root file system mounted (start); {"image", "create", "mounts"}:
+ * mounted, the volumes' contents copied up, config.json written, the creation noted (run,
+ * create). */
+int ctr_prepare(struct engine *e, const char *id, json_t *prepare, struct berr **err);
+
 /* Mounts a stopped container's root file system (dir/rootfs over dir/upper, from the image
  * it records) in a new private mount namespace of the calling process: call it only in a
  * process of its own (a helper forked for the job). */

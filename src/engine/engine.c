@@ -3,8 +3,27 @@
 #include "base/fs.h"
 #include "base/xalloc.h"
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The binary this process runs: its path if it is a file there, else /proc/self/exe (a
+ * sealed copy in a memfd, or a detached bind of it, has no path to open again) */
+static char *self_binary(void)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+    if (n > 0) {
+        path[n] = 0;
+        if (path[0] == '/' && !strstr(path, " (deleted)") && stat(path, &st) == 0 &&
+            S_ISREG(st.st_mode))
+            return xstrdup(path);
+    }
+    return xstrdup("/proc/self/exe");
+}
 
 struct engine *engine_new(const char *root, const char *runroot, const char *config_path,
                           struct berr **err)
@@ -27,6 +46,7 @@ struct engine *engine_new(const char *root, const char *runroot, const char *con
     e->runroot = xstrdup(runroot);
     e->rtroot = xasprintf("%s/runtime", runroot);
     e->config_path = config_path ? xstrdup(config_path) : NULL;
+    e->berth = self_binary();
     return e;
 }
 
@@ -38,5 +58,6 @@ void engine_free(struct engine *e)
     free(e->runroot);
     free(e->rtroot);
     free(e->config_path);
+    free(e->berth);
     free(e);
 }

@@ -6,6 +6,7 @@
  * engine_new, so threads may share it; the state it names lives on disk under its own
  * locks. */
 #pragma once
+#include <stdbool.h>
 #include "base/error.h"
 #include "engine/config.h"
 
@@ -15,6 +16,10 @@ struct engine {
     char *rtroot;      /* <runroot>/runtime: the OCI runtime's state */
     char *config_path; /* the configuration file read, or NULL for the default */
     struct config config;
+    /* helper processes (engine/spawn.h): false, forked only (a single-threaded caller, the
+     * CLI); true, forked and exec'd afresh from `berth` (a threaded daemon must set it) */
+    bool exec_helpers;
+    char *berth; /* the berth binary helpers exec: /proc/self/exe's at engine_new */
 };
 
 /* A handle for these roots (absolute paths) and configuration file (NULL: $BERTH_CONFIG,

@@ -3,6 +3,9 @@
 #include "containers.h"
 #include "volumes.h"
 #include "events.h"
+#include "ctr-run.h"
+#include "engine.h"
+#include "spawn.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -124,15 +127,12 @@ int monitor_log_config(json_t *lc, struct monitor_opts *mo)
     return 0;
 }
 
-/* Tells monitor_start how the start went, over the ready pipe: "0" (running) or
- * "1 <kind> <errno> <message>", the error's kind whole (it picks the exit code) */
+/* Tells monitor_start how the start went, over the job's report pipe (engine/spawn.h):
+ * running, or the error with its kind whole (it picks the exit code) */
 static void report(int fd, const struct berr *e)
 {
-    if (e)
-        dprintf(fd, "1 %d %d %s", (int)e->kind, e->errnum, e->msg);
-    else
-        dprintf(fd, "0");
-    close(fd);
+    struct spawn_job j = {.report = fd};
+    spawn_report(&j, e);
 }
 
 /* a failure that set no error (a bug) is still reported as one */
@@ -491,8 +491,8 @@ int monitor_resume(int argc, char **argv)
     return 0;
 }
 
-/* The monitor itself, in the forked child. Never returns. */
-static void monitor_main(const struct monitor_opts *o, int ready)
+/* The monitor itself, in the helper's process. Never returns. */
+static _Noreturn void monitor_main(const struct monitor_opts *o, int ready)
 {
     struct berr *err = NULL;
     _cleanup_free_ char *dir = ctr_dir(o->root, o->id);
@@ -528,15 +528,6 @@ static void monitor_main(const struct monitor_opts *o, int ready)
     sigemptyset(&set);
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, NULL);
-    /* the root file system was mounted by the caller in a mount namespace of its own, which
-     * is ours now: it goes with the monitor, and the host never sees it */
-    {
-        char owner[64];
-        int on = proc_self_owner(owner, sizeof(owner));
-        _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fs_write_replace(dfd, "owner", owner, on, 0600, &err) < 0)
-            goto fail;
-    }
     m.null = open("/dev/null", O_RDWR | O_CLOEXEC);
     m.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (m.null < 0 || m.sfd < 0) {
@@ -579,50 +570,67 @@ fail:
     _exit(1);
 }
 
-int monitor_start(const struct monitor_opts *o, struct berr **err)
+/* The monitor's options as the job's arguments: what a monitor exec'd afresh needs */
+static json_t *opts_json(const struct monitor_opts *o)
 {
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return berr_sys(err, errno, "monitor: pipe");
-    fflush(NULL);
-    pid_t m = fork();
-    if (m < 0) {
-        close(p[0]);
-        close(p[1]);
-        return berr_sys(err, errno, "monitor: fork");
-    }
-    if (m == 0) {
-        close(p[0]);
-        struct berr *e = NULL;
-        if (o->prepare && o->prepare(o->prepare_arg, &e) < 0) {
-            report_failure(p[1], e);
-            _exit(1);
-        }
-        monitor_main(o, p[1]);
-    }
-    close(p[1]);
-    char buf[4096];
-    size_t len = 0;
-    ssize_t n;
-    while (len < sizeof(buf) - 1 && (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        len += n;
-    }
-    close(p[0]);
-    buf[len] = 0;
-    if (strcmp(buf, "0") == 0)
-        return 0;
-    /* the monitor failed: it reaps itself... we reap it, it is our child */
-    waitpid(m, NULL, 0);
-    int kind = BERR_INTERNAL, errnum = EIO, off = 0;
-    if (sscanf(buf, "1 %d %d %n", &kind, &errnum, &off) < 2 || !off)
-        return berr_set(err, BERR_INTERNAL, EIO, "%s",
-                        len ? buf : "the container's monitor died while starting it");
-    return berr_set(err, (enum berr_kind)kind, errnum, "%s", buf + off);
+    return json_pack("{s:s,s:b,s:b,s:b,s:i,s:i,s:I,s:i,s:b,s:b,s:b,s:O?}", "id", o->id, "tty",
+                     o->tty, "auto_remove", o->auto_remove, "keep_on_failure", o->keep_on_failure,
+                     "restart", o->restart, "max_restarts", o->max_restarts, "log_max_size",
+                     (json_int_t)o->log_max_size, "log_max_files", o->log_max_files, "no_log",
+                     o->no_log, "interactive", o->interactive, "attach", o->attach_fd >= 0,
+                     "prepare", o->prepare);
+}
+
+int monitor_job(struct spawn_job *j, struct berr **err)
+{
+    json_t *a = j->args;
+    struct engine *e = j->e;
+#define B(k) json_is_true(json_object_get(a, k))
+#define I(k) json_integer_value(json_object_get(a, k))
+    struct monitor_opts o = {.root = e->root,
+                             .rtroot = e->rtroot,
+                             .id = json_string_value(json_object_get(a, "id")),
+                             .tty = B("tty"),
+                             .auto_remove = B("auto_remove"),
+                             .keep_on_failure = B("keep_on_failure"),
+                             .restart = (int)I("restart"),
+                             .max_restarts = (int)I("max_restarts"),
+                             .log_max_size = (long)I("log_max_size"),
+                             .log_max_files = (int)I("log_max_files"),
+                             .no_log = B("no_log"),
+                             .interactive = B("interactive"),
+                             .attach_fd = B("attach") && j->nfds ? j->fds[0] : -1,
+                             .prepare = json_object_get(a, "prepare")};
+#undef B
+#undef I
+    if (!o.id || !ctr_is_id(o.id))
+        return berr_set(err, BERR_INTERNAL, EINVAL, "monitor: no container ID");
+    /* the container is the monitor's from here, before its mount: a sweep (ctr_reap_stale)
+     * that finds the caller killed meanwhile leaves it alone. The mount is in a namespace of
+     * the monitor's own: it goes with the monitor, and the host never sees it. */
+    char owner[64];
+    int on = proc_self_owner(owner, sizeof(owner));
+    _cleanup_free_ char *dir = ctr_dir(e->root, o.id);
+    _cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return berr_sys(err, errno, "monitor: %s", dir);
+    if (fs_write_replace(dfd, "owner", owner, on, 0600, err) < 0)
+        return -1;
+    if (o.prepare && ctr_prepare(e, o.id, o.prepare, err) < 0)
+        return -1;
+    int ready = j->report;
+    j->report = -1; /* the monitor's now: it reports once the container runs */
+    monitor_main(&o, ready);
+}
+
+int monitor_start(struct engine *e, const struct monitor_opts *o, struct berr **err)
+{
+    json_t *args __attribute__((cleanup(json_decrefp))) = opts_json(o);
+    /* the monitor outlives the call, and is not waited for: its loop reaps the container,
+     * and berth-monitor records the exit */
+    int r = spawn_run(e, "monitor", args, &o->attach_fd, o->attach_fd >= 0 ? 1 : 0, SPAWN_DETACH,
+                      NULL, err);
+    return r < 0 ? r : 0;
 }
 
 int attach_connect(const char *dir, struct berr **err)

@@ -1,7 +1,8 @@
 /* monitor.h - the per-container monitor: the parent of every container berth starts.
  *
- * `run` (detached or not) and `start` fork it, with the container's root file system mounted
- * in a mount namespace the monitor then keeps alive. It creates and starts the container (so
+ * `run` (detached or not) and `start` start it as a helper process (engine/spawn.h: forked,
+ * or forked and exec'd afresh for a threaded caller), which first mounts the container's root
+ * file system in a mount namespace it then keeps alive. It creates and starts the container (so
  * the container's init is its child), then execs its loop (monitor-loop.c, a small musl
  * program) which logs the output, serves the attached client and reaps; at the exit the loop
  * execs berth again to record it, restart or clean up. The caller returns once the container
@@ -28,11 +29,11 @@ struct monitor_opts {
     bool no_log;      /* --log-driver none: the output is dropped */
     bool interactive; /* -i: the container's stdin comes from the attached client */
     int attach_fd;    /* a client attached from the start (SOCK_SEQPACKET), or -1 */
-    /* called first in the monitor's process (run: the root file system mounted in a mount
-     * namespace of its own, the spec written), so the caller's stays as it was; a failure
-     * is the start's, and leaves the container dir to the caller */
-    int (*prepare)(void *arg, struct berr **err);
-    void *prepare_arg;
+    /* what the monitor's process does first (ctr_prepare of engine/ctr-run.h: the root file
+     * system mounted in a mount namespace of its own, and for run the spec written), so the
+     * caller's stays as it was; a failure is the start's, and leaves the container dir to the
+     * caller. Data, not code: a monitor exec'd afresh reads it as a forked one does. */
+    json_t *prepare;
 };
 
 #include "engine/attach-proto.h"
@@ -40,10 +41,13 @@ struct monitor_opts {
 /* A connection to the monitor of container dir `dir` (its `attach` socket), or -1. */
 int attach_connect(const char *dir, struct berr **err);
 
-/* Starts the monitor; returns 0 once the container is running. On failure returns the
- * error, of its kind as it arose (BERR_CMD_NOT_FOUND or BERR_CMD_NOT_RUNNABLE when the
- * container's command is missing or cannot be run), and the container dir is gone. */
-int monitor_start(const struct monitor_opts *o, struct berr **err);
+/* Starts the monitor, a helper process (engine/spawn.h, job "monitor": forked, or forked
+ * and exec'd as e->exec_helpers says) that outlives the call; returns 0 once the container
+ * is running. On failure returns the error, of its kind as it arose (BERR_CMD_NOT_FOUND or
+ * BERR_CMD_NOT_RUNNABLE when the container's command is missing or cannot be run), and the
+ * container dir is gone (unless keep_on_failure). o->root and o->rtroot are e's. */
+struct engine;
+int monitor_start(struct engine *e, const struct monitor_opts *o, struct berr **err);
 
 /* docker's --restart: no, always, unless-stopped, on-failure[:N]. Returns 0 (policy, and
  * N or 0) or -1. monitor_restart_name gives a policy's name back. */
