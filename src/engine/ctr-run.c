@@ -671,7 +671,11 @@ static int make(struct engine *e, const struct ctr_create_opts *o, bool start, b
         close(sv[1]);
     if (r < 0)
         goto out;
+    /* created, nobody owns it until a start's monitor does: rm must not wait for the
+     * creator, which is a daemon that never exits as often as a CLI that just has */
     unlink(marker); /* the monitor owns it now */
+    if (!start)
+        unlinkat(dfd, "owner", 0);
     memcpy(ret_id, m.id, sizeof(m.id));
     if (ret_fd)
         *ret_fd = sv[0];

@@ -119,6 +119,23 @@ static pid_t fork_helper(const char *job, int flags, struct berr **err)
         berr_sys(err, errno, "%s: fork", job);
         return -1;
     }
+    if (pid > 0 && (flags & SPAWN_ORPHAN)) {
+        /* the middle process has forked the helper and gone: init (or the nearest
+         * subreaper) reaps the helper, never the long-lived caller */
+        int ws;
+        while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+            ;
+        if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+            berr_set(err, BERR_INTERNAL, EAGAIN, "%s: fork", job);
+            return -1;
+        }
+        return pid;
+    }
+    if (pid == 0 && (flags & SPAWN_ORPHAN)) {
+        pid_t helper = fork();
+        if (helper != 0)
+            _exit(helper < 0 ? 1 : 0);
+    }
     if (pid == 0) {
         sigset_t none;
         sigemptyset(&none);
@@ -237,6 +254,9 @@ struct spawn *spawn_start(struct engine *e, const char *job, json_t *args, const
         berr_sys(err, errno, "%s: pipe", job);
         return NULL;
     }
+    /* a long-lived caller would collect its detached helpers as zombies */
+    if (e->exec_helpers && (flags & SPAWN_DETACH))
+        flags |= SPAWN_ORPHAN;
     if (e->exec_helpers)
         return start_exec(e, je, args, fds, nfds, flags, p, err);
     fflush(NULL);

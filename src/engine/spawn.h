@@ -42,6 +42,10 @@ enum spawn_flags {
     SPAWN_DETACH = 1 << 0,          /* the job outlives its success report (the monitor):
                                      * not waited for then */
     SPAWN_DIE_WITH_CALLER = 1 << 1, /* killed when the caller (its thread) goes */
+    /* set by spawn_start for a detached helper of a long-lived caller (e->exec_helpers):
+     * forked through a middle process that exits at once, so that the helper is not the
+     * caller's child and never its zombie; spawn_pid is then the middle process's */
+    SPAWN_ORPHAN = 1 << 2,
 };
 
 struct spawn; /* a job started */

@@ -121,6 +121,19 @@ static void import_busybox(struct t *t)
 }
 
 /* A store of its own with configuration conf_text, no image in it */
+/* A handle as the daemon makes it: long-lived and threaded, so every helper (monitor,
+ * create, exec, cp) is berth exec'd afresh ($BERTH_BIN, given by meson) and a monitor is
+ * never the caller's child. Without $BERTH_BIN (run by hand) the helpers are forked. */
+static void daemon_mode(struct engine *e)
+{
+    const char *bin = getenv("BERTH_BIN");
+    if (!bin || !*bin)
+        return;
+    free(e->berth);
+    e->berth = xstrdup(bin);
+    e->exec_helpers = true;
+}
+
 static int setup_conf(void **state, const char *conf_text)
 {
     struct t *t = xcalloc(1, sizeof(*t));
@@ -135,6 +148,7 @@ static int setup_conf(void **state, const char *conf_text)
     fclose(f);
     t->e = ok(engine_new(t->root, t->runroot, t->conf, ERR));
     assert_non_null(t->e);
+    daemon_mode(t->e);
     *state = t;
     return 0;
 }
@@ -573,6 +587,8 @@ static void test_two_handles(void **state)
     /* the daemon's handle: the same roots, its own configuration read */
     struct engine *daemon = ok(engine_new(t->root, t->runroot, t->conf, ERR));
     assert_non_null(daemon);
+    daemon_mode(daemon);
+    cli->exec_helpers = false; /* the CLI's handle forks its helpers */
     char *forever[] = {"sh", "-c",
                        "trap 'exit 0' TERM; echo ready; while :; do sleep 1 & wait $!; done", NULL};
     struct ctr_create_opts o = opts("shared", forever);
