@@ -1,6 +1,7 @@
 /* images.c - the image operations users have, over the image store */
 #include "engine/filters.h"
 #include "engine/images.h"
+#include "engine/spawn.h"
 #include "engine/engine.h"
 #include "engine/events.h"
 #include "base/cleanup.h"
@@ -712,7 +713,12 @@ char *img_mount(struct engine *e, const char *what, struct berr **err)
         return NULL;
     char *path = xasprintf("%s/mounts/%s", st->dir, im->id + 7);
     if (!image_mounted(st, im->id)) {
-        if (mkdir(path, 0700) < 0 || overlay_mount(st, im, NULL, NULL, path, err) < 0) {
+        /* overlay_mount changes its process's working directory for a moment: a helper's,
+         * not the caller's (threads share one) */
+        json_t *args __attribute__((cleanup(json_decrefp))) =
+            json_pack("{s:s,s:s}", "image", im->id, "path", path);
+        if (mkdir(path, 0700) < 0 ||
+            spawn_run(e, "image-mount", args, NULL, 0, 0, NULL, err) != 0) {
             if (!*err)
                 berr_sys(err, errno, "mkdir %s", path);
             rmdir(path);
@@ -721,6 +727,21 @@ char *img_mount(struct engine *e, const char *what, struct berr **err)
         }
     }
     return path;
+}
+
+int img_mount_job(struct spawn_job *j, struct berr **err)
+{
+    const char *id = json_string_value(json_object_get(j->args, "image"));
+    const char *path = json_string_value(json_object_get(j->args, "path"));
+    if (!id || !path)
+        return berr_set(err, BERR_INTERNAL, EINVAL, "image mount: no image or no path");
+    _cleanup_store_ struct store *st = store_open(j->e->root, err);
+    if (!st)
+        return -1;
+    _cleanup_image_ struct image *im = store_get_image(st, id, err);
+    if (!im || overlay_mount(st, im, NULL, NULL, path, err) < 0)
+        return -1;
+    return 0;
 }
 
 int img_unmount(struct engine *e, const char *what, char ret_id[72], struct berr **err)

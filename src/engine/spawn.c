@@ -31,9 +31,10 @@ static const struct job_entry {
     spawn_job_fn *fn;
     bool sealed;
 } jobs[] = {
-    {"monitor", monitor_job, false},   {"create", ctr_create_job, false},
-    {"export", ctr_export_job, false}, {"copy", ctr_copy_job, false},
-    {"exec", ctr_exec_job, true},      {"probe", probe_job, false},
+    {"monitor", monitor_job, false},       {"create", ctr_create_job, false},
+    {"export", ctr_export_job, false},     {"copy", ctr_copy_job, false},
+    {"exec", ctr_exec_job, true},          {"probe", probe_job, false},
+    {"image-mount", img_mount_job, false},
 };
 
 /* the fds a berth-spawn finds: the report pipe, the document, then the ones handed over */

@@ -80,3 +80,4 @@ spawn_job_fn ctr_create_job; /* ctr-run.c: create's mount and spec */
 spawn_job_fn ctr_export_job; /* ctr-run.c: export's tar */
 spawn_job_fn ctr_copy_job;   /* ctr-copy.c: the container's side of a copy */
 spawn_job_fn ctr_exec_job;   /* ctr-ops.c: exec's process, with stdio handed over */
+spawn_job_fn img_mount_job;  /* images.c: an image's overlay, in the caller's mount namespace */
