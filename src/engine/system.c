@@ -320,7 +320,9 @@ json_t *sys_df(struct engine *e, struct berr **err)
         _cleanup_free_ char *upper = xasprintf("%s/upper", dir);
         const char *name = json_string_value(json_object_get(c, "Name")) ?: "";
         json_t *cmd = json_array();
-        json_array_append(cmd, json_object_get(c, "Path") ?: json_string(""));
+        json_array_append_new(cmd, json_object_get(c, "Path")
+                                       ? json_incref(json_object_get(c, "Path"))
+                                       : json_string(""));
         size_t k;
         json_t *a;
         json_array_foreach(json_object_get(c, "Args"), k, a) json_array_append(cmd, a);
