@@ -624,6 +624,11 @@ static int make(struct engine *e, const struct ctr_create_opts *o, bool start, b
             unlink(marker);
             return -1;
         }
+        /* a volume this run made (a name used for the first time, or an anonymous one) */
+        if (json_is_true(json_object_get(mt, "New")))
+            events_note(e->runroot, "volume", "create",
+                        json_string_value(json_object_get(mt, "Name")),
+                        json_pack("{s:s}", "driver", "local"));
         json_array_append_new(mounts, mt);
     }
     char upper[PATH_MAX + 16], work[PATH_MAX + 16], rootfs[PATH_MAX + 16];

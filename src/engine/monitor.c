@@ -237,6 +237,29 @@ static void note(const struct monitor_opts *o, const char *action, json_t *c, in
         events_container(o->root, runroot, o->id, action, extra);
 }
 
+/* docker's volume "mount" event, for each named or anonymous volume the container has, as
+ * each start mounts them */
+static void note_volume_mounts(const struct monitor_opts *o)
+{
+    _cleanup_berr_ struct berr *e = NULL;
+    json_t *c __attribute__((cleanup(json_decrefp))) = ctr_load(o->root, o->id, &e);
+    _cleanup_free_ char *runroot = events_runroot_of(o->rtroot);
+    size_t i;
+    json_t *mt;
+    json_array_foreach(json_object_get(c, "Mounts"), i, mt)
+    {
+        const char *type = json_string_value(json_object_get(mt, "Type"));
+        const char *name = json_string_value(json_object_get(mt, "Name"));
+        if (!type || strcmp(type, "volume") != 0 || !name)
+            continue;
+        events_note(runroot, "volume", "mount", name,
+                    json_pack("{s:s,s:s,s:s,s:s,s:s}", "container", o->id, "destination",
+                              json_string_value(json_object_get(mt, "Destination")) ?: "", "driver",
+                              "local", "propagation", "", "read/write",
+                              json_is_false(json_object_get(mt, "RW")) ? "false" : "true"));
+    }
+}
+
 /* Creates and starts the container, records it, tells the caller (ready >= 0), then becomes
  * the loop. Never returns. */
 static void run(const struct monitor_opts *o, struct mon *m, int ready)
@@ -288,6 +311,7 @@ static void run(const struct monitor_opts *o, struct mon *m, int ready)
      * exit code and restarts would be lost */
     if (ctr_save_state(o->root, o->id, state, &err) < 0)
         goto fail;
+    note_volume_mounts(o);
     note(o, "start", NULL, -1);
     if (ready >= 0)
         report(ready, NULL);
