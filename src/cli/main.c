@@ -33,6 +33,50 @@ int cli_fail(struct berr *err, int code)
     return code;
 }
 
+/* Execs berth-registry (next to this binary, else on PATH) with the roots and the
+ * configuration as options, then the command line from the verb on. Returns only on failure. */
+static int cli_exec_registry(const char *root, const char *runroot, const char *config, int argc,
+                             char **argv)
+{
+    char self[4096], path[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    const char *prog = "berth-registry";
+    if (n > 0) {
+        self[n] = 0;
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(path, sizeof(path), "%s/berth-registry", self);
+            if (access(path, X_OK) == 0)
+                prog = path;
+        }
+    }
+    char **args = xcalloc(argc + 8, sizeof(char *));
+    int k = 0;
+    args[k++] = "berth-registry";
+    args[k++] = "--root";
+    args[k++] = (char *)root;
+    args[k++] = "--runroot";
+    args[k++] = (char *)runroot;
+    if (config) {
+        args[k++] = "--config";
+        args[k++] = (char *)config;
+    }
+    for (int a = 0; a < argc; a++)
+        args[k++] = argv[a];
+    args[k] = NULL;
+    if (prog == path)
+        execv(prog, args);
+    else
+        execvp(prog, args);
+    fprintf(stderr,
+            "berth: %s: berth-registry is not installed (not next to berth, not on PATH): "
+            "run 'make install'\n",
+            argv[0]);
+    free(args);
+    return 125;
+}
+
 static void usage(FILE *f)
 {
     fputs("Usage: berth [OPTIONS] COMMAND\n"
@@ -187,6 +231,13 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    /* the registry's verbs are berth-registry's, a program of its own: it links libcurl and
+     * libmicrohttpd, which cannot be linked statically, and berth stays one static binary
+     * (copied into a sealed memfd at every start, bound into containers by --init) */
+    static const char *registry_verbs[] = {"pull", "push", "login", "logout", "registry"};
+    for (size_t k = 0; k < sizeof(registry_verbs) / sizeof(*registry_verbs); k++)
+        if (strcmp(cmd, registry_verbs[k]) == 0)
+            return cli_exec_registry(root, runroot, config, argc - i, argv + i);
     /* one handle for the command's life: the roots and the configuration, read once */
     struct berr *err = NULL;
     _cleanup_engine_ struct engine *e = engine_new(root, runroot, config, &err);
