@@ -254,7 +254,7 @@ v" ]
 	[ "$(code --cacert "$TESTDIR/cert.pem" -u alice:s3cret -X POST --data-binary @"$TESTDIR/blob" "$U/v2/r/blobs/uploads/?digest=$(sha "$TESTDIR/blob")")" = 201 ]
 	grep -q '127.0.0.1 alice .*"POST /v2/r/blobs/uploads/" 201' "$TESTDIR/serve.log"
 	kill "$SRVPID"
-	wait "$SRVPID" || true
+	wait "$SRVPID" || true # cleanup: killed, its status is the signal
 
 	serve --read-only
 	[ "$(code -X POST "$U/v2/r/blobs/uploads/")" = 405 ]
