@@ -199,7 +199,10 @@ v" ]
 	[ "$(code "$U/v2/ok/blobs/sha256:xyz")" = 400 ]
 	grep -q DIGEST_INVALID "$TESTDIR/body"
 	[ "$(code "$U/v2/ok/blobs/md5:$(printf '%032d' 0)")" = 400 ]
-	[ "$(code "$U/v2/ok/manifests/bad%20tag")" = 400 ]
+	# a tag that cannot be: nothing to find (distribution's 404), nothing to push under
+	[ "$(code "$U/v2/ok/manifests/.bad")" = 404 ]
+	[ "$(code -X PUT --data-binary '{}' "$U/v2/ok/manifests/.bad")" = 400 ]
+	grep -q TAG_INVALID "$TESTDIR/body"
 	# content that is not the digest: refused, and nothing stored
 	[ "$(code -X POST --data-binary 'other' "$U/v2/ok/blobs/uploads/?digest=$D")" = 400 ]
 	grep -q DIGEST_INVALID "$TESTDIR/body"

@@ -539,8 +539,11 @@ static enum MHD_Result begin(struct MHD_Connection *c, struct req *r)
         bool by_digest = strchr(r->ref, ':') != NULL;
         if (by_digest && !regstore_digest_valid(r->ref))
             return send_err(c, r, 400, "DIGEST_INVALID", "invalid digest");
+        /* reading or deleting what no tag can name finds nothing (distribution's 404); a
+         * push under it is refused as invalid */
         if (!by_digest && !regstore_tag_valid(r->ref))
-            return send_err(c, r, 400, "TAG_INVALID", "invalid tag");
+            return is_method(r, "PUT") ? send_err(c, r, 400, "TAG_INVALID", "invalid tag")
+                                       : send_err(c, r, 404, "MANIFEST_UNKNOWN", "invalid tag");
         if (reading)
             return manifest_get(c, r, is_method(r, "HEAD"));
         if (is_method(r, "DELETE")) {
