@@ -1,0 +1,278 @@
+#!/usr/bin/env bats
+# berth pull, push, login, logout: the registry client against Debian's docker-registry (the
+# CNCF distribution server) and a small misbehaving server, every one on 127.0.0.1 and
+# started by the test, killed by its PID in teardown. Short names go to BERTH_DEFAULT_REGISTRY,
+# never to docker.io.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+load engine-helpers
+
+setup() {
+	engine_setup
+	REGPID=
+	BADPID=
+	export DOCKER_CONFIG="$TESTDIR/docker"
+	# nothing in this file may reach out: short names go to a port where nothing listens
+	export BERTH_DEFAULT_REGISTRY=127.0.0.1:1
+	STORE2="$TESTDIR/root2"
+	RUNROOT2="$TESTDIR/run2"
+}
+
+teardown() {
+	[ -n "$REGPID" ] && kill "$REGPID" 2>/dev/null || true
+	[ -n "$BADPID" ] && kill "$BADPID" 2>/dev/null || true
+	for id in $(b2 ps -aq --no-trunc 2>/dev/null); do
+		b2 rm -f "$id" > /dev/null 2>&1 || true
+	done
+	engine_teardown
+}
+
+# The client's verbs: `berth VERB` once berth-registry has them, else the client's own test
+# driver (the same functions, before the two programs meet).
+regverb() {
+	local store=$1 runroot=$2
+	shift 2
+	if [ -x "$BERTH_BUILD/berth-registry" ] && [ ! -x "$BERTH_BUILD/berth-registry-client-test" ]; then
+		"$BERTH" --root "$store" --runroot "$runroot" "$@"
+	else
+		"$BERTH_BUILD/berth-registry-client-test" --root "$store" --runroot "$runroot" "$@"
+	fi
+}
+r1() { regverb "$STORE" "$RUNROOT" "$@"; }
+r2() { regverb "$STORE2" "$RUNROOT2" "$@"; }
+b2() { "$BERTH" --root "$STORE2" --runroot "$RUNROOT2" "$@"; }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_registry [htpasswd-file]: docker-registry on 127.0.0.1:$PORT, storage in the test's dir
+start_registry() {
+	PORT=$(free_port)
+	REG="127.0.0.1:$PORT"
+	{
+		echo "version: 0.1"
+		echo "log: {level: error}"
+		echo "storage: {filesystem: {rootdirectory: $TESTDIR/registry}, delete: {enabled: true}}"
+		echo "http: {addr: \"$REG\"}"
+		if [ -n "${1:-}" ]; then
+			echo "auth: {htpasswd: {realm: berth-test, path: $1}}"
+		fi
+	} > "$TESTDIR/registry.yml"
+	/usr/bin/docker-registry serve "$TESTDIR/registry.yml" > "$TESTDIR/registry.log" 2>&1 &
+	REGPID=$!
+	local k
+	for k in $(seq 100); do
+		curl -s -o /dev/null "http://$REG/v2/" && return 0
+		sleep 0.1
+	done
+	cat "$TESTDIR/registry.log" >&2
+	return 1
+}
+
+start_bad_server() {
+	python3 "$BATS_TEST_DIRNAME/registry-bad-server.py" > "$TESTDIR/bad.port" &
+	BADPID=$!
+	local k
+	for k in $(seq 50); do
+		[ -s "$TESTDIR/bad.port" ] && break
+		sleep 0.1
+	done
+	BAD="127.0.0.1:$(cat "$TESTDIR/bad.port")"
+}
+
+# no blob, layer or staging file left in a store
+store_empty() {
+	[ -z "$(ls "$1/image/blobs/sha256" 2>/dev/null)" ]
+	[ -z "$(ls "$1/image/tmp" 2>/dev/null)" ]
+	[ -z "$(ls "$1/image/images" 2>/dev/null)" ]
+}
+
+@test "registry: push to docker-registry, pull into an empty store, run the pulled image" {
+	start_registry
+	b tag busybox "$REG/app:v1"
+	run r1 push "$REG/app:v1"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "The push refers to repository [$REG/app]" ]
+	echo "$output" | grep -E '^[0-9a-f]{12}: Pushed$'
+	echo "$output" | grep -E "^v1: digest: sha256:[0-9a-f]{64} size: [0-9]+$"
+	digest=$(echo "$output" | sed -n 's/^v1: digest: \(sha256:[0-9a-f]*\) size.*/\1/p')
+	# a second push finds every layer there
+	run r1 push "$REG/app:v1"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -E '^[0-9a-f]{12}: Layer already exists$'
+
+	run r2 pull "$REG/app:v1"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "v1: Pulling from app" ]
+	echo "$output" | grep -E '^[0-9a-f]{12}: Pull complete$'
+	echo "$output" | grep -Fx "Digest: $digest"
+	echo "$output" | grep -Fx "Status: Downloaded newer image for $REG/app:v1"
+	[ "${lines[-1]}" = "$REG/app:v1" ]
+	[ "$(b2 inspect -f '{{.Id}}' "$REG/app:v1")" = "$(b inspect -f '{{.Id}}' busybox)" ]
+	run b2 run --rm "$REG/app:v1" echo pulled-and-ran
+	[ "$status" -eq 0 ]
+	[ "$output" = "pulled-and-ran" ]
+
+	# again: nothing to fetch
+	run r2 pull "$REG/app:v1"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -E '^[0-9a-f]{12}: Already exists$'
+	echo "$output" | grep -Fx "Status: Image is up to date for $REG/app:v1"
+	# -q: the name only
+	run r2 pull -q "$REG/app:v1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REG/app:v1" ]
+}
+
+@test "registry: pull by digest; a short name goes to the default registry, by its Hub path" {
+	start_registry
+	b tag busybox "$REG/library/busybox:latest"
+	r1 push "$REG/library/busybox:latest" > "$TESTDIR/push.out"
+	digest=$(sed -n 's/^latest: digest: \(sha256:[0-9a-f]*\) size.*/\1/p' "$TESTDIR/push.out")
+	run r2 pull "$REG/library/busybox@$digest"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$digest: Pulling from library/busybox" ]
+	[ "${lines[-1]}" = "$REG/library/busybox@$digest" ]
+	[ "$(b2 images -q --no-trunc)" = "$(b inspect -f '{{.Id}}' busybox)" ]
+	# a digest that is not there
+	run r2 pull "$REG/library/busybox@sha256:$(printf '0%.0s' $(seq 64))"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not found"* ]]
+
+	BERTH_DEFAULT_REGISTRY=$REG run r2 pull busybox
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Using default tag: latest" ]
+	[ "${lines[1]}" = "latest: Pulling from library/busybox" ]
+	[ "${lines[-1]}" = "docker.io/library/busybox:latest" ]
+	run b2 run --rm busybox echo short-name
+	[ "$output" = "short-name" ]
+}
+
+@test "registry: a short name with the default registry on a closed port fails fast, nothing stored" {
+	start=$(date +%s%N)
+	run r2 pull alpine
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[2]}" == "berth: pull alpine: GET http://127.0.0.1:1/v2/library/alpine/manifests/latest: "* ]]
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 5000 ]
+	store_empty "$STORE2"
+}
+
+@test "registry: berth pulls what skopeo pushed (docker-archive, oci-archive) and an index" {
+	command -v skopeo > /dev/null || skip "skopeo is not installed"
+	start_registry
+	b save -o "$TESTDIR/bb.tar" busybox
+	b save --format oci-archive -o "$TESTDIR/bb-oci.tar" busybox
+	skopeo copy -q --dest-tls-verify=false "docker-archive:$TESTDIR/bb.tar" "docker://$REG/sk/docker:1"
+	skopeo copy -q --dest-tls-verify=false "oci-archive:$TESTDIR/bb-oci.tar" "docker://$REG/sk/oci:1"
+	run r2 pull "$REG/sk/docker:1"
+	[ "$status" -eq 0 ]
+	run r2 pull "$REG/sk/oci:1"
+	[ "$status" -eq 0 ]
+	run b2 run --rm "$REG/sk/docker:1" echo from-skopeo
+	[ "$output" = "from-skopeo" ]
+
+	# an index over the manifest skopeo pushed: this host's platform and one other
+	m=$(curl -s -H 'Accept: application/vnd.oci.image.manifest.v1+json' -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' -D "$TESTDIR/h" "http://$REG/v2/sk/oci/manifests/1")
+	mt=$(echo "$m" | jq -r '.mediaType // "application/vnd.oci.image.manifest.v1+json"')
+	md="sha256:$(printf '%s' "$m" | sha256sum | cut -d' ' -f1)"
+	ms=$(printf '%s' "$m" | wc -c)
+	arch=$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
+	jq -cn --arg mt "$mt" --arg d "$md" --argjson s "$ms" --arg a "$arch" '{schemaVersion: 2,
+		mediaType: "application/vnd.oci.image.index.v1+json", manifests: [
+		{mediaType: $mt, digest: "sha256:1111111111111111111111111111111111111111111111111111111111111111", size: 10, platform: {os: "linux", architecture: "s390x"}},
+		{mediaType: $mt, digest: $d, size: $s, platform: {os: "linux", architecture: $a}}]}' > "$TESTDIR/index.json"
+	curl -sf -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' --data-binary "@$TESTDIR/index.json" "http://$REG/v2/sk/oci/manifests/multi"
+	idx="sha256:$(sha256sum < "$TESTDIR/index.json" | cut -d' ' -f1)"
+	run r2 pull "$REG/sk/oci:multi"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -Fx "Digest: $idx"
+	[ "$(b2 inspect -f '{{.Id}}' "$REG/sk/oci:multi")" = "$(b inspect -f '{{.Id}}' busybox)" ]
+	# another platform: the index's entry for it (a manifest the registry does not have)
+	run r2 pull --platform linux/s390x "$REG/sk/oci:multi"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"sha256:1111111111111111"* ]]
+	run r2 pull --platform linux/mips64 "$REG/sk/oci:multi"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no matching manifest for linux/mips64"* ]]
+	run r2 pull --platform linux "$REG/sk/oci:multi"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"invalid platform"* ]]
+}
+
+@test "registry: a wrong digest, a truncated blob, a huge manifest, a redirect loop: one line, exit 1, nothing stored" {
+	start_bad_server
+	run r2 pull -q "$BAD/wrongdigest"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "berth: pull $BAD/wrongdigest: blob sha256:"*": its content has digest sha256:"* ]]
+	store_empty "$STORE2"
+	run r2 pull -q "$BAD/truncated"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"truncated"* ]]
+	store_empty "$STORE2"
+	run r2 pull -q "$BAD/big"
+	[ "$status" -eq 1 ]
+	[ "$output" = "berth: pull $BAD/big: manifest latest: larger than 4 MiB" ]
+	store_empty "$STORE2"
+	run r2 pull -q "$BAD/loop"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"more than 10 redirects"* ]]
+	store_empty "$STORE2"
+	# 503 twice, then an answer: retried (the fake image then fails the store's own checks)
+	run r2 pull -q "$BAD/flaky"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"diff_ids"* ]]
+	store_empty "$STORE2"
+}
+
+@test "registry: login and logout with htpasswd on docker-registry; pull and push need them" {
+	command -v htpasswd > /dev/null || skip "htpasswd is not installed"
+	htpasswd -Bbn alice s3cret > "$TESTDIR/htpasswd"
+	start_registry "$TESTDIR/htpasswd"
+	b tag busybox "$REG/priv:1"
+	run r1 push "$REG/priv:1"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unauthorized"* ]]
+	run r1 login -u alice --password-stdin "$REG" <<< "wrong"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unauthorized: incorrect username or password"* ]]
+	[ ! -e "$DOCKER_CONFIG/config.json" ]
+	run r1 login -u alice --password-stdin "$REG" <<< "s3cret"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Login Succeeded" ]
+	[ "$(stat -c %a "$DOCKER_CONFIG/config.json")" = 600 ]
+	[ "$(jq -r --arg r "$REG" '.auths[$r].auth' "$DOCKER_CONFIG/config.json" | base64 -d)" = "alice:s3cret" ]
+	run r1 push "$REG/priv:1"
+	[ "$status" -eq 0 ]
+	run r2 pull "$REG/priv:1"
+	[ "$status" -eq 0 ]
+	run r1 logout "$REG"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Removing login credentials for $REG" ]
+	[ "$(jq -r --arg r "$REG" '.auths[$r]' "$DOCKER_CONFIG/config.json")" = null ]
+	run r1 logout "$REG"
+	[ "$output" = "Not logged in to $REG" ]
+	run r2 pull "$REG/priv:1"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unauthorized"* ]]
+}
+
+@test "registry: bad usage is refused" {
+	run r2 pull
+	[ "$status" -eq 125 ]
+	run r2 pull -a busybox
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--all-tags is not supported yet"* ]]
+	run r2 pull 'UPPER/Case'
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"invalid reference format"* ]]
+	run r1 push nosuch:tag
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"an image does not exist locally with the tag: nosuch"* ]]
+	run r1 login -u bob 127.0.0.1:1 < /dev/null
+	[ "$status" -eq 125 ]
+}
