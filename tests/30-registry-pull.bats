@@ -229,11 +229,55 @@ store_empty() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"more than 10 redirects"* ]]
 	store_empty "$STORE2"
-	# 503 twice, then an answer: retried (the fake image then fails the store's own checks)
+	# 503 twice, then an answer: retried
 	run r2 pull -q "$BAD/flaky"
+	[ "$status" -eq 0 ]
+	run b2 inspect -f '{{json .Config.Cmd}}' "$BAD/flaky"
+	[ "$output" = '["/hello"]' ]
+}
+
+@test "registry: Bearer tokens from the WWW-Authenticate challenge; a failing token endpoint" {
+	start_bad_server
+	# anonymous: the token endpoint gives a token the registry refuses
+	run r2 pull -q "$BAD/tokened"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"diff_ids"* ]]
+	[[ "$output" == *"unauthorized"* ]]
 	store_empty "$STORE2"
+	mkdir -p "$DOCKER_CONFIG"
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$BAD" "$(printf alice:pw | base64)" > "$DOCKER_CONFIG/config.json"
+	run r2 pull "$BAD/tokened"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "$BAD/tokened:latest" ]
+	run r2 pull -q "$BAD/tokenfail"
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"token from http://$BAD/tokenfail: HTTP 500"* ]]
+}
+
+@test "registry: layers in common are sent and fetched once; several layers at once" {
+	start_registry
+	b run --name c1 busybox sh -c 'echo one > /one'
+	b commit c1 "$REG/multi:1" > /dev/null
+	b run --name c2 "$REG/multi:1" sh -c 'echo two > /two'
+	b commit c2 "$REG/multi:2" > /dev/null
+	r1 push "$REG/multi:1" > /dev/null
+	run r1 push "$REG/multi:2"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c ': Layer already exists$')" -eq 2 ]
+	[ "$(echo "$output" | grep -c ': Pushed$')" -eq 1 ]
+	run r2 pull "$REG/multi:1"
+	[ "$(echo "$output" | grep -c ': Pull complete$')" -eq 2 ]
+	run r2 pull "$REG/multi:2"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c ': Already exists$')" -eq 2 ]
+	[ "$(echo "$output" | grep -c ': Pull complete$')" -eq 1 ]
+	run b2 run --rm "$REG/multi:2" cat /one /two
+	[ "$output" = "$(printf 'one\ntwo')" ]
+	# a third, empty store: three layers at once
+	run regverb "$TESTDIR/root3" "$TESTDIR/run3" pull "$REG/multi:2"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c ': Download complete$')" -eq 3 ]
+	[ "$(echo "$output" | grep -c ': Pull complete$')" -eq 3 ]
 }
 
 @test "registry: login and logout with htpasswd on docker-registry; pull and push need them" {

@@ -1,14 +1,24 @@
 #!/usr/bin/env python3
 """A registry that misbehaves, for tests/30-registry-pull.bats: 127.0.0.1 only.
-Repositories: wrongdigest (a blob whose content is not its digest), truncated (a blob cut
-short), big (a manifest over 4 MiB), loop (a redirect to itself, forever), flaky (503 twice,
-then the good manifest of wrongdigest's shape with a good blob). Prints its port."""
-import hashlib, http.server, json, sys
+Every repository serves one small image (a layer with /hello); some misbehave:
+wrongdigest (a blob whose content is not its digest), truncated (a blob cut short), big (a
+manifest over 4 MiB), loop (a redirect to itself, forever), flaky (503 twice, then fine),
+tokened (Bearer tokens from /token, given only for alice:pw), tokenfail (a token endpoint
+that answers 500). Prints its port."""
+import base64, hashlib, http.server, io, json, sys, tarfile
 
-GOOD = b"hello"
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+    data = b"hello from the bad server\n"
+    ti = tarfile.TarInfo("hello")
+    ti.size = len(data)
+    ti.mode = 0o644
+    t.addfile(ti, io.BytesIO(data))
+GOOD = buf.getvalue()
 GOOD_D = "sha256:" + hashlib.sha256(GOOD).hexdigest()
 CFG = json.dumps({"architecture": "amd64", "os": "linux",
-                  "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+                  "config": {"Cmd": ["/hello"]},
+                  "rootfs": {"type": "layers", "diff_ids": [GOOD_D]}}).encode()
 CFG_D = "sha256:" + hashlib.sha256(CFG).hexdigest()
 flaky = {"n": 0}
 
@@ -43,10 +53,25 @@ class H(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         p = self.path
+        port = self.server.server_address[1]
+        if p.startswith("/token?"):
+            want = "Basic " + base64.b64encode(b"alice:pw").decode()
+            tok = "T0K3N" if self.headers.get("Authorization") == want else "anonymous"
+            ok = "scope=repository%3Atokened%3Apull" in p and "service=bad" in p
+            return self.send(200, json.dumps({"token": tok if ok else "noscope"}).encode())
+        if p.startswith("/tokenfail"):
+            return self.send(500, b"{}")
         if p == "/v2/":
             return self.send(200, b"{}")
         parts = p.split("/")
         repo = parts[2] if len(parts) > 2 else ""
+        if repo in ("tokened", "tokenfail") and \
+                self.headers.get("Authorization") != "Bearer T0K3N":
+            realm = "/token" if repo == "tokened" else "/tokenfail"
+            ch = 'Bearer realm="http://127.0.0.1:%d%s",service="bad",scope="repository:%s:pull"' % (
+                port, realm, repo)
+            return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                             extra={"WWW-Authenticate": ch})
         if repo == "loop":
             return self.send(302, b"", extra={"Location": p})
         if "/manifests/" in p:
@@ -63,9 +88,9 @@ class H(http.server.BaseHTTPRequestHandler):
             if p.endswith(CFG_D):
                 return self.send(200, CFG, "application/octet-stream")
             if repo == "wrongdigest":
-                return self.send(200, b"HELLO", "application/octet-stream")
+                return self.send(200, GOOD[:-1] + b"x", "application/octet-stream")
             if repo == "truncated":
-                self.send(200, b"he", "application/octet-stream", length=len(GOOD))
+                self.send(200, GOOD[:100], "application/octet-stream", length=len(GOOD))
                 self.close_connection = True
                 return
             return self.send(200, GOOD, "application/octet-stream")

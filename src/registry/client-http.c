@@ -31,6 +31,23 @@ void reg_clear(struct reg *r)
     memset(r, 0, sizeof(*r));
 }
 
+static char *dup_or_null(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+void reg_copy(struct reg *dst, const struct reg *src)
+{
+    reg_init(dst);
+    dst->host = dup_or_null(src->host);
+    dst->base = dup_or_null(src->base);
+    dst->repo = dup_or_null(src->repo);
+    dst->push = src->push;
+    dst->user = dup_or_null(src->user);
+    dst->pass = dup_or_null(src->pass);
+    dst->authz = dup_or_null(src->authz);
+}
+
 void reg_resp_init(struct reg_resp *p)
 {
     memset(p, 0, sizeof(*p));

@@ -48,6 +48,9 @@ struct reg_body {
 
 void reg_init(struct reg *r);
 void reg_clear(struct reg *r);
+/* A session like src (its endpoint, credentials and token) with a connection of its own,
+ * for another thread. */
+void reg_copy(struct reg *dst, const struct reg *src);
 void reg_resp_init(struct reg_resp *p);
 void reg_resp_clear(struct reg_resp *p);
 

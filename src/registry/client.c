@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +317,74 @@ static bool known_layer_type(const char *mt)
            !strncmp(mt, "application/vnd.docker.image.rootfs.diff.tar", 44);
 }
 
+/* ---- several blobs at once: a few threads, each with its own connection ---- */
+
+#define PULL_PARALLEL 3 /* docker's max-concurrent-downloads */
+
+struct job {
+    const char *digest;
+    int64_t size;
+    bool show; /* a layer, with its "Download complete" line */
+};
+
+struct fetcher {
+    const struct reg *proto;
+    struct store *st;
+    struct job *jobs;
+    size_t n, next;
+    pthread_mutex_t mu;
+    struct berr *err; /* the first failure; the others stop taking jobs */
+};
+
+static void *fetch_worker(void *arg)
+{
+    struct fetcher *f = arg;
+    struct reg r __attribute__((cleanup(reg_clear)));
+    reg_copy(&r, f->proto);
+    for (;;) {
+        pthread_mutex_lock(&f->mu);
+        struct job *j = !f->err && f->next < f->n ? &f->jobs[f->next++] : NULL;
+        pthread_mutex_unlock(&f->mu);
+        if (!j)
+            break;
+        struct berr *e = NULL;
+        int rc = fetch_blob(&r, f->st, j->digest, j->size, &e);
+        pthread_mutex_lock(&f->mu);
+        if (rc < 0 && !f->err)
+            f->err = TAKE_PTR(e);
+        else if (rc == 0 && j->show) {
+            printf("%.12s: Download complete\n", j->digest + 7);
+            fflush(stdout);
+        }
+        pthread_mutex_unlock(&f->mu);
+        berr_free(e);
+    }
+    return NULL;
+}
+
+static int fetch_all(struct reg *r, struct store *st, struct job *jobs, size_t n, struct berr **err)
+{
+    struct fetcher f = {.proto = r, .st = st, .jobs = jobs, .n = n};
+    pthread_mutex_init(&f.mu, NULL);
+    pthread_t th[PULL_PARALLEL];
+    size_t started = 0;
+    for (size_t k = 0; k < PULL_PARALLEL && k < n; k++) {
+        if (pthread_create(&th[k], NULL, fetch_worker, &f) != 0)
+            break;
+        started++;
+    }
+    if (started == 0 && n > 0)
+        fetch_worker(&f);
+    for (size_t k = 0; k < started; k++)
+        pthread_join(th[k], NULL);
+    pthread_mutex_destroy(&f.mu);
+    if (f.err) {
+        *err = f.err;
+        return berr_code(*err);
+    }
+    return 0;
+}
+
 struct pull_opts {
     bool quiet;
     bool platform_set;
@@ -402,37 +471,40 @@ static int pull(struct engine *e, const char *name, const struct pull_opts *o, s
         return -1;
     _cleanup_berr_ struct berr *nf = NULL;
     _cleanup_image_ struct image *before = rf->digest ? NULL : store_find_image(st, full, &nf);
-    bool fetched = false;
-    int rc = 0;
+    /* the layers the store lacks, and the config: fetched several at once */
+    struct job *jobs = xcalloc(json_array_size(layers) + 1, sizeof(*jobs));
+    size_t njobs = 0;
     json_array_foreach(layers, i, l)
     {
         const char *ld = json_string_value(json_object_get(l, "digest"));
-        if (store_has_blob(st, ld)) {
-            if (!o->quiet)
+        bool dup = false;
+        for (size_t k = 0; k < njobs; k++)
+            dup = dup || !strcmp(jobs[k].digest, ld);
+        if (store_has_blob(st, ld) || dup) {
+            if (!o->quiet && !dup)
                 printf("%.12s: Already exists\n", ld + 7);
             continue;
         }
-        if (!o->quiet) {
+        if (!o->quiet)
             printf("%.12s: Pulling fs layer\n", ld + 7);
-            fflush(stdout);
-        }
-        if ((rc = fetch_blob(&r, st, ld, json_integer_value(json_object_get(l, "size")), err)) < 0)
-            break;
-        fetched = true;
-        if (!o->quiet) {
-            printf("%.12s: Pull complete\n", ld + 7);
-            fflush(stdout);
-        }
+        jobs[njobs++] = (struct job){ld, json_integer_value(json_object_get(l, "size")), !o->quiet};
     }
-    if (rc == 0 && !store_has_blob(st, cfgd)) {
-        rc = fetch_blob(&r, st, cfgd, cfgsize, err);
+    bool fetched = njobs > 0;
+    if (!store_has_blob(st, cfgd)) {
+        jobs[njobs++] = (struct job){cfgd, cfgsize, false};
         fetched = true;
     }
+    fflush(stdout);
+    int rc = fetch_all(&r, st, jobs, njobs, err);
     char md[72], id[72];
     if (rc == 0 && (rc = store_put_blob(st, mbody, mlen, md, err)) == 0)
         rc = store_add_image(st, md, id, err);
     if (rc == 0 && !rf->digest)
         rc = store_tag(st, id, full, err);
+    for (size_t k = 0; rc == 0 && k < njobs; k++)
+        if (jobs[k].show)
+            printf("%.12s: Pull complete\n", jobs[k].digest + 7);
+    free(jobs);
     if (rc < 0) {
         /* what this pull adopted and no image uses goes again */
         _cleanup_berr_ struct berr *ge = NULL;
