@@ -56,7 +56,14 @@ start_registry() {
 		echo "version: 0.1"
 		echo "log: {level: ${REGLOG:-error}}"
 		echo "storage: {filesystem: {rootdirectory: $TESTDIR/registry}, delete: {enabled: true}}"
-		echo "http: {addr: \"$REG\"}"
+		if [ -n "${REGTLS:-}" ]; then
+			openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+				-addext subjectAltName=IP:127.0.0.1 -keyout "$TESTDIR/tls.key" \
+				-out "$TESTDIR/tls.crt" 2> /dev/null
+			echo "http: {addr: \"$REG\", tls: {certificate: $TESTDIR/tls.crt, key: $TESTDIR/tls.key}}"
+		else
+			echo "http: {addr: \"$REG\"}"
+		fi
 		if [ -n "${1:-}" ]; then
 			echo "auth: {htpasswd: {realm: berth-test, path: $1}}"
 		fi
@@ -65,7 +72,7 @@ start_registry() {
 	REGPID=$!
 	local k
 	for k in $(seq 100); do
-		curl -s -o /dev/null "http://$REG/v2/" && return 0
+		curl -sk -o /dev/null "http${REGTLS:+s}://$REG/v2/" && return 0
 		sleep 0.1
 	done
 	cat "$TESTDIR/registry.log" >&2
@@ -326,6 +333,22 @@ store_empty() {
 	run r2 pull "$REG/priv:1"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"unauthorized"* ]]
+}
+
+@test "registry: TLS on a loopback registry (self-signed, as docker treats insecure ones) with htpasswd" {
+	command -v htpasswd > /dev/null || skip "htpasswd is not installed"
+	htpasswd -Bbn alice s3cret > "$TESTDIR/htpasswd"
+	REGTLS=1 start_registry "$TESTDIR/htpasswd"
+	# the registry answers only TLS
+	run curl -s "http://$REG/v2/"
+	[[ "$output" == *"HTTPS"* ]]
+	r1 login -u alice --password-stdin "$REG" <<< "s3cret"
+	b tag busybox "$REG/tls:1"
+	run r1 push "$REG/tls:1"
+	[ "$status" -eq 0 ]
+	run r2 pull -q "$REG/tls:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REG/tls:1" ]
 }
 
 @test "registry: bad usage is refused" {

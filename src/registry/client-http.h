@@ -19,8 +19,12 @@ struct reg {
     char *user, *pass; /* from config.json or login; NULL: anonymous */
     char *authz;       /* the Authorization header line in use, or NULL */
     void *curl;        /* CURL *, reused: connections are kept alive */
-    bool quiet_retry;  /* nothing on stderr about retries */
+    bool tls_noverify; /* an insecure registry that speaks TLS: its certificate unchecked */
 };
+
+/* Sets r->base for r->host: https with the system's CAs; for an insecure registry, as docker
+ * does, https without checking the certificate if the registry answers TLS, else http. */
+void reg_pick_scheme(struct reg *r, bool insecure);
 
 /* A response. The body goes to memory (up to limit bytes: more is an error) or, with fd >= 0,
  * to that file with its sha256 computed on the way and at most `expect` bytes (if >= 0). */

@@ -179,7 +179,7 @@ static int reg_open(struct engine *e, const struct ref *rf, bool push, struct re
 {
     reg_init(r);
     r->host = reg_endpoint(&e->config, rf->domain);
-    r->base = xasprintf("%s://%s", reg_insecure(&e->config, r->host) ? "http" : "https", r->host);
+    reg_pick_scheme(r, reg_insecure(&e->config, r->host));
     r->repo = xstrdup(rf->path);
     r->push = push;
     /* credentials are kept under the name users log in with: the domain, or the endpoint
@@ -789,7 +789,7 @@ static int check_login(struct engine *e, const char *host, const char *user, con
     struct reg r __attribute__((cleanup(reg_clear)));
     reg_init(&r);
     r.host = reg_endpoint(&e->config, host);
-    r.base = xasprintf("%s://%s", reg_insecure(&e->config, r.host) ? "http" : "https", r.host);
+    reg_pick_scheme(&r, reg_insecure(&e->config, r.host));
     r.user = xstrdup(user);
     r.pass = xstrdup(pass);
     struct reg_resp p;
