@@ -236,9 +236,20 @@ store_empty() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"more than 10 redirects"* ]]
 	store_empty "$STORE2"
-	# 503 twice, then an answer: retried
+	# a manifest that is not what its digest says: asked by digest, or told by the registry
+	zero="sha256:$(printf '0%.0s' $(seq 64))"
+	run r2 pull -q "$BAD/any@$zero"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "berth: pull $BAD/any@$zero: manifest $zero: its content has digest sha256:"* ]]
+	run r2 pull -q "$BAD/liar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"the registry says digest $zero, its content has sha256:"* ]]
+	store_empty "$STORE2"
+	# 503 (Retry-After: 1), 429, then an answer: retried, the first time after a second
+	start=$(date +%s%N)
 	run r2 pull -q "$BAD/flaky"
 	[ "$status" -eq 0 ]
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -ge 1000 ]
 	run b2 inspect -f '{{json .Config.Cmd}}' "$BAD/flaky"
 	[ "$output" = '["/hello"]' ]
 }

@@ -2,8 +2,8 @@
 """A registry that misbehaves, for tests/30-registry-pull.bats: 127.0.0.1 only.
 Every repository serves one small image (a layer with /hello); some misbehave:
 wrongdigest (a blob whose content is not its digest), truncated (a blob cut short), big (a
-manifest over 4 MiB), loop (a redirect to itself, forever), flaky (503 twice, then fine),
-tokened (Bearer tokens from /token, given only for alice:pw), tokenfail (a token endpoint
+manifest over 4 MiB), loop (a redirect to itself, forever), flaky (503 with Retry-After: 1, 429, then fine),
+liar (a Docker-Content-Digest that is not the manifest's), tokened (Bearer tokens from /token, given only for alice:pw), tokenfail (a token endpoint
 that answers 500). Prints its port."""
 import base64, hashlib, http.server, io, json, sys, tarfile
 
@@ -81,9 +81,11 @@ class H(http.server.BaseHTTPRequestHandler):
             if repo == "flaky":
                 flaky["n"] += 1
                 if flaky["n"] <= 2:
-                    return self.send(503, b"{}")
+                    return self.send(503 if flaky["n"] == 1 else 429, b"{}",
+                                     extra={"Retry-After": "1"} if flaky["n"] == 1 else None)
+            extra = {"Docker-Content-Digest": "sha256:" + "0" * 64} if repo == "liar" else None
             return self.send(200, manifest(GOOD_D, len(GOOD)),
-                             "application/vnd.oci.image.manifest.v1+json")
+                             "application/vnd.oci.image.manifest.v1+json", extra=extra)
         if "/blobs/" in p:
             if p.endswith(CFG_D):
                 return self.send(200, CFG, "application/octet-stream")

@@ -71,6 +71,7 @@ static void resp_reset(struct reg_resp *p)
     p->got = 0;
     p->over = false;
     p->content_length = -1;
+    p->retry_after = -1;
     digest_init(&p->dg);
     if (p->fd >= 0) {
         if (ftruncate(p->fd, 0) < 0 || lseek(p->fd, 0, SEEK_SET) < 0) {
@@ -100,6 +101,7 @@ static size_t on_header(char *buf, size_t size, size_t n, void *data)
         free(p->range);
         p->content_type = p->digest = p->location = p->www_auth = p->range = NULL;
         p->content_length = -1;
+        p->retry_after = -1;
         return len;
     }
     const char *colon = memchr(buf, ':', len);
@@ -123,7 +125,13 @@ static size_t on_header(char *buf, size_t size, size_t n, void *data)
         slot = &p->www_auth;
     else if (kn == 5 && !strncasecmp(buf, "Range", kn))
         slot = &p->range;
-    else if (kn == 14 && !strncasecmp(buf, "Content-Length", kn)) {
+    else if (kn == 11 && !strncasecmp(buf, "Retry-After", kn)) {
+        char tmp[16];
+        snprintf(tmp, sizeof(tmp), "%.*s", (int)(vn < 15 ? vn : 15), v);
+        char *end;
+        long s = strtol(tmp, &end, 10);
+        p->retry_after = end != tmp && !*end && s >= 0 ? (int)(s > 3600 ? 3600 : s) : -1;
+    } else if (kn == 14 && !strncasecmp(buf, "Content-Length", kn)) {
         char tmp[32];
         snprintf(tmp, sizeof(tmp), "%.*s", (int)(vn < 31 ? vn : 31), v);
         p->content_length = strtoll(tmp, NULL, 10);
@@ -441,7 +449,13 @@ int reg_do(struct reg *r, const char *method, const char *url, const char *const
         bool again = (cc != CURLE_OK && retryable(cc)) ||
                      (cc == CURLE_OK && (resp->status >= 500 || resp->status == 429));
         if (again && attempt + 1 < REG_MAX_ATTEMPTS) {
-            backoff(attempt++);
+            /* a registry's Retry-After (in seconds), up to 10 s; else our backoff */
+            if (cc == CURLE_OK && resp->retry_after >= 0) {
+                sleep((unsigned)(resp->retry_after > 10 ? 10 : resp->retry_after));
+                attempt++;
+            } else {
+                backoff(attempt++);
+            }
             continue;
         }
         if (cc != CURLE_OK) {

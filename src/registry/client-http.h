@@ -32,6 +32,7 @@ struct reg_resp {
     long status;
     char *content_type, *digest, *location, *www_auth, *range;
     int64_t content_length;
+    int retry_after; /* Retry-After in seconds, or -1 */
     char *body;
     size_t len, limit;
     int fd;

@@ -538,7 +538,7 @@ int reg_pull_main(struct engine *e, int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+qah", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qah", opts, NULL)) != -1) {
         struct berr *err = NULL;
         switch (c) {
         case 'q': o.quiet = true; break;
@@ -712,7 +712,7 @@ int reg_push_main(struct engine *e, int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
         if (c == 'q') {
             quiet = true;
         } else if (c == 'h') {
@@ -821,7 +821,7 @@ int reg_login_main(struct engine *e, int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+u:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "u:p:h", opts, NULL)) != -1) {
         switch (c) {
         case 'u':
             free(user);
@@ -877,7 +877,7 @@ int reg_logout_main(struct engine *e, int argc, char **argv)
     opterr = 0;
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
             printf("Usage: berth logout [HOST]\n");
             return 0;
