@@ -1,6 +1,7 @@
 /* client.c - pull, push, login and logout against an OCI distribution registry */
 #include "registry/client.h"
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -158,6 +159,15 @@ json_t *reg_select_platform(json_t *index, const struct reg_platform *p)
 }
 
 /* ---- common ---- */
+
+/* curl's global state, once per process before any thread starts (reference-counted by
+ * curl, so the program's main may have done it too) */
+static void http_init(void)
+{
+    static bool done;
+    if (!done && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+        done = true;
+}
 
 static int fail(const char *verb, const char *what, struct berr *err)
 {
@@ -529,6 +539,7 @@ static int pull(struct engine *e, const char *name, const struct pull_opts *o, s
 
 int reg_pull_main(struct engine *e, int argc, char **argv)
 {
+    http_init();
     static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
                                          {"platform", required_argument, NULL, 'P'},
                                          {"all-tags", no_argument, NULL, 'a'},
@@ -706,6 +717,7 @@ static int push(struct engine *e, const char *name, bool quiet, struct berr **er
 
 int reg_push_main(struct engine *e, int argc, char **argv)
 {
+    http_init();
     static const struct option opts[] = {
         {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     bool quiet = false;
@@ -811,6 +823,7 @@ static int check_login(struct engine *e, const char *host, const char *user, con
 
 int reg_login_main(struct engine *e, int argc, char **argv)
 {
+    http_init();
     static const struct option opts[] = {{"username", required_argument, NULL, 'u'},
                                          {"password", required_argument, NULL, 'p'},
                                          {"password-stdin", no_argument, NULL, 'S'},
@@ -873,6 +886,7 @@ int reg_login_main(struct engine *e, int argc, char **argv)
 
 int reg_logout_main(struct engine *e, int argc, char **argv)
 {
+    http_init();
     optind = 1;
     opterr = 0;
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
