@@ -32,12 +32,16 @@ teardown() {
 # The client's verbs: `berth VERB` once berth-registry is built (its dispatch table calls
 # reg_pull_main & co.), else the client's own test-only driver (the same functions).
 regverb() {
+	(regexec "$@")
+}
+# the same in this process, replaced (so that `regexec ... &` gives the client's own PID)
+regexec() {
 	local store=$1 runroot=$2
 	shift 2
 	if [ -x "$BERTH_BUILD/berth-registry" ]; then
-		"$BERTH" --root "$store" --runroot "$runroot" "$@"
+		exec "$BERTH" --root "$store" --runroot "$runroot" "$@"
 	else
-		"$BERTH_BUILD/berth-registry-client-test" --root "$store" --runroot "$runroot" "$@"
+		exec "$BERTH_BUILD/berth-registry-client-test" --root "$store" --runroot "$runroot" "$@"
 	fi
 }
 r1() { regverb "$STORE" "$RUNROOT" "$@"; }
@@ -252,6 +256,30 @@ store_empty() {
 	[ $(( ($(date +%s%N) - start) / 1000000 )) -ge 1000 ]
 	run b2 inspect -f '{{json .Config.Cmd}}' "$BAD/flaky"
 	[ "$output" = '["/hello"]' ]
+}
+
+@test "registry: a pull killed midway resumes without fetching its finished layers again" {
+	start_bad_server
+	regexec "$STORE2" "$RUNROOT2" pull "$BAD/stall" > "$TESTDIR/pull1.out" 2>&1 &
+	local pid=$! k
+	# the first layer lands in the store while the second hangs
+	for k in $(seq 100); do
+		grep -q 'Download complete' "$TESTDIR/pull1.out" && break
+		sleep 0.1
+	done
+	grep -q 'Download complete' "$TESTDIR/pull1.out"
+	kill -9 "$pid"
+	local st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 137 ]
+	start=$(date +%s%N)
+	run r2 pull "$BAD/stall"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c ': Already exists$')" -eq 1 ]
+	[ "$(echo "$output" | grep -c ': Pull complete$')" -eq 1 ]
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 10000 ]
+	# both layers, their DiffIDs checked by the store
+	[ "$(b2 inspect -f '{{len .RootFS.Layers}}' "$BAD/stall")" = 2 ]
 }
 
 @test "registry: Bearer tokens from the WWW-Authenticate challenge; a failing token endpoint" {

@@ -4,8 +4,9 @@ Every repository serves one small image (a layer with /hello); some misbehave:
 wrongdigest (a blob whose content is not its digest), truncated (a blob cut short), big (a
 manifest over 4 MiB), loop (a redirect to itself, forever), flaky (503 with Retry-After: 1, 429, then fine),
 liar (a Docker-Content-Digest that is not the manifest's), tokened (Bearer tokens from /token, given only for alice:pw), tokenfail (a token endpoint
-that answers 500). Prints its port."""
-import base64, hashlib, http.server, io, json, sys, tarfile
+that answers 500), stall (two layers; the second hangs the first time it is asked for).
+Prints its port."""
+import base64, hashlib, http.server, io, json, sys, tarfile, time
 
 buf = io.BytesIO()
 with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
@@ -16,6 +17,18 @@ with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
     t.addfile(ti, io.BytesIO(data))
 GOOD = buf.getvalue()
 GOOD_D = "sha256:" + hashlib.sha256(GOOD).hexdigest()
+# a second layer for stall's two-layer image
+buf2 = io.BytesIO()
+with tarfile.open(fileobj=buf2, mode="w", format=tarfile.USTAR_FORMAT) as t:
+    ti = tarfile.TarInfo("second")
+    ti.size = 7
+    t.addfile(ti, io.BytesIO(b"second\n"))
+SECOND = buf2.getvalue()
+SECOND_D = "sha256:" + hashlib.sha256(SECOND).hexdigest()
+CFG2 = json.dumps({"architecture": "amd64", "os": "linux",
+                   "rootfs": {"type": "layers", "diff_ids": [GOOD_D, SECOND_D]}}).encode()
+CFG2_D = "sha256:" + hashlib.sha256(CFG2).hexdigest()
+stalled = {"done": False}
 CFG = json.dumps({"architecture": "amd64", "os": "linux",
                   "config": {"Cmd": ["/hello"]},
                   "rootfs": {"type": "layers", "diff_ids": [GOOD_D]}}).encode()
@@ -75,6 +88,15 @@ class H(http.server.BaseHTTPRequestHandler):
         if repo == "loop":
             return self.send(302, b"", extra={"Location": p})
         if "/manifests/" in p:
+            if repo == "stall":
+                return self.send(200, json.dumps({
+                    "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                    "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                               "digest": CFG2_D, "size": len(CFG2)},
+                    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                                "digest": d, "size": len(b)}
+                               for d, b in ((GOOD_D, GOOD), (SECOND_D, SECOND))]}).encode(),
+                    "application/vnd.oci.image.manifest.v1+json")
             if repo == "big":
                 return self.send(200, b" " * (5 << 20),
                                  "application/vnd.oci.image.manifest.v1+json")
@@ -89,6 +111,15 @@ class H(http.server.BaseHTTPRequestHandler):
         if "/blobs/" in p:
             if p.endswith(CFG_D):
                 return self.send(200, CFG, "application/octet-stream")
+            if p.endswith(CFG2_D):
+                return self.send(200, CFG2, "application/octet-stream")
+            if p.endswith(SECOND_D):
+                if not stalled["done"]:
+                    # the first pull of it hangs (until the client is killed)
+                    stalled["done"] = True
+                    time.sleep(60)
+                    return
+                return self.send(200, SECOND, "application/octet-stream")
             if repo == "wrongdigest":
                 return self.send(200, GOOD[:-1] + b"x", "application/octet-stream")
             if repo == "truncated":
