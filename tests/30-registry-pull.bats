@@ -300,7 +300,7 @@ store_empty() {
 	[[ "$output" == *"token from http://$BAD/tokenfail: HTTP 500"* ]]
 }
 
-@test "registry: layers in common are sent and fetched once; several layers at once" {
+@test "registry: layers in common are sent and fetched once, mounted across repositories; several at once" {
 	start_registry
 	b run --name c1 busybox sh -c 'echo one > /one'
 	b commit c1 "$REG/multi:1" > /dev/null
@@ -311,6 +311,12 @@ store_empty() {
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | grep -c ': Layer already exists$')" -eq 2 ]
 	[ "$(echo "$output" | grep -c ': Pushed$')" -eq 1 ]
+	# another repository of the registry: mounted from the one that has the layers
+	b tag "$REG/multi:2" "$REG/other/copy:2"
+	run r1 push "$REG/other/copy:2"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | grep -c ': Mounted from multi$')" -eq 3 ]
+	[ "$(curl -s "http://$REG/v2/other/copy/manifests/2" -H 'Accept: application/vnd.oci.image.manifest.v1+json' | jq -r .config.digest)" = "$(b inspect -f '{{.Id}}' "$REG/multi:2")" ]
 	run r2 pull "$REG/multi:1"
 	[ "$(echo "$output" | grep -c ': Pull complete$')" -eq 2 ]
 	run r2 pull "$REG/multi:2"

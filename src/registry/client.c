@@ -576,8 +576,42 @@ int reg_pull_main(struct engine *e, int argc, char **argv)
 
 /* ---- push ---- */
 
-/* Uploads blob digest (size bytes from fd) unless the registry has it: 1 if it had it. */
-static int push_blob(struct reg *r, int fd, const char *digest, uint64_t size, struct berr **err)
+/* Another repository of the same registry that a local image names and whose image holds
+ * blob digest: the registry may mount it from there rather than take an upload. */
+static char *mount_source(struct store *st, const struct ref *rf, const char *digest)
+{
+    json_t *names __attribute__((cleanup(json_decrefp))) = store_names(st);
+    const char *name;
+    json_t *id;
+    json_object_foreach(names, name, id)
+    {
+        _cleanup_berr_ struct berr *e = NULL;
+        _cleanup_(ref_freep) struct ref *o = ref_parse(name, &e);
+        if (!o || strcmp(o->domain, rf->domain) != 0 || strcmp(o->path, rf->path) == 0)
+            continue;
+        _cleanup_image_ struct image *im = store_get_image(st, json_string_value(id), &e);
+        if (!im)
+            continue;
+        json_t *m = im->manifest_json;
+        bool has = !strcmp(
+            json_string_value(json_object_get(json_object_get(m, "config"), "digest")) ?: "",
+            digest);
+        size_t i;
+        json_t *l;
+        json_array_foreach(json_object_get(m, "layers"), i, l)
+        {
+            has = has || !strcmp(json_string_value(json_object_get(l, "digest")) ?: "", digest);
+        }
+        if (has)
+            return xstrdup(o->path);
+    }
+    return NULL;
+}
+
+/* Uploads blob digest (size bytes from fd) unless the registry has it: 1 if it had it, 2 if
+ * it mounted it from repository `from`. */
+static int push_blob(struct reg *r, int fd, const char *digest, uint64_t size, const char *from,
+                     struct berr **err)
 {
     _cleanup_free_ char *head = xasprintf("/v2/%s/blobs/%s", r->repo, digest);
     struct reg_resp p;
@@ -588,9 +622,17 @@ static int push_blob(struct reg *r, int fd, const char *digest, uint64_t size, s
         reg_resp_clear(&p);
         return 1;
     }
-    _cleanup_free_ char *start = xasprintf("/v2/%s/blobs/uploads/", r->repo);
+    /* a cross-repository mount when we know where it is; a registry that cannot mount it
+     * answers 202 with an upload session, as for a plain POST */
+    _cleanup_free_ char *start =
+        from ? xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", r->repo, digest, from)
+             : xasprintf("/v2/%s/blobs/uploads/", r->repo);
     if (rc == 0)
         rc = reg_do(r, "POST", start, NULL, NULL, &p, err);
+    if (rc == 0 && from && p.status == 201) {
+        reg_resp_clear(&p);
+        return 2;
+    }
     if (rc == 0 && (p.status != 202 || !p.location)) {
         _cleanup_free_ char *why = reg_error_text(&p);
         rc = berr_set(err, p.status == 401 || p.status == 403 ? BERR_INVALID : BERR_INTERNAL, EIO,
@@ -685,10 +727,13 @@ static int push(struct engine *e, const char *name, bool quiet, struct berr **er
             printf("%.12s: Preparing\n", dg + 7);
             fflush(stdout);
         }
-        int rc = push_blob(&r, fd, dg, (uint64_t)sb.st_size, err);
+        _cleanup_free_ char *from = mount_source(st, rf, dg);
+        int rc = push_blob(&r, fd, dg, (uint64_t)sb.st_size, from, err);
         if (rc < 0)
             return -1;
-        if (!quiet && !is_cfg)
+        if (!quiet && !is_cfg && rc == 2)
+            printf("%.12s: Mounted from %s\n", dg + 7, from);
+        else if (!quiet && !is_cfg)
             printf("%.12s: %s\n", dg + 7, rc == 1 ? "Layer already exists" : "Pushed");
     }
     const char *mt = json_string_value(json_object_get(m, "mediaType"));
