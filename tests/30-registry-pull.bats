@@ -148,6 +148,8 @@ store_empty() {
 	[ "${lines[0]}" = "$digest: Pulling from library/busybox" ]
 	[ "${lines[-1]}" = "$REG/library/busybox@$digest" ]
 	[ "$(b2 images -q --no-trunc)" = "$(b inspect -f '{{.Id}}' busybox)" ]
+	run r2 pull "$REG/library/busybox@$digest"
+	echo "$output" | grep -Fx "Status: Image is up to date for $REG/library/busybox@$digest"
 	# a digest that is not there
 	run r2 pull "$REG/library/busybox@sha256:$(printf '0%.0s' $(seq 64))"
 	[ "$status" -eq 1 ]

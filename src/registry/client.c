@@ -481,6 +481,9 @@ static int pull(struct engine *e, const char *name, const struct pull_opts *o, s
         return -1;
     _cleanup_berr_ struct berr *nf = NULL;
     _cleanup_image_ struct image *before = rf->digest ? NULL : store_find_image(st, full, &nf);
+    _cleanup_berr_ struct berr *nf2 = NULL;
+    /* by digest, "up to date" means the image is here already */
+    _cleanup_image_ struct image *had = rf->digest ? store_get_image(st, cfgd, &nf2) : NULL;
     /* the layers the store lacks, and the config: fetched several at once */
     struct job *jobs = xcalloc(json_array_size(layers) + 1, sizeof(*jobs));
     size_t njobs = 0;
@@ -523,7 +526,7 @@ static int pull(struct engine *e, const char *name, const struct pull_opts *o, s
     }
     store_unlock(st);
     events_note(e->runroot, "image", "pull", id, json_pack("{s:s}", "name", full));
-    bool same = before && !strcmp(before->id, id) && !fetched;
+    bool same = !fetched && ((before && !strcmp(before->id, id)) || had);
     if (o->quiet) {
         printf("%s\n", full);
     } else {
