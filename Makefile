@@ -10,7 +10,7 @@ MESON_OPTS ?=
 BUILD_DEPS = meson ninja-build pkg-config gcc libseccomp-dev libcap-dev libjansson-dev \
 	libarchive-dev libzstd-dev liblz4-dev libacl1-dev libbz2-dev liblzma-dev zlib1g-dev \
 	libxml2-dev nettle-dev musl-tools libcurl4-openssl-dev libssl-dev
-TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux containerd clang-format docker-registry apache2-utils skopeo curl
+TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux containerd clang-format docker-registry apache2-utils skopeo curl openssl
 BENCH_DEPS = hyperfine crun runc
 
 .PHONY: all build deps test-deps bench-deps demo check check-unit check-bats check-v2 \
