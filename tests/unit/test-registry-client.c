@@ -16,6 +16,7 @@
 #include "image/reference.h"
 #include "registry/auth.h"
 #include "registry/client.h"
+#include "registry/client-http.h"
 
 static void test_names(void **state)
 {
@@ -265,6 +266,31 @@ static void test_config_settings(void **state)
     unlink(path);
 }
 
+static void test_error_text(void **state)
+{
+    /* the spec's JSON errors, as docker prints them: lowercased code, then the message */
+    struct reg_resp p;
+    reg_resp_init(&p);
+    p.status = 404;
+    p.body = xstrdup("{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest "
+                     "unknown\",\"detail\":{}}]}");
+    p.len = strlen(p.body);
+    _cleanup_free_ char *t = reg_error_text(&p);
+    assert_string_equal(t, "manifest unknown: manifest unknown");
+    free(p.body);
+    p.body = xstrdup("<html>bad gateway</html>");
+    p.len = strlen(p.body);
+    p.status = 502;
+    _cleanup_free_ char *t2 = reg_error_text(&p);
+    assert_string_equal(t2, "HTTP 502");
+    free(p.body);
+    p.body = NULL;
+    p.len = 0;
+    p.status = 401;
+    _cleanup_free_ char *t3 = reg_error_text(&p);
+    assert_string_equal(t3, "HTTP 401");
+}
+
 int main(void)
 {
     xalloc_setup_jansson();
@@ -276,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_b64),
         cmocka_unit_test(test_config_json),
         cmocka_unit_test(test_config_settings),
+        cmocka_unit_test(test_error_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
