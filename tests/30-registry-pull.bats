@@ -162,6 +162,12 @@ store_empty() {
 	[ "${lines[-1]}" = "docker.io/library/busybox:latest" ]
 	run b2 run --rm busybox echo short-name
 	[ "$output" = "short-name" ]
+	# the same from berth's configuration file, with the environment's override empty
+	b2 rmi busybox > /dev/null
+	printf '{"default-registry": "%s"}' "$REG" > "$TESTDIR/berth.json"
+	BERTH_DEFAULT_REGISTRY= BERTH_CONFIG="$TESTDIR/berth.json" run r2 pull -q busybox
+	[ "$status" -eq 0 ]
+	[ "$output" = "docker.io/library/busybox:latest" ]
 }
 
 @test "registry: a short name with the default registry on a closed port fails fast, nothing stored" {
