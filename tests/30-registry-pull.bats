@@ -340,6 +340,32 @@ store_empty() {
 	[ "$(echo "$output" | grep -c ': Pull complete$')" -eq 3 ]
 }
 
+@test "registry: pull -a pulls every tag, along the tag list's pages" {
+	start_registry
+	b tag busybox "$REG/tags:a"
+	b tag busybox "$REG/tags:b"
+	r1 push -q "$REG/tags:a" > /dev/null
+	r1 push -q "$REG/tags:b" > /dev/null
+	run r2 pull -a "$REG/tags"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -Fx "a: Pulling from tags"
+	echo "$output" | grep -Fx "b: Pulling from tags"
+	[ "${lines[-2]}" = "Status: Downloaded newer image for $REG/tags" ]
+	[ "${lines[-1]}" = "$REG/tags" ]
+	[ "$(b2 inspect -f '{{.Id}}' "$REG/tags:a")" = "$(b2 inspect -f '{{.Id}}' "$REG/tags:b")" ]
+	run r2 pull -a "$REG/tags"
+	[ "${lines[-2]}" = "Status: Image is up to date for $REG/tags" ]
+	run r2 pull -a -q "$REG/tags"
+	[ "$output" = "$REG/tags" ]
+
+	start_bad_server
+	run r2 pull -a "$BAD/paged"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -Fx "one: Pulling from paged"
+	echo "$output" | grep -Fx "two: Pulling from paged"
+	b2 inspect "$BAD/paged:one" "$BAD/paged:two" > /dev/null
+}
+
 @test "registry: a layer over 64 MiB is pushed in chunks (POST, PATCH, PATCH, PUT)" {
 	REGLOG=info start_registry
 	mkdir "$TESTDIR/bigroot"
@@ -407,9 +433,9 @@ store_empty() {
 @test "registry: bad usage is refused" {
 	run r2 pull
 	[ "$status" -eq 125 ]
-	run r2 pull -a busybox
-	[ "$status" -eq 125 ]
-	[[ "$output" == *"--all-tags is not supported yet"* ]]
+	run r2 pull -a busybox:1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"tag can't be used with --all-tags/-a"* ]]
 	run r2 pull 'UPPER/Case'
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"invalid reference format"* ]]

@@ -4,7 +4,8 @@ Every repository serves one small image (a layer with /hello); some misbehave:
 wrongdigest (a blob whose content is not its digest), truncated (a blob cut short), big (a
 manifest over 4 MiB), loop (a redirect to itself, forever), flaky (503 with Retry-After: 1, 429, then fine),
 liar (a Docker-Content-Digest that is not the manifest's), tokened (Bearer tokens from /token, given only for alice:pw), tokenfail (a token endpoint
-that answers 500), stall (two layers; the second hangs the first time it is asked for).
+that answers 500), stall (two layers; the second hangs the first time it is asked for), paged (tags one and
+two, on two pages of the tag list).
 Prints its port."""
 import base64, hashlib, http.server, io, json, sys, tarfile, time
 
@@ -76,6 +77,12 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.send(500, b"{}")
         if p == "/v2/":
             return self.send(200, b"{}")
+        if p.startswith("/v2/paged/tags/list"):
+            # two pages, the second behind a Link header
+            if "last=one" in p:
+                return self.send(200, b'{"name":"paged","tags":["two"]}')
+            return self.send(200, b'{"name":"paged","tags":["one"]}',
+                             extra={"Link": '</v2/paged/tags/list?last=one&n=1000>; rel="next"'})
         parts = p.split("/")
         repo = parts[2] if len(parts) > 2 else ""
         if repo in ("tokened", "tokenfail") and \

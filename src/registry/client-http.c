@@ -64,8 +64,9 @@ static void resp_reset(struct reg_resp *p)
     free(p->location);
     free(p->www_auth);
     free(p->range);
+    free(p->link);
     free(p->body);
-    p->content_type = p->digest = p->location = p->www_auth = p->range = p->body = NULL;
+    p->content_type = p->digest = p->location = p->www_auth = p->range = p->link = p->body = NULL;
     p->len = 0;
     p->status = 0;
     p->got = 0;
@@ -99,7 +100,8 @@ static size_t on_header(char *buf, size_t size, size_t n, void *data)
         free(p->location);
         free(p->www_auth);
         free(p->range);
-        p->content_type = p->digest = p->location = p->www_auth = p->range = NULL;
+        free(p->link);
+        p->content_type = p->digest = p->location = p->www_auth = p->range = p->link = NULL;
         p->content_length = -1;
         p->retry_after = -1;
         return len;
@@ -125,6 +127,8 @@ static size_t on_header(char *buf, size_t size, size_t n, void *data)
         slot = &p->www_auth;
     else if (kn == 5 && !strncasecmp(buf, "Range", kn))
         slot = &p->range;
+    else if (kn == 4 && !strncasecmp(buf, "Link", kn))
+        slot = &p->link;
     else if (kn == 11 && !strncasecmp(buf, "Retry-After", kn)) {
         char tmp[16];
         snprintf(tmp, sizeof(tmp), "%.*s", (int)(vn < 15 ? vn : 15), v);

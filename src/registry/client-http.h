@@ -30,7 +30,7 @@ void reg_pick_scheme(struct reg *r, bool insecure);
  * to that file with its sha256 computed on the way and at most `expect` bytes (if >= 0). */
 struct reg_resp {
     long status;
-    char *content_type, *digest, *location, *www_auth, *range;
+    char *content_type, *digest, *location, *www_auth, *range, *link;
     int64_t content_length;
     int retry_after; /* Retry-After in seconds, or -1 */
     char *body;

@@ -397,6 +397,8 @@ static int fetch_all(struct reg *r, struct store *st, struct job *jobs, size_t n
 
 struct pull_opts {
     bool quiet;
+    bool step;     /* one tag of pull -a: no default-tag, Status or name lines */
+    bool *changed; /* set when the step fetched or retagged anything */
     bool platform_set;
     struct reg_platform platform;
 };
@@ -411,7 +413,7 @@ static int pull(struct engine *e, const char *name, const struct pull_opts *o, s
     bool gave_tag = strchr(last ? last : name, ':') != NULL || strchr(name, '@') != NULL;
     _cleanup_free_ char *full = ref_string(rf), *fam = ref_familiar(rf);
     const char *ref = rf->digest ? rf->digest : rf->tag;
-    if (!gave_tag && !o->quiet)
+    if (!gave_tag && !o->quiet && !o->step)
         printf("Using default tag: latest\n");
     if (!o->quiet) {
         printf("%s: Pulling from %s\n", ref, rf->path);
@@ -527,7 +529,12 @@ static int pull(struct engine *e, const char *name, const struct pull_opts *o, s
     store_unlock(st);
     events_note(e->runroot, "image", "pull", id, json_pack("{s:s}", "name", full));
     bool same = !fetched && ((before && !strcmp(before->id, id)) || had);
-    if (o->quiet) {
+    if (o->changed && !same)
+        *o->changed = true;
+    if (o->step) {
+        if (!o->quiet)
+            printf("Digest: %s\n", top);
+    } else if (o->quiet) {
         printf("%s\n", full);
     } else {
         printf("Digest: %s\n", top);
@@ -540,6 +547,86 @@ static int pull(struct engine *e, const char *name, const struct pull_opts *o, s
     return 0;
 }
 
+/* The repository's tags (GET /v2/<repo>/tags/list, page by page along the Link headers). */
+static json_t *list_tags(struct engine *e, const struct ref *rf, struct berr **err)
+{
+    struct reg r __attribute__((cleanup(reg_clear)));
+    if (reg_open(e, rf, false, &r, err) < 0)
+        return NULL;
+    json_t *tags = json_array();
+    _cleanup_free_ char *url = xasprintf("/v2/%s/tags/list?n=1000", rf->path);
+    for (int page = 0; url && page < 1000; page++) {
+        struct reg_resp p;
+        reg_resp_init(&p);
+        p.limit = MANIFEST_MAX;
+        int rc = reg_do(&r, "GET", url, NULL, NULL, &p, err);
+        if (rc == 0 && p.status != 200) {
+            _cleanup_free_ char *why = reg_error_text(&p);
+            rc = berr_set(err, p.status == 404 ? BERR_NOT_FOUND : BERR_INTERNAL, EIO,
+                          "tags of %s: %s", rf->path, why);
+        }
+        json_t *j = rc == 0 ? json_loadb(p.body ? p.body : "", p.len, 0, NULL) : NULL;
+        json_t *list = json_object_get(j, "tags");
+        if (rc == 0 && !json_is_array(list) && !json_is_null(list))
+            rc = berr_set(err, BERR_INVALID, EPROTO, "tags of %s: not a tag list", rf->path);
+        size_t i;
+        json_t *t;
+        json_array_foreach(list, i, t)
+        {
+            if (json_is_string(t))
+                json_array_append(tags, t);
+        }
+        json_decref(j);
+        free(url);
+        url = NULL;
+        /* Link: </v2/x/tags/list?last=b&n=1000>; rel="next" */
+        const char *lt = p.link ? strchr(p.link, '<') : NULL;
+        const char *gt = lt ? strchr(lt, '>') : NULL;
+        if (rc == 0 && gt && strstr(gt, "rel=\"next\""))
+            url = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+        reg_resp_clear(&p);
+        if (rc < 0) {
+            json_decref(tags);
+            return NULL;
+        }
+    }
+    return tags;
+}
+
+static int pull_all(struct engine *e, const char *name, const struct pull_opts *o,
+                    struct berr **err)
+{
+    _cleanup_(ref_freep) struct ref *rf = ref_parse(name, err);
+    if (!rf)
+        return -1;
+    const char *last = strrchr(name, '/');
+    if (strchr(last ? last : name, ':') || rf->digest)
+        return berr_set(err, BERR_INVALID, EINVAL, "tag can't be used with --all-tags/-a");
+    json_t *tags __attribute__((cleanup(json_decrefp))) = list_tags(e, rf, err);
+    if (!tags)
+        return -1;
+    _cleanup_free_ char *repo = ref_name(rf), *fam = ref_familiar(rf);
+    if (json_array_size(tags) == 0)
+        return berr_set(err, BERR_NOT_FOUND, ENOENT, "repository %s has no tags", repo);
+    bool changed = false;
+    struct pull_opts step = *o;
+    step.step = true;
+    step.changed = &changed;
+    size_t i;
+    json_t *t;
+    json_array_foreach(tags, i, t)
+    {
+        _cleanup_free_ char *one = xasprintf("%s:%s", repo, json_string_value(t));
+        if (pull(e, one, &step, err) < 0)
+            return -1;
+    }
+    if (!o->quiet)
+        printf("Status: %s for %s\n", changed ? "Downloaded newer image" : "Image is up to date",
+               fam);
+    printf("%s\n", repo);
+    return 0;
+}
+
 int reg_pull_main(struct engine *e, int argc, char **argv)
 {
     http_init();
@@ -549,6 +636,7 @@ int reg_pull_main(struct engine *e, int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct pull_opts o = {0};
+    bool all = false;
     optind = 1;
     opterr = 0;
     int c;
@@ -561,9 +649,9 @@ int reg_pull_main(struct engine *e, int argc, char **argv)
                 return fail("pull", NULL, err);
             o.platform_set = true;
             break;
-        case 'a': return usage_error("pull", "--all-tags is not supported yet");
+        case 'a': all = true; break;
         case 'h':
-            printf("Usage: berth pull [-q] [--platform OS/ARCH[/VARIANT]] "
+            printf("Usage: berth pull [-q] [-a] [--platform OS/ARCH[/VARIANT]] "
                    "NAME[:TAG|@DIGEST]\n");
             return 0;
         default: return usage_error("pull", "unknown flag");
@@ -572,7 +660,7 @@ int reg_pull_main(struct engine *e, int argc, char **argv)
     if (argc - optind != 1)
         return usage_error("pull", "requires exactly 1 argument");
     struct berr *err = NULL;
-    if (pull(e, argv[optind], &o, &err) < 0)
+    if ((all ? pull_all(e, argv[optind], &o, &err) : pull(e, argv[optind], &o, &err)) < 0)
         return fail("pull", argv[optind], err);
     return 0;
 }
