@@ -398,7 +398,10 @@ int reg_do(struct reg *r, const char *method, const char *url, const char *const
         struct curl_slist *sl = NULL;
         for (const char *const *h = headers; h && *h; h++)
             sl = curl_slist_append(sl, *h);
-        if (r->authz)
+        /* credentials only to the registry itself, never to an absolute URL of another
+         * origin that a Location or Link header named */
+        size_t bl = strlen(r->base);
+        if (r->authz && !strncmp(full, r->base, bl) && (full[bl] == '/' || !full[bl]))
             sl = curl_slist_append(sl, r->authz);
         /* no "Expect: 100-continue" round trip before each upload */
         sl = curl_slist_append(sl, "Expect:");
