@@ -9,7 +9,8 @@ MESON_OPTS ?=
 # Debian packages: to build, to test, to benchmark
 BUILD_DEPS = meson ninja-build pkg-config gcc libseccomp-dev libcap-dev libjansson-dev \
 	libarchive-dev libzstd-dev liblz4-dev libacl1-dev libbz2-dev liblzma-dev zlib1g-dev \
-	libxml2-dev nettle-dev musl-tools libmicrohttpd-dev libcrypt-dev
+	libxml2-dev nettle-dev musl-tools libmicrohttpd-dev libcrypt-dev libcurl4-openssl-dev \
+	libssl-dev
 TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux containerd clang-format \
 	curl skopeo docker-registry apache2-utils openssl
 BENCH_DEPS = hyperfine crun runc

@@ -19,15 +19,65 @@ static int pids_limit(json_t *v, const char *path, int64_t *ret, struct berr **e
     return 0;
 }
 
+static int string_setting(json_t *v, const char *path, const char *key, char *out,
+                          struct berr **err)
+{
+    const char *s = json_string_value(v);
+    if (!s || !*s || strlen(s) >= CONFIG_NAME_MAX || strpbrk(s, "/ \t\n"))
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "config %s: \"%s\" must be a registry host[:port]", path, key);
+    snprintf(out, CONFIG_NAME_MAX, "%s", s);
+    return 0;
+}
+
+static int insecure(json_t *v, const char *path, struct config *c, struct berr **err)
+{
+    if (!json_is_array(v) || json_array_size(v) > CONFIG_MAX_INSECURE)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "config %s: \"insecure-registries\" must be a list of at most %d "
+                        "registries",
+                        path, CONFIG_MAX_INSECURE);
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x)
+    {
+        const char *s = json_string_value(x);
+        if (!s || !*s || strlen(s) >= CONFIG_NAME_MAX || strpbrk(s, " \t\n"))
+            return berr_set(err, BERR_INVALID, EINVAL,
+                            "config %s: \"insecure-registries\"[%zu] must be HOST[:PORT] or a "
+                            "CIDR",
+                            path, i);
+        snprintf(c->insecure_registries[i], CONFIG_NAME_MAX, "%s", s);
+    }
+    c->n_insecure = (int)json_array_size(v);
+    return 0;
+}
+
+/* $BERTH_DEFAULT_REGISTRY over the file: the test suite's way to keep short names local */
+static int env_overrides(struct config *c, struct berr **err)
+{
+    const char *s = getenv("BERTH_DEFAULT_REGISTRY");
+    if (!s || !*s)
+        return 0;
+    if (strlen(s) >= CONFIG_NAME_MAX || strpbrk(s, "/ \t\n"))
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "BERTH_DEFAULT_REGISTRY: \"%s\" is not a registry host[:port]", s);
+    snprintf(c->default_registry, CONFIG_NAME_MAX, "%s", s);
+    return 0;
+}
+
 int config_load(const char *path, struct config *ret, struct berr **err)
 {
-    struct config c = {.default_pids_limit = CONFIG_DEFAULT_PIDS_LIMIT};
+    struct config c = {.default_pids_limit = CONFIG_DEFAULT_PIDS_LIMIT,
+                       .default_registry = CONFIG_DEFAULT_REGISTRY};
     bool named = path || (getenv("BERTH_CONFIG") && *getenv("BERTH_CONFIG"));
     if (!path)
         path = named ? getenv("BERTH_CONFIG") : CONFIG_DEFAULT_PATH;
     struct stat sb;
     if (stat(path, &sb) < 0) {
         if (errno == ENOENT && !named) {
+            if (env_overrides(&c, err) < 0)
+                return -1;
             *ret = c;
             return 0;
         }
@@ -50,12 +100,21 @@ int config_load(const char *path, struct config *ret, struct berr **err)
         if (!strcmp(k, "default-pids-limit")) {
             if (pids_limit(v, path, &c.default_pids_limit, err) < 0)
                 return -1;
+        } else if (!strcmp(k, "default-registry")) {
+            if (string_setting(v, path, k, c.default_registry, err) < 0)
+                return -1;
+        } else if (!strcmp(k, "insecure-registries")) {
+            if (insecure(v, path, &c, err) < 0)
+                return -1;
         } else {
             return berr_set(err, BERR_INVALID, EINVAL,
-                            "config %s: unknown setting \"%s\" (berth knows default-pids-limit)",
+                            "config %s: unknown setting \"%s\" (berth knows default-pids-limit, "
+                            "default-registry, insecure-registries)",
                             path, k);
         }
     }
+    if (env_overrides(&c, err) < 0)
+        return -1;
     *ret = c;
     return 0;
 }

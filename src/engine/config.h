@@ -4,6 +4,12 @@
  *
  *   { "default-pids-limit": 2048 }   pids.max of a container run without --pids-limit;
  *                                    0 or -1: no limit
+ *     "default-registry": "docker.io"  the registry of short names ("busybox") for pull and
+ *                                    push; $BERTH_DEFAULT_REGISTRY overrides it (tests point
+ *                                    it at a loopback address so nothing reaches out)
+ *     "insecure-registries": ["h:5000", "10.0.0.0/8"]  registries spoken to over plain HTTP,
+ *                                    besides 127.0.0.0/8 and ::1 (always): HOST[:PORT] or an
+ *                                    IPv4 CIDR, as docker's daemon.json has them
  *
  * A key berth does not know is refused (as dockerd refuses one), so a misspelt setting is
  * never silently without effect. */
@@ -15,8 +21,16 @@
 /* podman's default: enough for any service, too few to take every PID of the host */
 #define CONFIG_DEFAULT_PIDS_LIMIT 2048
 
+#define CONFIG_DEFAULT_REGISTRY "docker.io"
+#define CONFIG_MAX_INSECURE 32
+#define CONFIG_NAME_MAX 256
+
 struct config {
-    int64_t default_pids_limit; /* > 0: the limit; -1: none */
+    int64_t default_pids_limit;             /* > 0: the limit; -1: none */
+    char default_registry[CONFIG_NAME_MAX]; /* host[:port]; never empty */
+    /* fixed arrays, so a config is copied by value and owns nothing to free */
+    char insecure_registries[CONFIG_MAX_INSECURE][CONFIG_NAME_MAX];
+    int n_insecure;
 };
 
 /* Reads the file at path; NULL: $BERTH_CONFIG, else CONFIG_DEFAULT_PATH. The default file

@@ -9,13 +9,18 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 #include "engine/engine.h"
+#include "registry/client.h"
 #include "registry/registry.h"
 
-/* VERB -> its function; the client's verbs join this table */
+/* VERB -> its function */
 static const struct {
     const char *name;
     int (*fn)(struct engine *e, int argc, char **argv);
 } verbs[] = {
+    {"pull", reg_pull_main},
+    {"push", reg_push_main},
+    {"login", reg_login_main},
+    {"logout", reg_logout_main},
     {"registry", registry_cmd_registry},
 };
 
