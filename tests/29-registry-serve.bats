@@ -32,7 +32,10 @@ serve() {
 	local scheme=http
 	[[ " $* " == *" --tls-cert "* ]] && scheme=https
 	U="$scheme://127.0.0.1:$PORT"
-	b registry serve --addr "127.0.0.1:$PORT" --root "$REGROOT" "$@" 2> "$TESTDIR/serve.log" &
+	# exec'd, so that SRVPID is the server itself (berth execs berth-registry in place), and
+	# away from bats' fd 3, which bats waits on
+	(exec "$BERTH" --root "$STORE" --runroot "$RUNROOT" registry serve --addr "127.0.0.1:$PORT" \
+		--root "$REGROOT" "$@" 2> "$TESTDIR/serve.log" 3>&-) &
 	SRVPID=$!
 	local k
 	for k in $(seq 100); do
@@ -360,7 +363,7 @@ v" ]
 	http:
 	  addr: 127.0.0.1:$DRPORT
 	EOF
-	docker-registry serve "$TESTDIR/dr.yml" 2> "$TESTDIR/dr.log" &
+	docker-registry serve "$TESTDIR/dr.yml" 2> "$TESTDIR/dr.log" 3>&- &
 	DRPID=$!
 	for k in $(seq 100); do
 		curl -s -o /dev/null "http://127.0.0.1:$DRPORT/v2/" && break

@@ -201,8 +201,10 @@ static bool check_password(struct server *srv, const char *user, const char *pas
         if (hit)
             return true;
         _cleanup_free_ struct crypt_data *cd = xcalloc(1, sizeof(*cd));
-        const char *out = crypt_r(pass, u->hash, cd);
-        bool ok = out && out[0] != '*' && const_eq(out, u->hash);
+        /* crypt_rn (libxcrypt): NULL on failure, never a failure token to mistake for a
+         * hash */
+        const char *out = crypt_rn(pass, u->hash, cd, sizeof(*cd));
+        bool ok = out && const_eq(out, u->hash);
         if (ok) {
             pthread_mutex_lock(&srv->lock);
             memcpy(u->ok, h, 32);
