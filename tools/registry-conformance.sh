@@ -63,7 +63,7 @@ build() {
 	case $out in /*) ;; *) out=$PWD/$out ;; esac
 	# GOPATH mode: our tree first (ginkgo v2, gomega 1.27, reggie), then Debian's
 	(cd "$src/opencontainers/distribution-spec/conformance" &&
-		GO111MODULE=off GOPROXY=off GOFLAGS= GOPATH="$dir/gopath:/usr/share/gocode" \
+		GO111MODULE=off GOPROXY=off GOFLAGS='' GOPATH="$dir/gopath:/usr/share/gocode" \
 			GOCACHE="$dir/cache" go test -c -o "$out" .) || die "go test -c failed"
 	echo "$out"
 }
