@@ -5,7 +5,7 @@
 # a summary: how many tests passed, failed and were skipped, and each failing test with
 # the suite's reason. It never fetches anything.
 #
-#   tools/registry-conformance.sh [CONFORMANCE_BIN] URL
+#   tools/registry-conformance.sh [CONFORMANCE_BIN] URL [-- SUITE_ARGS...]
 #   tools/registry-conformance.sh build OUT SPEC_GIT GINKGO_GIT GOMEGA_GIT REGGIE_GIT
 #
 # The first form: CONFORMANCE_BIN (or $CONFORMANCE_BIN) is the built conformance.test,
@@ -16,6 +16,7 @@
 # OCI_TEST_*=0 to leave a workflow out, OCI_DELETE_MANIFEST_BEFORE_BLOBS, and so on.
 # CONFORMANCE_REPORT_DIR keeps junit.xml, report.html and the suite's output (output.log)
 # there (default: a temporary directory, removed afterwards unless a test failed).
+# SUITE_ARGS go to the test binary: -ginkgo.focus=REGEX runs only the tests it matches.
 # Exit status: 0 when no test failed, 1 when one did, 2 when the suite could not run.
 #
 # The second form builds the binary OUT from local git directories (those the fetch tool
@@ -74,10 +75,17 @@ if [ "${1:-}" = build ]; then
 	exit 0
 fi
 
-case $# in
-1) bin=${CONFORMANCE_BIN:-} url=$1 ;;
-2) bin=$1 url=$2 ;;
-*) die "usage: $0 [CONFORMANCE_BIN] URL (or $0 build ...)" ;;
+# what follows -- goes to the suite (e.g. -ginkgo.focus='Blob Upload Chunked')
+pos=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+	pos+=("$1")
+	shift
+done
+[ $# -eq 0 ] || shift
+case ${#pos[@]} in
+1) bin=${CONFORMANCE_BIN:-} url=${pos[0]} ;;
+2) bin=${pos[0]} url=${pos[1]} ;;
+*) die "usage: $0 [CONFORMANCE_BIN] URL [-- SUITE_ARGS...] (or $0 build ...)" ;;
 esac
 [ -n "$bin" ] || die "no conformance binary: pass its path or set CONFORMANCE_BIN (docs/registry-conformance.md says how to build it)"
 [ -x "$bin" ] || die "'$bin' is not an executable file"
@@ -117,7 +125,7 @@ export OCI_REPORT_DIR=$report
 # the suite writes its reports into the working directory unless OCI_REPORT_DIR says
 # otherwise; run it there so nothing lands where the caller stands
 set +e
-(cd "$report" && "$bin" -test.v -ginkgo.no-color) > "$report/output.log" 2>&1
+(cd "$report" && "$bin" -test.v -ginkgo.no-color "$@") > "$report/output.log" 2>&1
 rc=$?
 set -e
 if [ ! -s "$report/junit.xml" ]; then
