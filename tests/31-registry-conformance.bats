@@ -36,7 +36,7 @@ free_port() {
 wait_registry() {
 	local k
 	for k in $(seq 100); do
-		curl -s -o /dev/null "$1/v2/" && return 0
+		curl -sk -o /dev/null "$1/v2/" && return 0
 		if [ -n "$REGPID" ] && ! kill -0 "$REGPID" 2>/dev/null; then
 			break
 		fi
@@ -74,6 +74,26 @@ wait_registry() {
 	[[ "$output" == *"conformance: 74 passed, 0 failed, 5 skipped"* ]]
 	# the server is still up after it
 	curl -sf -o /dev/null "http://127.0.0.1:$port/v2/"
+}
+
+@test "registry conformance: berth registry serve over TLS with Basic auth passes every test" {
+	need_suite
+	[ -x "$BERTH_BUILD/berth-registry" ] || skip "berth-registry is not built"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TESTDIR/key.pem" -out "$TESTDIR/cert.pem" \
+		-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2> /dev/null
+	htpasswd -Bbc "$TESTDIR/htpasswd" alice s3cret 2> /dev/null
+	port=$(free_port)
+	"$BERTH" --root "$TESTDIR/root" --runroot "$TESTDIR/run" registry serve \
+		--addr "127.0.0.1:$port" --tls-cert "$TESTDIR/cert.pem" --tls-key "$TESTDIR/key.pem" \
+		--htpasswd "$TESTDIR/htpasswd" > "$TESTDIR/registry.log" 2>&1 &
+	REGPID=$!
+	wait_registry "https://127.0.0.1:$port"
+	# the suite (Go) trusts the CAs SSL_CERT_FILE names
+	SSL_CERT_FILE="$TESTDIR/cert.pem" OCI_USERNAME=alice OCI_PASSWORD=s3cret \
+		CONFORMANCE_REPORT_DIR="$TESTDIR/report" run "$SCRIPT" "https://127.0.0.1:$port"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"conformance: 74 passed, 0 failed, 5 skipped"* ]]
 }
 
 @test "registry conformance: Debian's docker-registry scores the known 62 of 74 (the harness itself)" {
