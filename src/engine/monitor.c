@@ -237,12 +237,10 @@ static void note(const struct monitor_opts *o, const char *action, json_t *c, in
         events_container(o->root, runroot, o->id, action, extra);
 }
 
-/* docker's volume "mount" event, for each named or anonymous volume the container has, as
- * each start mounts them */
-static void note_volume_mounts(const struct monitor_opts *o)
+/* docker's volume "mount" event, for each named or anonymous volume the container has (c: its
+ * record, may be NULL), as each start mounts them */
+static void note_volume_mounts(const struct monitor_opts *o, json_t *c)
 {
-    _cleanup_berr_ struct berr *e = NULL;
-    json_t *c __attribute__((cleanup(json_decrefp))) = ctr_load(o->root, o->id, &e);
     _cleanup_free_ char *runroot = events_runroot_of(o->rtroot);
     size_t i;
     json_t *mt;
@@ -311,8 +309,13 @@ static void run(const struct monitor_opts *o, struct mon *m, int ready)
      * exit code and restarts would be lost */
     if (ctr_save_state(o->root, o->id, state, &err) < 0)
         goto fail;
-    note_volume_mounts(o);
-    note(o, "start", NULL, -1);
+    {
+        /* the record, read once for both notes */
+        _cleanup_berr_ struct berr *e2 = NULL;
+        json_t *c __attribute__((cleanup(json_decrefp))) = ctr_load(o->root, o->id, &e2);
+        note_volume_mounts(o, c);
+        note(o, "start", c, -1);
+    }
     if (ready >= 0)
         report(ready, NULL);
     ready = -1;

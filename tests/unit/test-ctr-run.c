@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "attach-drain.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,26 +113,6 @@ static int teardown(void **state)
     eng = NULL;
     fs_rm_rf(top);
     return 0;
-}
-
-/* The client's end of the monitor: the output (stdout and stderr in order) into out, until
- * the exit code comes */
-static int drain(int fd, char *out, size_t cap)
-{
-    size_t len = 0;
-    char buf[CTR_ATTACH_MAX + 2];
-    for (;;) {
-        struct ctr_attach_msg m;
-        assert_int_equal(ctr_attach_recv(fd, buf, sizeof(buf), &m), 1);
-        if (m.kind == CTR_ATTACH_EXIT) {
-            out[len] = 0;
-            return m.exit_code;
-        }
-        if ((m.kind == CTR_ATTACH_STDOUT || m.kind == CTR_ATTACH_STDERR) && len + m.len < cap) {
-            memcpy(out + len, m.data, m.len);
-            len += m.len;
-        }
-    }
 }
 
 static void test_run_wait_logs(void **state)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "attach-drain.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -151,25 +152,6 @@ static void test_refused_by_hand(void **state)
              "bash -c 'exec -a berth-spawn %s probe </dev/null >/dev/null 2>&1'; test $? = 125",
              berth_bin);
     assert_int_equal(system(cmd), 0);
-}
-
-/* The client's end of the monitor: the output into out, until the exit code comes */
-static int drain(int fd, char *out, size_t cap)
-{
-    size_t len = 0;
-    char buf[CTR_ATTACH_MAX + 2];
-    for (;;) {
-        struct ctr_attach_msg m;
-        assert_int_equal(ctr_attach_recv(fd, buf, sizeof(buf), &m), 1);
-        if (m.kind == CTR_ATTACH_EXIT) {
-            out[len] = 0;
-            return m.exit_code;
-        }
-        if ((m.kind == CTR_ATTACH_STDOUT || m.kind == CTR_ATTACH_STDERR) && len + m.len < cap) {
-            memcpy(out + len, m.data, m.len);
-            len += m.len;
-        }
-    }
 }
 
 /* One container's life with every helper exec'd: its monitor (run), exec, cp, export */
