@@ -12,7 +12,7 @@ BUILD_DEPS = meson ninja-build pkg-config gcc libseccomp-dev libcap-dev libjanss
 	libxml2-dev nettle-dev musl-tools libmicrohttpd-dev libcrypt-dev libcurl4-openssl-dev \
 	libssl-dev
 TEST_DEPS = libcmocka-dev bats busybox-static jq iproute2 procps util-linux containerd clang-format \
-	curl skopeo docker-registry apache2-utils openssl
+	curl skopeo docker-registry apache2-utils openssl strace podman
 BENCH_DEPS = hyperfine crun runc
 
 .PHONY: all build deps test-deps bench-deps demo check check-unit check-bats check-v2 \

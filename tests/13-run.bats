@@ -28,9 +28,14 @@ teardown() {
 	run -127 b run --rm busybox nosuchcommand
 	[[ "$output" == *"executable file not found"* ]]
 	run -126 b run --rm busybox /etc/passwd
-	run b run --rm nosuchimage
+	run b run --rm --pull never nosuchimage
 	[ "$status" -eq 125 ]
 	[[ "$output" == *'image "nosuchimage" not found'* ]]
+	# pulled when missing: from the suite's default registry, where nothing listens
+	run b run --rm nosuchimage
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"Unable to find image 'nosuchimage:latest' locally"* ]]
+	[[ "$output" == *"berth: run: pull nosuchimage:latest: GET http://127.0.0.1:1/"* ]]
 	run b run --rm --bogus busybox true
 	[ "$status" -eq 125 ]
 	[ -z "$(ls "$STORE/containers")" ]

@@ -5,6 +5,11 @@ BERTH_BUILD=${BERTH_BUILD:-$(cd "$BATS_TEST_DIRNAME/../build" && pwd)}
 BERTH="$BERTH_BUILD/berth"
 RUNTIME="$BERTH_BUILD/berth-runtime"
 
+# `run` and `create` pull a missing image, and a short name means docker.io: in the suite a
+# short name goes to a loopback port where nothing listens, so that no test ever asks a
+# resolver for docker.io or reaches out (tests that pull start their own registry and say so)
+export BERTH_DEFAULT_REGISTRY=127.0.0.1:1
+
 # A busybox rootfs, made once per test file (read-only for the containers by default).
 make_rootfs() {
 	local dir=$1

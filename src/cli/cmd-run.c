@@ -11,6 +11,7 @@
 #include "engine/ctr-ops.h"
 #include "engine/ctr-run.h"
 #include "engine/engine.h"
+#include "engine/images.h"
 #include "engine/monitor.h"
 #include "engine/volumes.h"
 #include <fcntl.h>
@@ -336,6 +337,75 @@ int cmd_export(struct engine *e, int argc, char **argv)
     return ok ? 0 : 1;
 }
 
+enum pull_policy { PULL_MISSING, PULL_ALWAYS, PULL_NEVER };
+
+/* True if the local image what is of platform (OS/ARCH[/VARIANT]: the variant is checked
+ * when given); *ret_have gets its own, malloc'd. False with *err if it cannot be read. */
+static bool image_platform_is(struct engine *e, const char *what, const char *platform,
+                              char **ret_have, struct berr **err)
+{
+    json_t *im __attribute__((cleanup(json_decrefp))) = img_inspect(e, what, err);
+    if (!im)
+        return false;
+    const char *os = json_string_value(json_object_get(im, "Os"));
+    const char *arch = json_string_value(json_object_get(im, "Architecture"));
+    const char *var = json_string_value(json_object_get(im, "Variant"));
+    char *have = *ret_have = xasprintf("%s/%s%s%s", os ? os : "", arch ? arch : "",
+                                       var && *var ? "/" : "", var && *var ? var : "");
+    size_t n = strlen(platform);
+    return !strcmp(have, platform) || (!strncmp(have, platform, n) && have[n] == '/');
+}
+
+/* docker's words for an image of another platform than --platform's (a static buffer) */
+static const char *mismatch(const char *what, const char *platform, const char *have)
+{
+    static char msg[1024];
+    snprintf(msg, sizeof(msg),
+             "image with reference %s was found but does not match the specified platform: "
+             "wanted %s, actual: %s",
+             what, platform, have ? have : "unknown");
+    return msg;
+}
+
+/* Pulls what for run or create as docker does: "Unable to find image 'x:latest' locally"
+ * first when it was missing (announce), the progress on stderr (stdout is the container's,
+ * or create's ID), nothing with -q. */
+static int pull_image(struct engine *e, const char *verb, const char *what, const char *platform,
+                      bool quiet, bool announce, struct berr **err)
+{
+    _cleanup_free_ char *name = img_pull_name(what, err);
+    if (!name)
+        return -1;
+    if (announce && !quiet)
+        fprintf(stderr, "Unable to find image '%s' locally\n", name);
+    fflush(NULL);
+    _cleanup_close_ int null = quiet ? open("/dev/null", O_WRONLY | O_CLOEXEC) : -1;
+    struct img_pull_opts po = {.platform = platform};
+    if (img_pull(e, name, &po, quiet ? null : STDERR_FILENO, err) < 0)
+        return berr_prefix(err, "%s", verb);
+    /* a registry's single-platform image is what it is: checked against --platform */
+    _cleanup_free_ char *have = NULL;
+    if (platform && !image_platform_is(e, what, platform, &have, err)) {
+        if (!*err)
+            berr_set(err, BERR_NOT_FOUND, ENOENT, "%s", mismatch(what, platform, have));
+        return berr_prefix(err, "%s", verb);
+    }
+    return 0;
+}
+
+/* After a failed create (*err): true if it failed for want of the image, the policy lets us
+ * pull it and the pull worked (*err freed: create again); false otherwise, *err the create's
+ * error or the pull's. */
+static bool pull_missing(struct engine *e, const char *verb, const char *what,
+                         enum pull_policy pull, const char *platform, bool quiet, struct berr **err)
+{
+    if (pull != PULL_MISSING || (*err)->kind != BERR_NOT_FOUND || img_exists(e, what))
+        return false;
+    berr_free(*err);
+    *err = NULL;
+    return pull_image(e, verb, what, platform, quiet, true, err) == 0;
+}
+
 int cmd_run(struct engine *e, int argc, char **argv)
 {
     bool create_only = !strcmp(argv[0], "create");
@@ -379,10 +449,15 @@ int cmd_run(struct engine *e, int argc, char **argv)
                                           {"detach-keys", required_argument, NULL, 21},
                                           {"publish", required_argument, NULL, 'p'},
                                           {"publish-all", no_argument, NULL, 'P'},
+                                          {"pull", required_argument, NULL, 22},
+                                          {"platform", required_argument, NULL, 23},
+                                          {"quiet", no_argument, NULL, 'q'},
                                           {"help", no_argument, NULL, 'H'},
                                           {0}};
     bool rm = false, interactive = false, tty = false, readonly = false, hostnet = false;
-    bool detach = false;
+    bool detach = false, quiet = false;
+    enum pull_policy pull = PULL_MISSING;
+    const char *platform = NULL;
     const char *entrypoint = NULL, *workdir = NULL, *user = NULL, *hostname = NULL;
     const char *name = NULL, *stop_signal = NULL;
     long stop_timeout = CTR_NO_STOP_TIMEOUT;
@@ -404,7 +479,7 @@ int cmd_run(struct engine *e, int argc, char **argv)
     char *end;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+ite:w:u:h:dm:c:l:v:p:P", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+ite:w:u:h:dm:c:l:v:p:Pq", longs, NULL)) != -1) {
         switch (c) {
         case 'R': rm = true; break;
         case 'i': interactive = true; break;
@@ -550,6 +625,31 @@ int cmd_run(struct engine *e, int argc, char **argv)
             if (end == optarg || *end || stop_timeout < -1)
                 return run_fail(NULL, "--stop-timeout: give seconds (-1: wait for ever)");
             break;
+        case 22:
+            if (!strcmp(optarg, "missing"))
+                pull = PULL_MISSING;
+            else if (!strcmp(optarg, "always"))
+                pull = PULL_ALWAYS;
+            else if (!strcmp(optarg, "never"))
+                pull = PULL_NEVER;
+            else {
+                fprintf(stderr,
+                        "berth: %s: invalid pull option: '%s': must be one of \"always\", "
+                        "\"missing\" or \"never\"\n",
+                        argv[0], optarg);
+                return 125;
+            }
+            break;
+        case 23:
+            if (!strchr(optarg, '/') || optarg[0] == '/' || optarg[strlen(optarg) - 1] == '/') {
+                fprintf(stderr,
+                        "berth: %s: --platform %s: give OS/ARCH[/VARIANT], as linux/amd64\n",
+                        argv[0], optarg);
+                return 125;
+            }
+            platform = optarg;
+            break;
+        case 'q': quiet = true; break;
         case 'p':
         case 'P':
             fprintf(stderr,
@@ -640,10 +740,35 @@ int cmd_run(struct engine *e, int argc, char **argv)
         o.console_rows = ws.ws_row;
         o.console_cols = ws.ws_col;
     }
+    /* --pull always, or a local image of another platform than --platform asks for (as
+     * missing: pulled, or refused with --pull never) */
+    bool pulled = false;
+    if (platform && pull != PULL_ALWAYS && img_exists(e, what)) {
+        _cleanup_free_ char *have = NULL;
+        bool same = image_platform_is(e, what, platform, &have, &err);
+        if (err)
+            return cli_fail(err, 125);
+        if (!same && pull == PULL_NEVER) {
+            berr_set(&err, BERR_NOT_FOUND, ENOENT, "%s", mismatch(what, platform, have));
+            berr_prefix(&err, "%s", argv[0]);
+            return cli_fail(err, 125);
+        }
+        if (!same && pull_image(e, argv[0], what, platform, quiet, false, &err) < 0)
+            return cli_fail(err, 125);
+        pulled = !same;
+    }
+    if (pull == PULL_ALWAYS) {
+        if (pull_image(e, argv[0], what, platform, quiet, false, &err) < 0)
+            return cli_fail(err, 125);
+        pulled = true;
+    }
     char id[65];
     if (create_only) {
         /* started later by `berth start` */
-        if (ctr_create(e, &o, id, &err) < 0)
+        int r = ctr_create(e, &o, id, &err);
+        if (r < 0 && !pulled && pull_missing(e, argv[0], what, pull, platform, quiet, &err))
+            r = ctr_create(e, &o, id, &err);
+        if (r < 0)
             return cli_fail(err, 125);
         printf("%s\n", id);
         return 0;
@@ -652,7 +777,10 @@ int cmd_run(struct engine *e, int argc, char **argv)
      * and the container outlives us if we are killed or the user detaches */
     fflush(NULL);
     int sock = -1;
-    if (ctr_run(e, &o, !detach, id, &sock, &err) < 0)
+    int r = ctr_run(e, &o, !detach, id, &sock, &err);
+    if (r < 0 && !pulled && pull_missing(e, argv[0], what, pull, platform, quiet, &err))
+        r = ctr_run(e, &o, !detach, id, &sock, &err);
+    if (r < 0)
         return cli_fail(err, berr_exit_code(err));
     if (detach) {
         printf("%s\n", id);

@@ -38,19 +38,10 @@ int cli_fail(struct berr *err, int code)
 static int cli_exec_registry(const char *root, const char *runroot, const char *config, int argc,
                              char **argv)
 {
-    char self[4096], path[4200];
+    char self[4096];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    const char *prog = "berth-registry";
-    if (n > 0) {
-        self[n] = 0;
-        char *slash = strrchr(self, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf(path, sizeof(path), "%s/berth-registry", self);
-            if (access(path, X_OK) == 0)
-                prog = path;
-        }
-    }
+    self[n > 0 ? n : 0] = 0;
+    _cleanup_free_ char *prog = engine_helper_path(self, "berth-registry");
     char **args = xcalloc(argc + 8, sizeof(char *));
     int k = 0;
     args[k++] = "berth-registry";
@@ -65,7 +56,7 @@ static int cli_exec_registry(const char *root, const char *runroot, const char *
     for (int a = 0; a < argc; a++)
         args[k++] = argv[a];
     args[k] = NULL;
-    if (prog == path)
+    if (strchr(prog, '/'))
         execv(prog, args);
     else
         execvp(prog, args);

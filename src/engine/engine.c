@@ -61,3 +61,15 @@ void engine_free(struct engine *e)
     free(e->berth);
     free(e);
 }
+
+char *engine_helper_path(const char *self, const char *name)
+{
+    const char *slash = self ? strrchr(self, '/') : NULL;
+    if (slash && self[0] == '/' && strncmp(self, "/proc/", 6) != 0) {
+        char *p = xasprintf("%.*s/%s", (int)(slash - self), self, name);
+        if (access(p, X_OK) == 0)
+            return p;
+        free(p);
+    }
+    return xstrdup(name);
+}

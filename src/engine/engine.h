@@ -27,6 +27,9 @@ struct engine {
 struct engine *engine_new(const char *root, const char *runroot, const char *config_path,
                           struct berr **err);
 void engine_free(struct engine *e);
+/* The program name installed beside the binary self (an absolute path): that path if it is
+ * executable there, else name alone (looked up on PATH). Caller frees. */
+char *engine_helper_path(const char *self, const char *name);
 static inline void engine_freep(struct engine **e)
 {
     engine_free(*e);

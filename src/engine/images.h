@@ -102,3 +102,22 @@ json_t *img_load(struct engine *e, int fd, struct berr **err);
 char *img_mount(struct engine *e, const char *what, struct berr **err);
 /* Unmounts it; ret_id gets its ID. BERR_NOT_MODIFIED if it is not mounted. */
 int img_unmount(struct engine *e, const char *what, char ret_id[72], struct berr **err);
+
+/* ---- pull (engine/pull.c): for run and create; `berth pull` is berth-registry's own ---- */
+
+struct img_pull_opts {
+    const char *platform; /* OS/ARCH[/VARIANT] to choose from an index; NULL: the host's */
+    bool quiet;           /* no progress, only the name at the end */
+};
+/* Pulls image what from its registry (the configuration's default registry for Docker Hub
+ * names) by running berth-registry next to e->berth (or on PATH), which writes its progress
+ * to out_fd; blocks until it ends. A bad reference is BERR_INVALID before anything runs, a
+ * missing berth-registry BERR_UNSUPPORTED; a failed pull BERR_INTERNAL with the client's own
+ * one-line message ("pull x: GET http://...: ..."), its store unchanged. */
+int img_pull(struct engine *e, const char *what, const struct img_pull_opts *o, int out_fd,
+             struct berr **err);
+/* What docker's "Unable to find image '...' locally" names: "busybox:latest",
+ * "host:5000/a@sha256:..."; NULL with BERR_INVALID for a bad reference. Caller frees. */
+char *img_pull_name(const char *what, struct berr **err);
+/* True if what names an image in the store (a name, an ID or an ID prefix) */
+bool img_exists(struct engine *e, const char *what);
