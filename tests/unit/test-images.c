@@ -410,6 +410,54 @@ static void test_volumes(void **state)
     json_decref(f);
 }
 
+/* pull for run: names, presence, and berth-registry's errors coming back with their kinds
+ * (a registry where nothing listens: nothing leaves the machine) */
+static void test_pull(void **state)
+{
+    struct t *t = *state;
+    struct berr *err = NULL;
+    char *n = img_pull_name("busybox", &err);
+    assert_string_equal(n, "busybox:latest");
+    free(n);
+    n = img_pull_name("127.0.0.1:5000/a/b:v1", &err);
+    assert_string_equal(n, "127.0.0.1:5000/a/b:v1");
+    free(n);
+    assert_null(img_pull_name("Bad:Name", &err));
+    assert_int_equal(err->kind, BERR_INVALID);
+    berr_free(err);
+    err = NULL;
+
+    char id[72];
+    import(t, "box:1", id);
+    assert_true(img_exists(t->e, "box:1"));
+    assert_true(img_exists(t->e, id + 7));
+    assert_false(img_exists(t->e, "box:2"));
+
+    assert_kind(img_pull(t->e, "Bad:Name", NULL, 1, ERR), BERR_INVALID);
+    setenv("BERTH_DEFAULT_REGISTRY", "127.0.0.1:1", 1);
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    assert_true(null >= 0);
+    assert_int_equal(img_pull(t->e, "nosuch", NULL, null, &err), -EIO);
+    assert_int_equal(err->kind, BERR_INTERNAL);
+    assert_string_equal(err->msg, "pull nosuch: GET http://127.0.0.1:1/v2/library/nosuch/manifests/"
+                                  "latest: Couldn't connect to server");
+    berr_free(err);
+    err = NULL;
+    /* a bad --platform is the client's to refuse, in its words */
+    struct img_pull_opts po = {.platform = "linux"};
+    assert_kind(img_pull(t->e, "nosuch", &po, null, ERR), BERR_INTERNAL);
+    close(null);
+    assert_false(img_exists(t->e, "nosuch"));
+
+    /* beside the binary, else by name */
+    char *p = engine_helper_path("/nonexistent/dir/berth", "berth-registry");
+    assert_string_equal(p, "berth-registry");
+    free(p);
+    p = engine_helper_path("/bin/sh", "sh");
+    assert_string_equal(p, "/bin/sh");
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +467,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_save_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mount, setup, teardown),
         cmocka_unit_test_setup_teardown(test_volumes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pull, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
