@@ -839,9 +839,9 @@ cg() {
 	run b run --rm --network none busybox ls /sys/class/net
 	[ "$output" = lo ]
 	[ "$(b run --rm --network host busybox ls /sys/class/net | sort)" = "$(ls /sys/class/net | sort)" ]
-	# the network is the host's, the UTS namespace and name still the container's own
-	# (docker names it after the host here)
-	[ "$(b run --rm --network host busybox hostname)" != "$(hostname)" ]
+	# the network is the host's, and so is the name, as docker gives it (-h still names it)
+	[ "$(b run --rm --network host busybox hostname)" = "$(hostname)" ]
+	[ "$(b run --rm --network host -h other busybox hostname)" = other ]
 	run -125 b run --rm --network bridge busybox true
 	[[ "$output" == *"only none and host"* ]]
 }

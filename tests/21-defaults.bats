@@ -301,9 +301,14 @@ evil64() {
 		\( -path "$dir/upper/*" -o -path "$dir/rootfs/*" -o -path "$dir/work/*" -o -path "*/_data/*" \) -prune -o \
 		! -type l -perm /o+w -print
 	[ -z "$output" ] || { echo "world-writable: $output"; false; }
-	run find "$dir" "$RUNROOT" \( -path "$dir/upper/*" -o -path "$dir/rootfs/*" -o -path "$dir/work/*" \) -prune -o \
-		-type f -perm /go+rw -print
+	# (the container's /etc/hosts, hostname and resolv.conf and their mount points are 0644
+	# for its own users, as the image's would be; the 0700 directory keeps the host's out)
+	run find "$dir" "$RUNROOT" \( -path "$dir/upper/*" -o -path "$dir/rootfs/*" -o -path "$dir/work/*" -o -path "$dir/init/*" \) -prune -o \
+		-type f ! -path "$dir/hosts" ! -path "$dir/hostname" ! -path "$dir/resolv.conf" -perm /go+rw -print
 	[ -z "$output" ] || { echo "readable by others: $output"; false; }
+	for f in hosts hostname resolv.conf init/etc/hosts; do
+		[ "$(stat -c %a "$dir/$f")" = 644 ]
+	done
 	[ "$(stat -c %a "$STORE/volumes/secvol")" = 700 ]
 	[ "$(stat -c %a "$STORE/volumes/secvol/volume.json")" = 600 ]
 	# the container's own umask is still docker's 0022, and its root directory 755

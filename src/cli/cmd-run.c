@@ -450,6 +450,11 @@ int cmd_run(struct engine *e, int argc, char **argv)
                                           {"publish", required_argument, NULL, 'p'},
                                           {"publish-all", no_argument, NULL, 'P'},
                                           {"pull", required_argument, NULL, 22},
+                                          {"dns", required_argument, NULL, 24},
+                                          {"dns-search", required_argument, NULL, 25},
+                                          {"dns-option", required_argument, NULL, 26},
+                                          {"dns-opt", required_argument, NULL, 26},
+                                          {"add-host", required_argument, NULL, 27},
                                           {"platform", required_argument, NULL, 23},
                                           {"quiet", no_argument, NULL, 'q'},
                                           {"help", no_argument, NULL, 'H'},
@@ -463,7 +468,8 @@ int cmd_run(struct engine *e, int argc, char **argv)
     long stop_timeout = CTR_NO_STOP_TIMEOUT;
     int restart = RESTART_NO, max_restarts = 0;
     _cleanup_strv_ char **env = NULL, **cap_add = NULL, **cap_drop = NULL, **ulimits = NULL,
-                        **devices = NULL;
+                        **devices = NULL, **dns = NULL, **dns_search = NULL, **dns_options = NULL,
+                        **add_hosts = NULL;
     _cleanup_free_ struct ctr_mount_arg *mounts = NULL;
     size_t n_mounts = 0;
     bool nnp = false, use_init = false, privileged = false, unconfined = false, sig_proxy = true;
@@ -650,6 +656,10 @@ int cmd_run(struct engine *e, int argc, char **argv)
             platform = optarg;
             break;
         case 'q': quiet = true; break;
+        case 24: dns = strv_append(dns, optarg); break;
+        case 25: dns_search = strv_append(dns_search, optarg); break;
+        case 26: dns_options = strv_append(dns_options, optarg); break;
+        case 27: add_hosts = strv_append(add_hosts, optarg); break;
         case 'p':
         case 'P':
             fprintf(stderr,
@@ -670,7 +680,9 @@ int cmd_run(struct engine *e, int argc, char **argv)
                 "[--detach-keys ctrl-p,ctrl-q] "
                 "[-v SRC:DST[:ro]] [--mount type=...] [--tmpfs DST] [-w DIR] "
                 "[-u USER[:GROUP]] [--entrypoint CMD] [-h HOSTNAME] [--read-only] "
-                "[--network none|host] IMAGE [COMMAND] [ARG...]\n");
+                "[--network none|host] [--dns IP] [--dns-search DOMAIN] [--dns-option OPT] "
+                "[--add-host HOST:IP] [--pull missing|always|never] [--platform OS/ARCH] [-q] "
+                "IMAGE [COMMAND] [ARG...]\n");
             return 0;
         default: fprintf(stderr, "berth: run: see 'berth run --help'\n"); return 125;
         }
@@ -731,6 +743,10 @@ int cmd_run(struct engine *e, int argc, char **argv)
                                 .devices = devices,
                                 .cap_add = cap_add,
                                 .cap_drop = cap_drop,
+                                .dns = dns,
+                                .dns_search = dns_search,
+                                .dns_options = dns_options,
+                                .add_hosts = add_hosts,
                                 .res = res};
     /* -t in the foreground: the container's terminal is born with our size */
     struct winsize ws;

@@ -5,6 +5,7 @@
 #include "engine/containers.h"
 #include "engine/events.h"
 #include "engine/monitor.h"
+#include "engine/netfiles.h"
 #include "engine/spawn.h"
 #include "engine/volumes.h"
 #include "base/cleanup.h"
@@ -120,10 +121,11 @@ void ctr_reap_stale(struct engine *e)
  * instead of staying mounted. The monitor forked after this keeps the namespace. */
 static int mount_private(struct store *st, struct image *im, const char *dir, struct berr **err)
 {
-    char upper[PATH_MAX], work[PATH_MAX], rootfs[PATH_MAX];
+    char upper[PATH_MAX], work[PATH_MAX], rootfs[PATH_MAX], init[PATH_MAX];
     snprintf(upper, sizeof(upper), "%s/upper", dir);
     snprintf(work, sizeof(work), "%s/work", dir);
     snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+    snprintf(init, sizeof(init), "%s/init", dir);
     if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return berr_sys(err, errno, "private mount namespace");
     /* the store's fd still points into the old namespace's mounts: overlay wants its layers
@@ -136,7 +138,9 @@ static int mount_private(struct store *st, struct image *im, const char *dir, st
         return -1;
     }
     close(nfd);
-    return overlay_mount(st, im, upper, work, rootfs, err);
+    /* a container made before init layers has none */
+    bool has_init = access(init, F_OK) == 0;
+    return overlay_mount(st, im, has_init ? init : NULL, upper, work, rootfs, err);
 }
 
 int ctr_mount_rootfs(const char *root, const char *dir, struct berr **err)
@@ -199,6 +203,26 @@ static int write_rec(struct making *m, const char *name, const char *text, struc
                                                                     strlen(text), 0600, err);
 }
 
+/* The container's host name: -h, else the host's with --network host (as docker), else its
+ * short ID. buf: room for the host's. */
+static const char *ctr_hostname(const struct making *m, char *buf, size_t len)
+{
+    if (m->o->hostname)
+        return m->o->hostname;
+    if (!m->o->host_network)
+        return m->short_id;
+    netfiles_host_name(buf, len);
+    return buf;
+}
+
+static json_t *strv_array(char **v)
+{
+    json_t *a = json_array();
+    for (char **p = v; p && *p; p++)
+        json_array_append_new(a, json_string(*p));
+    return a;
+}
+
 /* the record: what `ps` and `inspect` show */
 static int write_record(struct making *m, const char *name, struct berr **err)
 {
@@ -212,6 +236,8 @@ static int write_record(struct making *m, const char *name, struct berr **err)
         json_array_append_new(jargs, json_string(*a));
     char created[64];
     rt_now_rfc3339(created, sizeof(created));
+    char hbuf[256];
+    const char *hostname = ctr_hostname(m, hbuf, sizeof(hbuf));
     json_t *c = json_object_get(m->im->config, "config");
     json_t *rec = json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:{s:O,s:O,s:o,s:s,s:s,s:b,s:b,s:s,s:s},s:{s:b,"
@@ -221,10 +247,19 @@ static int write_record(struct making *m, const char *name, struct berr **err)
         "Entrypoint", json_object_get(c, "Entrypoint") ?: json_null(), "Env",
         json_incref(json_object_get(c, "Env")) ?: json_array(), "WorkingDir",
         o->workdir ? o->workdir : "", "User", o->user ? o->user : "", "Tty", o->tty, "OpenStdin",
-        o->open_stdin, "Hostname", o->hostname ? o->hostname : m->short_id, "Image", o->image,
-        "HostConfig", "AutoRemove", o->auto_remove, "ReadonlyRootfs", o->read_only, "NetworkMode",
+        o->open_stdin, "Hostname", hostname, "Image", o->image, "HostConfig", "AutoRemove",
+        o->auto_remove, "ReadonlyRootfs", o->read_only, "NetworkMode",
         o->host_network ? "host" : "none", "LogPath", "json.log");
     json_t *rc = json_object_get(rec, "Config"), *hc = json_object_get(rec, "HostConfig");
+    /* the network files (netfiles.h), where docker's inspect shows them */
+    static const char *const nf[][2] = {
+        {"ResolvConfPath", "resolv.conf"}, {"HostnamePath", "hostname"}, {"HostsPath", "hosts"}};
+    for (size_t i = 0; i < 3; i++)
+        json_object_set_new(rec, nf[i][0], json_sprintf("%s/%s", m->dir, nf[i][1]));
+    json_object_set_new(hc, "Dns", strv_array(o->dns));
+    json_object_set_new(hc, "DnsSearch", strv_array(o->dns_search));
+    json_object_set_new(hc, "DnsOptions", strv_array(o->dns_options));
+    json_object_set_new(hc, "ExtraHosts", o->add_hosts ? strv_array(o->add_hosts) : json_null());
     json_t *rm_ = json_deep_copy(m->mounts);
     size_t mi;
     json_t *mv;
@@ -283,7 +318,8 @@ static int write_record(struct making *m, const char *name, struct berr **err)
 static int write_spec(struct making *m, const char *rootfs, struct berr **err)
 {
     const struct ctr_create_opts *o = m->o;
-    struct bundle_opts bo = {.hostname = o->hostname ? o->hostname : m->short_id,
+    char hbuf[256];
+    struct bundle_opts bo = {.hostname = ctr_hostname(m, hbuf, sizeof(hbuf)),
                              .cmd = o->cmd,
                              .entrypoint = o->entrypoint,
                              .env = o->env,
@@ -311,6 +347,8 @@ static int write_spec(struct making *m, const char *rootfs, struct berr **err)
     struct bundle_resources res = o->res;
     if (!res.pids_limit)
         res.pids_limit = m->e->config.default_pids_limit;
+    /* hosts, hostname, resolv.conf: under the volumes, which may bind their own */
+    netfiles_mounts(spec, m->dir, o->read_only);
     if (bundle_set_resources(spec, &res, err) < 0 || vol_apply(spec, m->mounts, rootfs, err) < 0)
         return -1;
     if (json_object_size(o->labels)) {
@@ -557,6 +595,12 @@ static int make(struct engine *e, const struct ctr_create_opts *o, bool start, b
 {
     const char *root = e->root;
     struct making m = {.e = e, .o = o, .dfd = -1, .start = start, .attach_fd = -1};
+    struct netfiles_opts nfc = {.dns = o->dns,
+                                .dns_search = o->dns_search,
+                                .dns_options = o->dns_options,
+                                .add_hosts = o->add_hosts};
+    if (netfiles_check(&nfc, err) < 0)
+        return berr_prefix(err, "run");
     _cleanup_store_ struct store *st = store_open(root, err);
     if (!st)
         return -1;
@@ -645,12 +689,27 @@ static int make(struct engine *e, const struct ctr_create_opts *o, bool start, b
         berr_sys(err, errno, "run: container dir %s", dir);
         goto out;
     }
+    if (netfiles_init_layer(dir, err) < 0) {
+        berr_prefix(err, "run");
+        goto out;
+    }
     /* the image this container uses: rmi and prune leave it while the container exists */
     m.dfd = dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || write_rec(&m, "image", im->id, err) < 0 ||
         fs_write_replace(dfd, "owner", owner, on, 0600, err) < 0) {
         if (!*err)
             berr_sys(err, errno, "run: %s/image", dir);
+        goto out;
+    }
+    char hbuf[256];
+    struct netfiles_opts nfo = {.hostname = ctr_hostname(&m, hbuf, sizeof(hbuf)),
+                                .host_network = o->host_network,
+                                .dns = o->dns,
+                                .dns_search = o->dns_search,
+                                .dns_options = o->dns_options,
+                                .add_hosts = o->add_hosts};
+    if (netfiles_write(dfd, &nfo, err) < 0) {
+        berr_prefix(err, "run");
         goto out;
     }
     if (write_record(&m, cname, err) < 0)

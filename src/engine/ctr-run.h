@@ -46,6 +46,8 @@ struct ctr_create_opts {
     const struct ctr_mount_arg *mounts;
     size_t n_mounts;
     char **ulimits, **devices, **cap_add, **cap_drop;
+    /* --dns, --dns-search, --dns-option, --add-host HOST:IP (engine/netfiles.h) */
+    char **dns, **dns_search, **dns_options, **add_hosts;
     struct bundle_resources res;               /* pids_limit 0: the configuration's default */
     unsigned short console_rows, console_cols; /* -t: the terminal's size at birth (0: none) */
 };

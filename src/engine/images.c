@@ -739,7 +739,7 @@ int img_mount_job(struct spawn_job *j, struct berr **err)
     if (!st)
         return -1;
     _cleanup_image_ struct image *im = store_get_image(st, id, err);
-    if (!im || overlay_mount(st, im, NULL, NULL, path, err) < 0)
+    if (!im || overlay_mount(st, im, NULL, NULL, NULL, path, err) < 0)
         return -1;
     return 0;
 }

@@ -7,8 +7,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
-int overlay_mount(struct store *st, const struct image *im, const char *upper, const char *work,
-                  const char *target, struct berr **err)
+int overlay_mount(struct store *st, const struct image *im, const char *init, const char *upper,
+                  const char *work, const char *target, struct berr **err)
 {
     size_t n = 0;
     while (im->layers[n])
@@ -24,11 +24,14 @@ int overlay_mount(struct store *st, const struct image *im, const char *upper, c
         return 0;
     }
     /* lowerdir lists the top layer first */
-    size_t cap = n * 32 + 64 + (upper ? strlen(upper) + strlen(work) + 32 : 0);
+    if (!upper)
+        init = NULL;
+    size_t cap = n * 32 + 64 + (upper ? strlen(upper) + strlen(work) + 32 : 0) +
+                 (init ? strlen(init) + 1 : 0);
     _cleanup_free_ char *opts = malloc(cap);
     if (!opts)
         return berr_sys(err, ENOMEM, "mount image");
-    size_t len = snprintf(opts, cap, "lowerdir=");
+    size_t len = snprintf(opts, cap, "lowerdir=%s%s", init ? init : "", init ? ":" : "");
     for (size_t i = n; i-- > 0;) {
         char s[32];
         store_layer_short(im->layers[i], s);

@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/sched.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -243,6 +244,26 @@ static int set_user(const struct spec_user *u, struct berr **err)
         umask(u->umask.v & 0777);
     else
         umask(0022);
+    return 0;
+}
+
+/* A network namespace of the container's own starts with its loopback down: up, as runc and
+ * crun bring it (the kernel gives it 127.0.0.1 and ::1), so that a service and its client in
+ * one container can talk whatever the network */
+static int loopback_up(struct berr **err)
+{
+    _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return berr_sys(err, errno, "loopback: socket");
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        return berr_sys(err, errno, "loopback: get flags of lo");
+    if (ifr.ifr_flags & IFF_UP)
+        return 0;
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        return berr_sys(err, errno, "loopback: bring lo up");
     return 0;
 }
 
@@ -679,6 +700,8 @@ static int init_setup(struct init_config *c, struct berr **err)
         if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
             return berr_sys(err, errno, "domainname: set \"%s\"", s->domainname);
     }
+    if (mc.netns && (r = loopback_up(err)) < 0)
+        return r;
     if ((r = set_sysctls(s, procfd, err)) < 0)
         return r;
     close(TAKE_FD(procfd));
