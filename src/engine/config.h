@@ -10,6 +10,10 @@
  *     "insecure-registries": ["h:5000", "10.0.0.0/8"]  registries spoken to over plain HTTP,
  *                                    besides 127.0.0.0/8 and ::1 (always): HOST[:PORT] or an
  *                                    IPv4 CIDR, as docker's daemon.json has them
+ *     "certs-dir": "/etc/berth/certs.d"  per-registry CAs and client certificates in
+ *                                    docker's certs.d layout (HOST[:PORT]/ca.crt,
+ *                                    client.cert, client.key); an absolute path. Replaces
+ *                                    /etc/berth/certs.d; /etc/docker/certs.d is read too
  *
  * A key berth does not know is refused (as dockerd refuses one), so a misspelt setting is
  * never silently without effect. */
@@ -24,6 +28,8 @@
 #define CONFIG_DEFAULT_REGISTRY "docker.io"
 #define CONFIG_MAX_INSECURE 32
 #define CONFIG_NAME_MAX 256
+#define CONFIG_DEFAULT_CERTS_DIR "/etc/berth/certs.d"
+#define CONFIG_PATH_MAX 1024
 
 struct config {
     int64_t default_pids_limit;             /* > 0: the limit; -1: none */
@@ -31,6 +37,7 @@ struct config {
     /* fixed arrays, so a config is copied by value and owns nothing to free */
     char insecure_registries[CONFIG_MAX_INSECURE][CONFIG_NAME_MAX];
     int n_insecure;
+    char certs_dir[CONFIG_PATH_MAX]; /* absolute; never empty */
 };
 
 /* Reads the file at path; NULL: $BERTH_CONFIG, else CONFIG_DEFAULT_PATH. The default file

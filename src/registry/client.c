@@ -183,13 +183,25 @@ static int usage_error(const char *verb, const char *msg)
     return 125;
 }
 
+/* r->host's certs.d material, then its scheme: a registry with a certs.d CA is verified
+ * with it even when it would be insecure (docker: certs.d makes a registry secure) */
+static int reg_secure_setup(struct engine *e, struct reg *r, struct berr **err)
+{
+    int ca = reg_load_tls(r, e->config.certs_dir, err);
+    if (ca < 0)
+        return berr_prefix(err, "%s", r->host);
+    reg_pick_scheme(r, !ca && reg_insecure(&e->config, r->host));
+    return 0;
+}
+
 /* A session for a reference: endpoint, scheme, credentials from config.json. */
 static int reg_open(struct engine *e, const struct ref *rf, bool push, struct reg *r,
                     struct berr **err)
 {
     reg_init(r);
     r->host = reg_endpoint(&e->config, rf->domain);
-    reg_pick_scheme(r, reg_insecure(&e->config, r->host));
+    if (reg_secure_setup(e, r, err) < 0)
+        return -1;
     r->repo = xstrdup(rf->path);
     r->push = push;
     /* credentials are kept under the name users log in with: the domain, or the endpoint
@@ -937,7 +949,8 @@ static int check_login(struct engine *e, const char *host, const char *user, con
     struct reg r __attribute__((cleanup(reg_clear)));
     reg_init(&r);
     r.host = reg_endpoint(&e->config, host);
-    reg_pick_scheme(&r, reg_insecure(&e->config, r.host));
+    if (reg_secure_setup(e, &r, err) < 0)
+        return -1;
     r.user = xstrdup(user);
     r.pass = xstrdup(pass);
     struct reg_resp p;

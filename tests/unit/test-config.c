@@ -108,6 +108,22 @@ static void test_which_file(void **state)
     }
 }
 
+/* certs-dir: docker's certs.d layout somewhere else than /etc/berth/certs.d */
+static void test_certs_dir(void **state)
+{
+    struct config c;
+    _cleanup_berr_ struct berr *err = NULL;
+    put("{}");
+    assert_int_equal(config_load(path, &c, &err), 0);
+    assert_string_equal(c.certs_dir, CONFIG_DEFAULT_CERTS_DIR);
+    put("{\"certs-dir\": \"/tmp/x/certs.d\"}");
+    assert_int_equal(config_load(path, &c, &err), 0);
+    assert_string_equal(c.certs_dir, "/tmp/x/certs.d");
+    bad("{\"certs-dir\": \"relative/certs.d\"}", "\"certs-dir\" must be an absolute path");
+    bad("{\"certs-dir\": \"\"}", "\"certs-dir\" must be an absolute path");
+    bad("{\"certs-dir\": 1}", "\"certs-dir\" must be an absolute path");
+}
+
 /* the engine's handle reads the configuration once and holds the roots */
 static void test_engine_handle(void **state)
 {
@@ -131,10 +147,9 @@ static void test_engine_handle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_values),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_which_file),
-        cmocka_unit_test(test_engine_handle),
+        cmocka_unit_test(test_values),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_which_file), cmocka_unit_test(test_engine_handle),
+        cmocka_unit_test(test_certs_dir),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

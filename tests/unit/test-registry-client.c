@@ -291,6 +291,78 @@ static void test_error_text(void **state)
     assert_string_equal(t3, "HTTP 401");
 }
 
+static int put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+/* certs.d: which directories a registry's TLS material comes from, and docker's checks */
+static void test_certs_dirs(void **state)
+{
+    char *d[2];
+    _cleanup_berr_ struct berr *err = NULL;
+    assert_int_equal(reg_certs_dirs(NULL, "reg.lan:5000", d, &err), 0);
+    assert_string_equal(d[0], "/etc/berth/certs.d/reg.lan:5000");
+    assert_string_equal(d[1], "/etc/docker/certs.d/reg.lan:5000");
+    free(d[0]);
+    free(d[1]);
+    /* certs-dir replaces berth's directory, not docker's; no port: the host alone */
+    assert_int_equal(reg_certs_dirs("/tmp/c.d/", "reg.lan", d, &err), 0);
+    assert_string_equal(d[0], "/tmp/c.d/reg.lan");
+    assert_string_equal(d[1], "/etc/docker/certs.d/reg.lan");
+    free(d[0]);
+    free(d[1]);
+    assert_int_equal(reg_certs_dirs("", "[::1]:5000", d, &err), 0);
+    assert_string_equal(d[0], "/etc/berth/certs.d/[::1]:5000");
+    free(d[0]);
+    free(d[1]);
+    assert_true(reg_certs_dirs(NULL, "a/b", d, &err) < 0);
+    berr_freep(&err);
+    assert_true(reg_certs_dirs(NULL, "..", d, &err) < 0);
+    berr_freep(&err);
+
+    /* a directory of certs-dir: nothing there is no CA; a .cert needs its .key */
+    char dir[] = "/tmp/berth-certs.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct reg r;
+    reg_init(&r);
+    r.host = xstrdup("127.0.0.1:5000");
+    assert_int_equal(reg_load_tls(&r, dir, &err), 0);
+    assert_null(r.ca_pem);
+    _cleanup_free_ char *hd = xasprintf("%s/127.0.0.1:5000", dir);
+    _cleanup_free_ char *cert = xasprintf("%s/client.cert", hd);
+    _cleanup_free_ char *key = xasprintf("%s/client.key", hd);
+    _cleanup_free_ char *ca = xasprintf("%s/ca.crt", hd);
+    assert_int_equal(mkdir(hd, 0700), 0);
+    assert_int_equal(put_file(cert, "x"), 0);
+    assert_true(reg_load_tls(&r, dir, &err) < 0);
+    _cleanup_free_ char *want = xasprintf("missing key %s for client certificate %s", key, cert);
+    assert_string_equal(err->msg, want);
+    berr_freep(&err);
+    assert_int_equal(put_file(key, "x"), 0);
+    assert_int_equal(reg_load_tls(&r, dir, &err), 0);
+    assert_string_equal(r.tls_cert, cert);
+    assert_string_equal(r.tls_key, key);
+    unlink(cert);
+    assert_true(reg_load_tls(&r, dir, &err) < 0);
+    assert_non_null(strstr(err->msg, "missing client certificate"));
+    berr_freep(&err);
+    unlink(key);
+    /* a .crt must hold a PEM certificate */
+    assert_int_equal(put_file(ca, "not a certificate"), 0);
+    assert_true(reg_load_tls(&r, dir, &err) < 0);
+    assert_non_null(strstr(err->msg, "no PEM certificate"));
+    berr_freep(&err);
+    unlink(ca);
+    rmdir(hd);
+    rmdir(dir);
+    reg_clear(&r);
+}
+
 int main(void)
 {
     xalloc_setup_jansson();
@@ -303,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_config_json),
         cmocka_unit_test(test_config_settings),
         cmocka_unit_test(test_error_text),
+        cmocka_unit_test(test_certs_dirs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,181 @@
+#!/usr/bin/env bats
+# The registry client's TLS and configuration: per-registry CAs and client certificates in
+# docker's certs.d layout (the directory named by berth.json's "certs-dir"), registry
+# mirrors, docker's credential helpers, and `push NAME DEST`. Every server is Debian's
+# docker-registry on 127.0.0.1, started by the test and killed by its PID in teardown; short
+# names go to BERTH_DEFAULT_REGISTRY, never to docker.io.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+load engine-helpers
+
+setup() {
+	engine_setup
+	REGPIDS=()
+	export DOCKER_CONFIG="$TESTDIR/docker"
+	export BERTH_DEFAULT_REGISTRY=127.0.0.1:1
+	STORE2="$TESTDIR/root2"
+	RUNROOT2="$TESTDIR/run2"
+	CERTS="$TESTDIR/certs.d"
+	PKI="$TESTDIR/pki"
+	mkdir -p "$CERTS" "$PKI"
+	export BERTH_CONFIG="$TESTDIR/berth.json"
+	echo "{\"certs-dir\": \"$CERTS\"}" > "$BERTH_CONFIG"
+}
+
+teardown() {
+	local p
+	for p in "${REGPIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for id in $(b2 ps -aq --no-trunc 2>/dev/null); do
+		b2 rm -f "$id" > /dev/null 2>&1 || true
+	done
+	engine_teardown
+}
+
+r1() { "$BERTH" --root "$STORE" --runroot "$RUNROOT" "$@"; }
+r2() { "$BERTH" --root "$STORE2" --runroot "$RUNROOT2" "$@"; }
+b2() { "$BERTH" --root "$STORE2" --runroot "$RUNROOT2" "$@"; }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# make_ca NAME: a self-signed CA, $PKI/NAME.crt and $PKI/NAME.key
+make_ca() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=berth test $1" \
+		-keyout "$PKI/$1.key" -out "$PKI/$1.crt" 2> /dev/null
+}
+
+# make_cert CA NAME EXT: a certificate for NAME signed by CA, with the extensions EXT
+make_cert() {
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$PKI/$2.key" \
+		-out "$PKI/$2.csr" 2> /dev/null
+	printf '%b\n' "$3" > "$PKI/$2.ext"
+	openssl x509 -req -in "$PKI/$2.csr" -CA "$PKI/$1.crt" -CAkey "$PKI/$1.key" \
+		-CAcreateserial -days 2 -extfile "$PKI/$2.ext" -out "$PKI/$2.crt" 2> /dev/null
+}
+
+# start_tls_registry [clientcas]: docker-registry over TLS (a server certificate for
+# 127.0.0.1 signed by $PKI/ca) with htpasswd Basic auth (alice, s3cret) on 127.0.0.1:$PORT;
+# with an argument, it asks for a client certificate signed by that CA
+start_tls_registry() {
+	[ -f "$PKI/ca.crt" ] || make_ca ca
+	[ -f "$PKI/server.crt" ] || make_cert ca server 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth'
+	[ -f "$TESTDIR/htpasswd" ] || htpasswd -Bbn alice s3cret > "$TESTDIR/htpasswd"
+	PORT=$(free_port)
+	REG="127.0.0.1:$PORT"
+	local tls="certificate: $PKI/server.crt, key: $PKI/server.key"
+	[ -n "${1:-}" ] && tls="$tls, clientcas: [$1]"
+	{
+		echo "version: 0.1"
+		echo "log: {level: error}"
+		echo "storage: {filesystem: {rootdirectory: $TESTDIR/registry-$PORT}}"
+		echo "http: {addr: \"$REG\", tls: {$tls}}"
+		echo "auth: {htpasswd: {realm: berth-test, path: $TESTDIR/htpasswd}}"
+	} > "$TESTDIR/registry-$PORT.yml"
+	/usr/bin/docker-registry serve "$TESTDIR/registry-$PORT.yml" > "$TESTDIR/registry-$PORT.log" 2>&1 &
+	REGPIDS+=($!)
+	local k
+	for k in $(seq 100); do
+		# anything but "could not connect" (7): the server is up
+		curl -sk -o /dev/null "https://$REG/v2/" && return 0
+		[ $? -ne 7 ] && return 0
+		sleep 0.1
+	done
+	cat "$TESTDIR/registry-$PORT.log" >&2
+	return 1
+}
+
+@test "tls: a certs.d CA verifies a TLS registry: login, push, pull, run; a wrong CA fails" {
+	command -v htpasswd > /dev/null || skip "htpasswd is not installed"
+	start_tls_registry
+	mkdir "$CERTS/$REG"
+	cp "$PKI/ca.crt" "$CERTS/$REG/ca.crt"
+	run r1 login -u alice --password-stdin "$REG" <<< "s3cret"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Login Succeeded" ]
+	b tag busybox "$REG/tls/app:v1"
+	run r1 push "$REG/tls/app:v1"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -E '^[0-9a-f]{12}: Pushed$'
+	run r2 pull "$REG/tls/app:v1"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -Fx "Status: Downloaded newer image for $REG/tls/app:v1"
+	run b2 run --rm "$REG/tls/app:v1" echo verified-tls
+	[ "$status" -eq 0 ]
+	[ "$output" = "verified-tls" ]
+
+	# another CA in certs.d: the loopback registry is no longer insecure, so its
+	# certificate is checked, and fails
+	make_ca other
+	cp "$PKI/other.crt" "$CERTS/$REG/ca.crt"
+	run r2 pull "$REG/tls/app:v1"
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == "berth: pull $REG/tls/app:v1: "*"TLS certificate verification failed"* ]]
+	run r1 login -u alice --password-stdin "$REG" <<< "s3cret"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"TLS certificate verification failed"* ]]
+
+	# no certs.d directory for it: a loopback registry is insecure (docker's default), TLS
+	# without checking the certificate
+	rm -r "${CERTS:?}/$REG"
+	run r2 pull -q "$REG/tls/app:v1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REG/tls/app:v1" ]
+}
+
+@test "tls: the CA list is the system's plus certs.d's; a CA file that is not PEM is refused" {
+	start_tls_registry
+	mkdir "$CERTS/$REG"
+	# a CA file with other CAs before it: each .crt adds to the list
+	make_ca other
+	cp "$PKI/other.crt" "$CERTS/$REG/a-other.crt"
+	cp "$PKI/ca.crt" "$CERTS/$REG/b-ca.crt"
+	run r2 login -u alice --password-stdin "$REG" <<< "s3cret"
+	[ "$status" -eq 0 ]
+	echo "not a certificate" > "$CERTS/$REG/c-bad.crt"
+	run r2 pull "$REG/x:1"
+	[ "$status" -eq 1 ]
+	[ "${lines[-1]}" = "berth: pull $REG/x:1: $REG: certs.d CA $CERTS/$REG/c-bad.crt: no PEM certificate in it" ]
+}
+
+@test "tls: client certificates from certs.d for a registry that requires them" {
+	command -v htpasswd > /dev/null || skip "htpasswd is not installed"
+	make_ca ca
+	make_ca clientca
+	make_cert clientca client 'extendedKeyUsage=clientAuth'
+	start_tls_registry "$PKI/clientca.crt"
+	mkdir "$CERTS/$REG"
+	cp "$PKI/ca.crt" "$CERTS/$REG/ca.crt"
+	cp "$PKI/client.crt" "$CERTS/$REG/client.cert"
+	cp "$PKI/client.key" "$CERTS/$REG/client.key"
+	run r1 login -u alice --password-stdin "$REG" <<< "s3cret"
+	[ "$status" -eq 0 ]
+	b tag busybox "$REG/mtls:1"
+	run r1 push "$REG/mtls:1"
+	[ "$status" -eq 0 ]
+	run r2 pull -q "$REG/mtls:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REG/mtls:1" ]
+
+	# a .cert without its .key, and a .key without its .cert: docker's errors
+	mv "$CERTS/$REG/client.key" "$PKI/saved.key"
+	run r2 pull "$REG/mtls:1"
+	[ "$status" -eq 1 ]
+	[ "${lines[-1]}" = "berth: pull $REG/mtls:1: $REG: missing key $CERTS/$REG/client.key for client certificate $CERTS/$REG/client.cert" ]
+	mv "$PKI/saved.key" "$CERTS/$REG/client.key"
+	mv "$CERTS/$REG/client.cert" "$PKI/saved.cert"
+	run r2 pull "$REG/mtls:1"
+	[ "$status" -eq 1 ]
+	[ "${lines[-1]}" = "berth: pull $REG/mtls:1: $REG: missing client certificate $CERTS/$REG/client.cert for key $CERTS/$REG/client.key" ]
+
+	# without a client certificate: the handshake is refused
+	rm "$CERTS/$REG/client.key"
+	run r2 pull "$REG/mtls:1"
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == "berth: pull $REG/mtls:1: "* ]]
+	echo "$output" | grep -i "certificate"
+}
