@@ -89,6 +89,27 @@ start_tls_registry() {
 	return 1
 }
 
+# start_plain_registry: docker-registry over plain HTTP, no auth, on 127.0.0.1:$PORT
+start_plain_registry() {
+	PORT=$(free_port)
+	REG="127.0.0.1:$PORT"
+	{
+		echo "version: 0.1"
+		echo "log: {level: error}"
+		echo "storage: {filesystem: {rootdirectory: $TESTDIR/registry-$PORT}}"
+		echo "http: {addr: \"$REG\"}"
+	} > "$TESTDIR/registry-$PORT.yml"
+	/usr/bin/docker-registry serve "$TESTDIR/registry-$PORT.yml" > "$TESTDIR/registry-$PORT.log" 2>&1 &
+	REGPIDS+=($!)
+	local k
+	for k in $(seq 100); do
+		curl -s -o /dev/null "http://$REG/v2/" && return 0
+		sleep 0.1
+	done
+	cat "$TESTDIR/registry-$PORT.log" >&2
+	return 1
+}
+
 @test "tls: a certs.d CA verifies a TLS registry: login, push, pull, run; a wrong CA fails" {
 	command -v htpasswd > /dev/null || skip "htpasswd is not installed"
 	start_tls_registry
@@ -178,4 +199,53 @@ start_tls_registry() {
 	[ "$status" -eq 1 ]
 	[[ "${lines[-1]}" == "berth: pull $REG/mtls:1: "* ]]
 	echo "$output" | grep -i "certificate"
+}
+
+@test "mirrors: a Hub name comes from the first mirror that answers; push never uses them" {
+	start_plain_registry
+	MIRROR=$REG
+	b tag busybox "$MIRROR/library/x:latest"
+	r1 push "$MIRROR/library/x:latest" > /dev/null
+	# the first mirror is down (nothing listens there), the second has library/x
+	DOWN=127.0.0.1:$(free_port)
+	echo "{\"certs-dir\": \"$CERTS\", \"registry-mirrors\": [\"http://$DOWN\", \"http://$MIRROR/\"]}" > "$BERTH_CONFIG"
+	run r2 pull x
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = "latest: Pulling from library/x" ]
+	echo "$output" | grep -Fx "Status: Downloaded newer image for x:latest"
+	[ "${lines[-1]}" = "docker.io/library/x:latest" ]
+	run b2 run --rm x echo from-the-mirror
+	[ "$status" -eq 0 ]
+	[ "$output" = "from-the-mirror" ]
+
+	# push goes to the default registry (127.0.0.1:1, refused), never to a mirror
+	b tag busybox x:pushed
+	run r1 push x:pushed
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == "berth: push x:pushed: "*"127.0.0.1:1"* ]]
+	run curl -s "http://$MIRROR/v2/library/x/tags/list"
+	[ "$output" = '{"name":"library/x","tags":["latest"]}' ]
+
+	# a name that is not Docker Hub's never goes to a mirror
+	run r2 pull "127.0.0.1:1/library/x"
+	[ "$status" -eq 1 ]
+}
+
+@test "mirrors: a mirror without the image passes to the default registry" {
+	start_plain_registry
+	MIRROR=$REG
+	start_plain_registry
+	DEFAULT=$REG
+	b tag busybox "$DEFAULT/library/y:1"
+	r1 push "$DEFAULT/library/y:1" > /dev/null
+	echo "{\"registry-mirrors\": [\"http://$MIRROR\"]}" > "$BERTH_CONFIG"
+	run env BERTH_DEFAULT_REGISTRY="$DEFAULT" "$BERTH" --root "$STORE2" --runroot "$RUNROOT2" pull -q y:1
+	[ "$status" -eq 0 ]
+	[ "$output" = "docker.io/library/y:1" ]
+	# the mirror was asked first (a 404 in its access log)
+	grep -q 'GET /v2/library/y/manifests/1' "$TESTDIR/registry-${MIRROR#*:}.log"
+	# neither has it: the default registry's answer
+	run env BERTH_DEFAULT_REGISTRY="$DEFAULT" "$BERTH" --root "$STORE2" --runroot "$RUNROOT2" pull nosuch:1
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == "berth: pull nosuch:1: manifest for 1 not found"* ]]
 }

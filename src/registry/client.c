@@ -214,6 +214,28 @@ static int reg_open(struct engine *e, const struct ref *rf, bool push, struct re
     return 0;
 }
 
+/* A session at a mirror of Docker Hub (a URL of "registry-mirrors"): the URL's scheme (https
+ * without checking the certificate for an insecure mirror without a certs.d CA), the
+ * mirror's certs.d material, credentials as reg_open finds them. */
+static int reg_open_mirror(struct engine *e, const struct ref *rf, const char *url, struct reg *r,
+                           struct berr **err)
+{
+    reg_init(r);
+    const char *sep = strstr(url, "://");
+    r->host = xstrdup(sep ? sep + 3 : url);
+    int ca = reg_load_tls(r, e->config.certs_dir, err);
+    if (ca < 0)
+        return berr_prefix(err, "mirror %s", url);
+    r->base = xstrdup(url);
+    r->tls_noverify = !strncmp(url, "https://", 8) && !ca && reg_insecure(&e->config, r->host);
+    r->repo = xstrdup(rf->path);
+    if (auth_get(NULL, r->host, &r->user, &r->pass, err) < 0)
+        return -1;
+    if (!r->user && auth_get(NULL, rf->domain, &r->user, &r->pass, err) < 0)
+        return -1;
+    return 0;
+}
+
 static bool valid_digest_text(const char *d)
 {
     return d && ref_is_digest(d);
@@ -339,6 +361,26 @@ static bool known_layer_type(const char *mt)
            !strncmp(mt, "application/vnd.docker.image.rootfs.diff.tar", 44);
 }
 
+/* The session and the manifest a pull starts from: a Hub name is asked of each of
+ * "registry-mirrors" in turn, then of the default registry (docker's order); a mirror that
+ * fails in any way (down, no such manifest, unauthorized) passes to the next. Push never
+ * comes here. */
+static int open_for_pull(struct engine *e, const struct ref *rf, const char *ref, struct reg *r,
+                         char **ret_body, size_t *ret_len, char **ret_type, char ret_digest[72],
+                         struct berr **err)
+{
+    for (int i = 0; !strcmp(rf->domain, "docker.io") && i < e->config.n_mirrors; i++) {
+        _cleanup_berr_ struct berr *me = NULL;
+        if (reg_open_mirror(e, rf, e->config.registry_mirrors[i], r, &me) == 0 &&
+            get_manifest(r, ref, rf->digest, ret_body, ret_len, ret_type, ret_digest, &me) == 0)
+            return 0;
+        reg_clear(r);
+    }
+    if (reg_open(e, rf, false, r, err) < 0)
+        return -1;
+    return get_manifest(r, ref, rf->digest, ret_body, ret_len, ret_type, ret_digest, err);
+}
+
 /* ---- several blobs at once: a few threads, each with its own connection ---- */
 
 #define PULL_PARALLEL 3 /* docker's max-concurrent-downloads */
@@ -432,13 +474,10 @@ static int pull(struct engine *e, const char *name, const struct pull_opts *o, s
         fflush(stdout);
     }
     struct reg r __attribute__((cleanup(reg_clear)));
-    if (reg_open(e, rf, false, &r, err) < 0)
-        return -1;
-
     _cleanup_free_ char *body = NULL, *type = NULL, *mbody = NULL, *mtype = NULL;
     size_t len = 0, mlen = 0;
     char top[72], mdigest[72];
-    if (get_manifest(&r, ref, rf->digest, &body, &len, &type, top, err) < 0)
+    if (open_for_pull(e, rf, ref, &r, &body, &len, &type, top, err) < 0)
         return -1;
     if (!strcmp(type, MT_OCI_INDEX) || !strcmp(type, MT_DOCKER_LIST)) {
         json_t *idx __attribute__((cleanup(json_decrefp))) = json_loadb(body, len, 0, NULL);
