@@ -89,7 +89,7 @@ start_tls_registry() {
 	return 1
 }
 
-# start_plain_registry: docker-registry over plain HTTP, no auth, on 127.0.0.1:$PORT
+# start_plain_registry [htpasswd-file]: docker-registry over plain HTTP on 127.0.0.1:$PORT
 start_plain_registry() {
 	PORT=$(free_port)
 	REG="127.0.0.1:$PORT"
@@ -98,6 +98,7 @@ start_plain_registry() {
 		echo "log: {level: error}"
 		echo "storage: {filesystem: {rootdirectory: $TESTDIR/registry-$PORT}}"
 		echo "http: {addr: \"$REG\"}"
+		[ -z "${1:-}" ] || echo "auth: {htpasswd: {realm: berth-test, path: $1}}"
 	} > "$TESTDIR/registry-$PORT.yml"
 	/usr/bin/docker-registry serve "$TESTDIR/registry-$PORT.yml" > "$TESTDIR/registry-$PORT.log" 2>&1 &
 	REGPIDS+=($!)
@@ -248,4 +249,104 @@ start_plain_registry() {
 	run env BERTH_DEFAULT_REGISTRY="$DEFAULT" "$BERTH" --root "$STORE2" --runroot "$RUNROOT2" pull nosuch:1
 	[ "$status" -eq 1 ]
 	[[ "${lines[-1]}" == "berth: pull nosuch:1: manifest for 1 not found"* ]]
+}
+
+# a credential helper, docker-credential-test, that keeps each server's JSON in a file of
+# $TESTDIR/creds and logs its calls; and docker-credential-broken, that always fails
+make_helpers() {
+	mkdir -p "$TESTDIR/bin" "$TESTDIR/creds"
+	cat > "$TESTDIR/bin/docker-credential-test" <<-EOF
+	#!/bin/sh
+	dir=$TESTDIR/creds
+	in=\$(cat)
+	echo "\$1 \$in" >> "\$dir/calls"
+	case "\$1" in
+	get|erase) f="\$dir/\$(printf %s "\$in" | tr '/:' '__')" ;;
+	store) f="\$dir/\$(printf %s "\$in" | jq -r .ServerURL | tr '/:' '__')" ;;
+	*) echo "unknown action \$1"; exit 1 ;;
+	esac
+	if [ "\$1" != store ] && [ ! -f "\$f" ]; then
+		echo "credentials not found in native keychain"
+		exit 1
+	fi
+	case "\$1" in
+	get) cat "\$f" ;;
+	store) printf %s "\$in" > "\$f" ;;
+	erase) rm "\$f" ;;
+	esac
+	EOF
+	printf '#!/bin/sh\necho "vault is sealed"\nexit 3\n' > "$TESTDIR/bin/docker-credential-broken"
+	chmod +x "$TESTDIR/bin/docker-credential-test" "$TESTDIR/bin/docker-credential-broken"
+	export PATH="$TESTDIR/bin:$PATH"
+	mkdir -p "$DOCKER_CONFIG"
+}
+
+@test "credential helpers: credsStore keeps login's secret; pull and push get it; logout erases it" {
+	command -v htpasswd > /dev/null || skip "htpasswd is not installed"
+	htpasswd -Bbn alice s3cret > "$TESTDIR/htpasswd"
+	start_plain_registry "$TESTDIR/htpasswd"
+	make_helpers
+	echo '{"credsStore": "test"}' > "$DOCKER_CONFIG/config.json"
+	run r1 login -u alice --password-stdin "$REG" <<< "s3cret"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Login Succeeded" ]
+	# the secret is the helper's; config.json keeps an empty entry, as docker's does
+	[ "$(jq -c .auths "$DOCKER_CONFIG/config.json")" = "{\"$REG\":{}}" ]
+	[ "$(jq -r .credsStore "$DOCKER_CONFIG/config.json")" = "test" ]
+	run grep -c s3cret "$DOCKER_CONFIG/config.json"
+	[ "$output" = "0" ]
+	[ "$(cat "$TESTDIR/creds/$(echo "$REG" | tr ':' '_')")" = "{\"ServerURL\":\"$REG\",\"Username\":\"alice\",\"Secret\":\"s3cret\"}" ]
+
+	b tag busybox "$REG/helped:1"
+	run r1 push "$REG/helped:1"
+	[ "$status" -eq 0 ]
+	run r2 pull -q "$REG/helped:1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REG/helped:1" ]
+	grep -Fx "get $REG" "$TESTDIR/creds/calls"
+
+	run r1 logout "$REG"
+	[ "$status" -eq 0 ]
+	[ "$output" = "Removing login credentials for $REG" ]
+	grep -Fx "erase $REG" "$TESTDIR/creds/calls"
+	[ ! -e "$TESTDIR/creds/$(echo "$REG" | tr ':' '_')" ]
+	[ "$(jq -c .auths "$DOCKER_CONFIG/config.json")" = "{}" ]
+	run r1 logout "$REG"
+	[ "$output" = "Not logged in to $REG" ]
+	# the helper has nothing: anonymous, refused by the registry
+	run r2 pull "$REG/helped:1"
+	[ "$status" -eq 1 ]
+	[[ "${lines[-1]}" == *"unauthorized"* ]]
+}
+
+@test "credential helpers: credHelpers per registry; a missing or failing helper is a one-line error" {
+	command -v htpasswd > /dev/null || skip "htpasswd is not installed"
+	htpasswd -Bbn alice s3cret > "$TESTDIR/htpasswd"
+	start_plain_registry "$TESTDIR/htpasswd"
+	make_helpers
+	echo "{\"credHelpers\": {\"$REG\": \"test\"}, \"credsStore\": \"nosuch\"}" > "$DOCKER_CONFIG/config.json"
+	run r1 login -u alice --password-stdin "$REG" <<< "s3cret"
+	[ "$status" -eq 0 ]
+	b tag busybox "$REG/per-host:1"
+	run r1 push "$REG/per-host:1"
+	[ "$status" -eq 0 ]
+	grep -Fx "get $REG" "$TESTDIR/creds/calls"
+
+	# other registries: credsStore, a helper that is not on $PATH
+	b tag busybox 127.0.0.1:1/other:1
+	run r1 push 127.0.0.1:1/other:1
+	[ "$status" -eq 1 ]
+	[ "${lines[-1]}" = "berth: push 127.0.0.1:1/other:1: credential helper docker-credential-nosuch: executable file not found in \$PATH" ]
+
+	# a helper that fails: its message and status
+	echo "{\"credHelpers\": {\"$REG\": \"broken\"}}" > "$DOCKER_CONFIG/config.json"
+	run r2 pull "$REG/per-host:1"
+	[ "$status" -eq 1 ]
+	[ "${lines[-1]}" = "berth: pull $REG/per-host:1: credential helper docker-credential-broken get: vault is sealed: exit status 3" ]
+	run r1 login -u alice --password-stdin "$REG" <<< "s3cret"
+	[ "$status" -eq 1 ]
+	[ "$output" = "berth: login $REG: credential helper docker-credential-broken store: vault is sealed: exit status 3" ]
+	run r1 logout "$REG"
+	[ "$status" -eq 1 ]
+	[ "$output" = "berth: logout $REG: credential helper docker-credential-broken erase: vault is sealed: exit status 3" ]
 }

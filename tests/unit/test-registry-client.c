@@ -207,7 +207,7 @@ static void test_config_json(void **state)
     free(p);
     /* other keys survive; an URL key counts for its host */
     FILE *f = fopen(path, "w");
-    fputs("{\"credsStore\":\"x\",\"auths\":{\"https://q.io/v1/\":{\"auth\":\"dTpw\"}}}", f);
+    fputs("{\"psFormat\":\"x\",\"auths\":{\"https://q.io/v1/\":{\"auth\":\"dTpw\"}}}", f);
     fclose(f);
     assert_int_equal(auth_get(path, "q.io", &u, &p, &err), 0);
     assert_string_equal(u, "u");
@@ -217,7 +217,7 @@ static void test_config_json(void **state)
     assert_int_equal(auth_remove(path, "q.io", &err), 1);
     assert_int_equal(auth_remove(path, "q.io", &err), 0);
     j = json_load_file(path, 0, NULL);
-    assert_string_equal(json_string_value(json_object_get(j, "credsStore")), "x");
+    assert_string_equal(json_string_value(json_object_get(j, "psFormat")), "x");
     json_decref(j);
     /* a broken entry is an error, not an anonymous pull */
     f = fopen(path, "w");
@@ -363,6 +363,66 @@ static void test_certs_dirs(void **state)
     reg_clear(&r);
 }
 
+/* docker's credential helpers: which one, and the JSON of the protocol */
+static void test_cred_helpers(void **state)
+{
+    _cleanup_berr_ struct berr *err = NULL;
+    json_t *c =
+        json_loads("{\"credsStore\":\"pass\",\"credHelpers\":{\"gcr.io\":\"gcloud\","
+                   "\"https://index.docker.io/v1/\":\"hub\",\"https://q.io:5000/v1/\":\"q\"}}",
+                   0, NULL);
+    assert_non_null(c);
+    char *n = NULL;
+    assert_int_equal(auth_helper_name(c, "gcr.io", &n, &err), 0);
+    assert_string_equal(n, "gcloud");
+    free(n);
+    assert_int_equal(auth_helper_name(c, "docker.io", &n, &err), 0);
+    assert_string_equal(n, "hub");
+    free(n);
+    assert_int_equal(auth_helper_name(c, "q.io:5000", &n, &err), 0);
+    assert_string_equal(n, "q");
+    free(n);
+    /* the others: credsStore */
+    assert_int_equal(auth_helper_name(c, "127.0.0.1:5000", &n, &err), 0);
+    assert_string_equal(n, "pass");
+    free(n);
+    json_object_del(c, "credsStore");
+    assert_int_equal(auth_helper_name(c, "127.0.0.1:5000", &n, &err), 0);
+    assert_null(n);
+    json_object_set_new(c, "credsStore", json_string("../evil"));
+    assert_true(auth_helper_name(c, "127.0.0.1:5000", &n, &err) < 0);
+    assert_non_null(strstr(err->msg, "../evil"));
+    berr_freep(&err);
+    json_decref(c);
+
+    _cleanup_free_ char *in = auth_helper_store_input("127.0.0.1:5000", "alice", "s\"3");
+    assert_string_equal(in, "{\"ServerURL\":\"127.0.0.1:5000\",\"Username\":\"alice\","
+                            "\"Secret\":\"s\\\"3\"}");
+    char *u = NULL, *p = NULL;
+    assert_int_equal(auth_helper_parse_get("{\"ServerURL\":\"x\",\"Username\":\"bob\","
+                                           "\"Secret\":\"pw\"}\n",
+                                           &u, &p, &err),
+                     0);
+    assert_string_equal(u, "bob");
+    assert_string_equal(p, "pw");
+    free(u);
+    free(p);
+    assert_true(auth_helper_parse_get("{\"Username\":\"bob\"}", &u, &p, &err) < 0);
+    berr_freep(&err);
+    assert_true(auth_helper_parse_get("credentials not found in native keychain", &u, &p, &err) <
+                0);
+    berr_freep(&err);
+    assert_true(auth_helper_not_found("credentials not found in native keychain"));
+    assert_false(auth_helper_not_found("boom"));
+    assert_false(auth_helper_not_found(NULL));
+
+    /* a helper that is not on $PATH: its name in the error */
+    _cleanup_free_ char *out = NULL;
+    assert_true(auth_helper_run("berth-no-such-helper", "get", "x", &out, &err) < 0);
+    assert_non_null(strstr(err->msg, "docker-credential-berth-no-such-helper"));
+    assert_non_null(strstr(err->msg, "not found in $PATH"));
+}
+
 int main(void)
 {
     xalloc_setup_jansson();
@@ -376,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_config_settings),
         cmocka_unit_test(test_error_text),
         cmocka_unit_test(test_certs_dirs),
+        cmocka_unit_test(test_cred_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
