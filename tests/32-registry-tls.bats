@@ -350,3 +350,50 @@ make_helpers() {
 	[ "$status" -eq 1 ]
 	[ "$output" = "berth: logout $REG: credential helper docker-credential-broken erase: vault is sealed: exit status 3" ]
 }
+
+@test "push NAME DEST: a local image pushed under another name, not tagged locally; pulled back" {
+	start_plain_registry
+	b tag busybox app:local
+	run r1 push app:local "$REG/other/name:v1"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "The push refers to repository [$REG/other/name]" ]
+	echo "$output" | grep -E "^v1: digest: sha256:[0-9a-f]{64} size: [0-9]+$"
+	# no local name was made for the destination
+	run b inspect "$REG/other/name:v1"
+	[ "$status" -ne 0 ]
+	run r2 pull -q "$REG/other/name:v1"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REG/other/name:v1" ]
+	[ "$(b2 inspect -f '{{.Id}}' "$REG/other/name:v1")" = "$(b inspect -f '{{.Id}}' app:local)" ]
+	run b2 run --rm "$REG/other/name:v1" echo pushed-elsewhere
+	[ "$status" -eq 0 ]
+	[ "$output" = "pushed-elsewhere" ]
+
+	# docker:// is the registry transport; no tag is latest; the local image by its ID
+	id=$(b inspect -f '{{.Id}}' busybox)
+	run r1 push -q "$id" "docker://$REG/by/id"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$REG/by/id:latest" ]
+	run r2 pull -q "$REG/by/id"
+	[ "$status" -eq 0 ]
+
+	# other transports are refused; a missing local image is docker's error
+	run r1 push app:local "oci:$TESTDIR/layout"
+	[ "$status" -eq 1 ]
+	[ "$output" = "berth: push app:local: destination oci:$TESTDIR/layout: transport \"oci\" is not supported (only a registry, as NAME or docker://NAME)" ]
+	[ ! -e "$TESTDIR/layout" ]
+	run r1 push app:local "docker-archive:$TESTDIR/x.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'transport "docker-archive" is not supported'* ]]
+	run r1 push app:local "oci-archive://$TESTDIR/x.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'transport "oci-archive" is not supported'* ]]
+	run r1 push nosuch:1 "$REG/x:1"
+	[ "$status" -eq 1 ]
+	[ "$output" = "berth: push nosuch:1: an image does not exist locally with the tag: nosuch:1" ]
+	run r1 push app:local "$REG/x@sha256:$(printf '%064d' 0)"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot push a digest reference"* ]]
+	run r1 push a b c
+	[ "$status" -eq 125 ]
+}

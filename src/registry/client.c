@@ -822,9 +822,43 @@ static int push_blob(struct reg *r, int fd, const char *digest, uint64_t size, c
     return rc;
 }
 
-static int push(struct engine *e, const char *name, bool quiet, struct berr **err)
+/* podman's DEST: a registry reference, "docker://" accepted; its other transports refused */
+static int push_dest(const char *dest, char **ret, struct berr **err)
 {
-    _cleanup_(ref_freep) struct ref *rf = ref_parse(name, err);
+    static const char *const transports[] = {"containers-storage",
+                                             "dir",
+                                             "docker-archive",
+                                             "docker-daemon",
+                                             "oci",
+                                             "oci-archive",
+                                             "ostree",
+                                             "sif",
+                                             "tarball"};
+    if (!strncmp(dest, "docker://", 9)) {
+        *ret = xstrdup(dest + 9);
+        return 0;
+    }
+    const char *sep = strstr(dest, "://");
+    size_t tn = sep ? (size_t)(sep - dest) : strcspn(dest, ":");
+    for (size_t i = 0; !sep && dest[tn] && i < sizeof(transports) / sizeof(*transports); i++)
+        if (strlen(transports[i]) == tn && !strncmp(dest, transports[i], tn))
+            sep = dest + tn;
+    if (sep)
+        return berr_set(err, BERR_UNSUPPORTED, ENOTSUP,
+                        "destination %s: transport \"%.*s\" is not supported (only a registry, "
+                        "as NAME or docker://NAME)",
+                        dest, (int)tn, dest);
+    *ret = xstrdup(dest);
+    return 0;
+}
+
+/* Pushes local image name, to its own name or (dest) to another, without tagging it. */
+static int push(struct engine *e, const char *name, const char *dest, bool quiet, struct berr **err)
+{
+    _cleanup_free_ char *to = NULL;
+    if (dest && push_dest(dest, &to, err) < 0)
+        return -1;
+    _cleanup_(ref_freep) struct ref *rf = ref_parse(to ? to : name, err);
     if (!rf)
         return -1;
     if (rf->digest)
@@ -833,9 +867,12 @@ static int push(struct engine *e, const char *name, bool quiet, struct berr **er
     _cleanup_store_ struct store *st = store_open(e->root, err);
     if (!st)
         return -1;
-    _cleanup_image_ struct image *im = store_find_image(st, full, err);
+    /* with a destination, the local image is named as any command names one (name or ID) */
+    _cleanup_image_ struct image *im = store_find_image(st, to ? name : full, err);
     if (!im) {
-        _cleanup_free_ char *fam = ref_familiar(rf);
+        if (to && (*err)->kind != BERR_NOT_FOUND)
+            return -1;
+        _cleanup_free_ char *fam = to ? xstrdup(name) : ref_familiar(rf);
         berr_free(TAKE_PTR(*err));
         return berr_set(err, BERR_NOT_FOUND, ENOENT,
                         "an image does not exist locally with the tag: %s", fam);
@@ -915,17 +952,17 @@ int reg_push_main(struct engine *e, int argc, char **argv)
         if (c == 'q') {
             quiet = true;
         } else if (c == 'h') {
-            printf("Usage: berth push [-q] NAME[:TAG]\n");
+            printf("Usage: berth push [-q] NAME[:TAG] [DEST]\n");
             return 0;
         } else {
             return usage_error("push", "unknown flag");
         }
     }
-    if (argc - optind != 1)
-        return usage_error("push", "requires exactly 1 argument (pushing to another "
-                                   "destination is not supported yet: tag the image first)");
+    if (argc - optind < 1 || argc - optind > 2)
+        return usage_error("push", "requires 1 or 2 arguments: NAME[:TAG] [DEST]");
     struct berr *err = NULL;
-    if (push(e, argv[optind], quiet, &err) < 0)
+    const char *dest = argc - optind == 2 ? argv[optind + 1] : NULL;
+    if (push(e, argv[optind], dest, quiet, &err) < 0)
         return fail("push", argv[optind], err);
     return 0;
 }
