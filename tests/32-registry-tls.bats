@@ -182,6 +182,11 @@ start_plain_registry() {
 	run r2 pull -q "$REG/mtls:1"
 	[ "$status" -eq 0 ]
 	[ "$output" = "$REG/mtls:1" ]
+	# no CA: the loopback registry is insecure again, and still gets the client certificate
+	mv "$CERTS/$REG/ca.crt" "$PKI/saved.crt"
+	run r2 pull -q "$REG/mtls:1"
+	[ "$status" -eq 0 ]
+	mv "$PKI/saved.crt" "$CERTS/$REG/ca.crt"
 
 	# a .cert without its .key, and a .key without its .cert: docker's errors
 	mv "$CERTS/$REG/client.key" "$PKI/saved.key"
