@@ -149,7 +149,7 @@ start_plain_registry() {
 	[ "$output" = "$REG/tls/app:v1" ]
 }
 
-@test "tls: the CA list is the system's plus certs.d's; a CA file that is not PEM is refused" {
+@test "tls: each .crt of certs.d adds a CA; a CA file that is not PEM is refused" {
 	start_tls_registry
 	mkdir "$CERTS/$REG"
 	# a CA file with other CAs before it: each .crt adds to the list

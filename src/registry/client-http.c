@@ -158,6 +158,10 @@ static int load_certs_dir(struct reg *r, const char *dir, char **cas, size_t *ca
 
 int reg_load_tls(struct reg *r, const char *certs_dir, struct berr **err)
 {
+    free(TAKE_PTR(r->ca_pem));
+    free(TAKE_PTR(r->tls_cert));
+    free(TAKE_PTR(r->tls_key));
+    r->ca_len = 0;
     char *dirs[2] = {NULL, NULL};
     if (reg_certs_dirs(certs_dir, r->host, dirs, err) < 0)
         return -1;

@@ -352,6 +352,21 @@ static void test_certs_dirs(void **state)
     assert_non_null(strstr(err->msg, "missing client certificate"));
     berr_freep(&err);
     unlink(key);
+    /* a CA: the system's bundle first, then certs.d's (here one of the system's CAs) */
+    _cleanup_free_ char *sys = NULL;
+    size_t sys_len = 0;
+    if (fs_read_file(REG_SYSTEM_CA_BUNDLE, &sys, &sys_len, &err) == 0) {
+        char *end = strstr(sys, "-----END CERTIFICATE-----\n");
+        assert_non_null(end);
+        _cleanup_free_ char *one = xstrndup(sys, (size_t)(end - sys) + 26);
+        assert_int_equal(put_file(ca, one), 0);
+        assert_int_equal(reg_load_tls(&r, dir, &err), 1);
+        assert_int_equal(r.ca_len, sys_len + (sys[sys_len - 1] != '\n') + strlen(one));
+        assert_memory_equal(r.ca_pem, sys, sys_len);
+        assert_string_equal(r.ca_pem + r.ca_len - strlen(one), one);
+        assert_null(r.tls_cert);
+    }
+    berr_freep(&err);
     /* a .crt must hold a PEM certificate */
     assert_int_equal(put_file(ca, "not a certificate"), 0);
     assert_true(reg_load_tls(&r, dir, &err) < 0);
