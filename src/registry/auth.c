@@ -221,8 +221,8 @@ int auth_helper_name(json_t *config, const char *host, char **ret, struct berr *
     if (!name || !*name)
         return 0;
     if (strchr(name, '/') || strlen(name) > 128)
-        return berr_set(err, BERR_INVALID, EINVAL,
-                        "config.json: credential helper \"%s\" is not a helper name", name);
+        return berr_set(err, BERR_INVALID, EINVAL, "credential helper \"%s\" is not a helper name",
+                        name);
     *ret = xstrdup(name);
     return 0;
 }
