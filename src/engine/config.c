@@ -53,6 +53,45 @@ static int insecure(json_t *v, const char *path, struct config *c, struct berr *
     return 0;
 }
 
+static int path_setting(json_t *v, const char *path, const char *key, char *out, struct berr **err)
+{
+    const char *s = json_string_value(v);
+    if (!s || s[0] != '/' || strlen(s) >= CONFIG_PATH_MAX || strpbrk(s, "\n"))
+        return berr_set(err, BERR_INVALID, EINVAL, "config %s: \"%s\" must be an absolute path",
+                        path, key);
+    snprintf(out, CONFIG_PATH_MAX, "%s", s);
+    return 0;
+}
+
+/* docker's ValidateMirror: http or https, a host, nothing after it but an optional "/" */
+static int mirrors(json_t *v, const char *path, struct config *c, struct berr **err)
+{
+    if (!json_is_array(v) || json_array_size(v) > CONFIG_MAX_MIRRORS)
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "config %s: \"registry-mirrors\" must be a list of at most %d URLs", path,
+                        CONFIG_MAX_MIRRORS);
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x)
+    {
+        const char *s = json_string_value(x);
+        const char *h = !s                           ? NULL
+                        : !strncmp(s, "https://", 8) ? s + 8
+                        : !strncmp(s, "http://", 7)  ? s + 7
+                                                     : NULL;
+        size_t hn = h ? strcspn(h, "/") : 0;
+        if (!h || hn == 0 || (h[hn] && strcmp(h + hn, "/") != 0) || strpbrk(s, " \t\n?#@") ||
+            strlen(s) >= CONFIG_NAME_MAX)
+            return berr_set(err, BERR_INVALID, EINVAL,
+                            "config %s: \"registry-mirrors\"[%zu]: invalid mirror \"%s\": an "
+                            "http:// or https:// URL with a host and no path",
+                            path, i, s ? s : "");
+        snprintf(c->registry_mirrors[i], CONFIG_NAME_MAX, "%.*s", (int)(h - s + hn), s);
+    }
+    c->n_mirrors = (int)json_array_size(v);
+    return 0;
+}
+
 /* $BERTH_DEFAULT_REGISTRY over the file: the test suite's way to keep short names local */
 static int env_overrides(struct config *c, struct berr **err)
 {
@@ -69,7 +108,8 @@ static int env_overrides(struct config *c, struct berr **err)
 int config_load(const char *path, struct config *ret, struct berr **err)
 {
     struct config c = {.default_pids_limit = CONFIG_DEFAULT_PIDS_LIMIT,
-                       .default_registry = CONFIG_DEFAULT_REGISTRY};
+                       .default_registry = CONFIG_DEFAULT_REGISTRY,
+                       .certs_dir = CONFIG_DEFAULT_CERTS_DIR};
     bool named = path || (getenv("BERTH_CONFIG") && *getenv("BERTH_CONFIG"));
     if (!path)
         path = named ? getenv("BERTH_CONFIG") : CONFIG_DEFAULT_PATH;
@@ -106,10 +146,17 @@ int config_load(const char *path, struct config *ret, struct berr **err)
         } else if (!strcmp(k, "insecure-registries")) {
             if (insecure(v, path, &c, err) < 0)
                 return -1;
+        } else if (!strcmp(k, "certs-dir")) {
+            if (path_setting(v, path, k, c.certs_dir, err) < 0)
+                return -1;
+        } else if (!strcmp(k, "registry-mirrors")) {
+            if (mirrors(v, path, &c, err) < 0)
+                return -1;
         } else {
             return berr_set(err, BERR_INVALID, EINVAL,
-                            "config %s: unknown setting \"%s\" (berth knows default-pids-limit, "
-                            "default-registry, insecure-registries)",
+                            "config %s: unknown setting \"%s\" (berth knows certs-dir, "
+                            "default-pids-limit, default-registry, insecure-registries, "
+                            "registry-mirrors)",
                             path, k);
         }
     }

@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "base/cleanup.h"
 #include "base/fs.h"
@@ -198,6 +201,141 @@ static const char *find_key(json_t *auths, const char *host)
     return NULL;
 }
 
+/* ---- credential helpers ---- */
+
+int auth_helper_name(json_t *config, const char *host, char **ret, struct berr **err)
+{
+    _cleanup_free_ char *want = auth_key(host);
+    json_t *helpers = json_object_get(config, "credHelpers");
+    const char *name = NULL, *k;
+    json_t *v;
+    json_object_foreach(helpers, k, v)
+    {
+        _cleanup_free_ char *h = key_host(k);
+        if (!strcmp(k, host) || !strcmp(k, want) || !strcmp(h, want) || (is_hub(h) && is_hub(want)))
+            name = json_string_value(v);
+    }
+    if (!name || !*name)
+        name = json_string_value(json_object_get(config, "credsStore"));
+    *ret = NULL;
+    if (!name || !*name)
+        return 0;
+    if (strchr(name, '/') || strlen(name) > 128)
+        return berr_set(err, BERR_INVALID, EINVAL, "credential helper \"%s\" is not a helper name",
+                        name);
+    *ret = xstrdup(name);
+    return 0;
+}
+
+char *auth_helper_store_input(const char *server, const char *user, const char *secret)
+{
+    json_t *j = json_pack("{s:s,s:s,s:s}", "ServerURL", server, "Username", user, "Secret", secret);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+int auth_helper_parse_get(const char *out, char **ret_user, char **ret_secret, struct berr **err)
+{
+    json_t *j __attribute__((cleanup(json_decrefp))) = json_loads(out ? out : "", 0, NULL);
+    const char *u = json_string_value(json_object_get(j, "Username"));
+    const char *p = json_string_value(json_object_get(j, "Secret"));
+    if (!u || !p || !*p || strchr(u, ':'))
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "not {\"Username\": ..., \"Secret\": ...} in the helper's answer");
+    *ret_user = xstrdup(u);
+    *ret_secret = xstrdup(p);
+    return 0;
+}
+
+bool auth_helper_not_found(const char *out)
+{
+    return out && strstr(out, "credentials not found");
+}
+
+static char *read_all_fd(int fd)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+        return xstrdup("");
+    size_t n = sb.st_size > (1 << 20) ? (1 << 20) : (size_t)sb.st_size;
+    char *buf = xmalloc(n + 1);
+    ssize_t k = read(fd, buf, n);
+    buf[k > 0 ? (size_t)k : 0] = 0;
+    /* trimmed: surrounding white space and newlines */
+    size_t len = strlen(buf);
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' '))
+        buf[--len] = 0;
+    return buf;
+}
+
+int auth_helper_run(const char *name, const char *action, const char *input, char **ret_out,
+                    struct berr **err)
+{
+    _cleanup_free_ char *prog = xasprintf("docker-credential-%s", name);
+    /* stdin, stdout and stderr are memfds: no pipe to deadlock on, nothing on our terminal */
+    _cleanup_close_ int in = memfd_create("cred-in", MFD_CLOEXEC);
+    _cleanup_close_ int out = memfd_create("cred-out", MFD_CLOEXEC);
+    _cleanup_close_ int errfd = memfd_create("cred-err", MFD_CLOEXEC);
+    if (in < 0 || out < 0 || errfd < 0)
+        return berr_sys(err, errno, "credential helper %s", prog);
+    if (fs_write_all(in, input, strlen(input)) < 0 || lseek(in, 0, SEEK_SET) < 0)
+        return berr_sys(err, errno, "credential helper %s", prog);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in, 0);
+    posix_spawn_file_actions_adddup2(&fa, out, 1);
+    posix_spawn_file_actions_adddup2(&fa, errfd, 2);
+    char *argv[] = {prog, (char *)action, NULL};
+    extern char **environ;
+    pid_t pid;
+    int r = posix_spawnp(&pid, prog, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (r == ENOENT)
+        return berr_set(err, BERR_INVALID, ENOENT,
+                        "credential helper %s: executable file not found in $PATH", prog);
+    if (r != 0)
+        return berr_sys(err, r, "credential helper %s", prog);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return berr_sys(err, errno, "credential helper %s", prog);
+    _cleanup_free_ char *o = read_all_fd(out);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        *ret_out = TAKE_PTR(o);
+        return 0;
+    }
+    /* its message: stdout (the protocol's), else stderr, else the status; one line */
+    _cleanup_free_ char *e2 = read_all_fd(errfd);
+    const char *msg = *o ? o : e2;
+    size_t ml = strcspn(msg, "\n");
+    char st[48];
+    if (WIFEXITED(status))
+        snprintf(st, sizeof(st), "exit status %d", WEXITSTATUS(status));
+    else
+        snprintf(st, sizeof(st), "killed by signal %d", WTERMSIG(status));
+    berr_set(err, BERR_INVALID, EIO, "credential helper %s %s: %.*s%s%s", prog, action, (int)ml,
+             msg, ml ? ": " : "", st);
+    *ret_out = TAKE_PTR(o);
+    return -EIO;
+}
+
+/* user and password for host from its helper: none when the helper has none */
+static int helper_get(const char *helper, const char *host, char **ret_user, char **ret_pass,
+                      struct berr **err)
+{
+    _cleanup_free_ char *server = auth_key(host), *out = NULL;
+    if (auth_helper_run(helper, "get", server, &out, err) < 0) {
+        if (!auth_helper_not_found(out))
+            return -1;
+        berr_free(TAKE_PTR(*err));
+        return 0;
+    }
+    if (auth_helper_parse_get(out, ret_user, ret_pass, err) < 0)
+        return berr_prefix(err, "credential helper docker-credential-%s get", helper);
+    return 0;
+}
+
 int auth_get(const char *path, const char *host, char **ret_user, char **ret_pass,
              struct berr **err)
 {
@@ -206,6 +344,11 @@ int auth_get(const char *path, const char *host, char **ret_user, char **ret_pas
     if (!j)
         return berr_code(*err);
     *ret_user = *ret_pass = NULL;
+    _cleanup_free_ char *helper = NULL;
+    if (auth_helper_name(j, host, &helper, err) < 0)
+        return berr_prefix(err, "%s", p);
+    if (helper)
+        return helper_get(helper, host, ret_user, ret_pass, err);
     json_t *auths = json_object_get(j, "auths");
     const char *k = find_key(auths, host);
     const char *b64 =
@@ -261,9 +404,19 @@ int auth_store(const char *path, const char *host, const char *user, const char 
     const char *old = find_key(auths, host);
     if (old)
         json_object_del(auths, old);
+    _cleanup_free_ char *key = auth_key(host), *helper = NULL;
+    if (auth_helper_name(j, host, &helper, err) < 0)
+        return berr_prefix(err, "%s", p);
+    if (helper) {
+        /* the secret goes to the helper; the file keeps an empty entry, as docker's does */
+        _cleanup_free_ char *in = auth_helper_store_input(key, user, pass), *out = NULL;
+        if (auth_helper_run(helper, "store", in, &out, err) < 0)
+            return -1;
+        json_object_set_new(auths, key, json_object());
+        return save(p, j, err);
+    }
     _cleanup_free_ char *plain = xasprintf("%s:%s", user, pass);
     _cleanup_free_ char *b64 = auth_b64_encode(plain, strlen(plain));
-    _cleanup_free_ char *key = auth_key(host);
     json_object_set_new(auths, key, json_pack("{s:s}", "auth", b64));
     return save(p, j, err);
 }
@@ -276,8 +429,22 @@ int auth_remove(const char *path, const char *host, struct berr **err)
         return berr_code(*err);
     json_t *auths = json_object_get(j, "auths");
     const char *k = find_key(auths, host);
+    _cleanup_free_ char *helper = NULL;
+    if (auth_helper_name(j, host, &helper, err) < 0)
+        return berr_prefix(err, "%s", p);
+    bool had = false;
+    if (helper) {
+        _cleanup_free_ char *server = auth_key(host), *out = NULL;
+        if (auth_helper_run(helper, "erase", server, &out, err) < 0) {
+            if (!auth_helper_not_found(out))
+                return -1;
+            berr_free(TAKE_PTR(*err));
+        } else {
+            had = true;
+        }
+    }
     if (!k)
-        return 0;
+        return had ? 1 : 0;
     json_object_del(auths, k);
     int r = save(p, j, err);
     return r < 0 ? r : 1;

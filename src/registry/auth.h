@@ -43,3 +43,20 @@ int auth_store(const char *path, const char *host, const char *user, const char 
                struct berr **err);
 /* Removes host's entry: 1 if there was one, 0 if not. */
 int auth_remove(const char *path, const char *host, struct berr **err);
+
+/* docker's credential helpers (docker-credential-helpers' protocol). The helper of host in a
+ * parsed config.json: "credHelpers" (keyed by host or by its auths key), else "credsStore";
+ * NULL for none (the file's auths are used then). A name with '/' is BERR_INVALID. */
+int auth_helper_name(json_t *config, const char *host, char **ret, struct berr **err);
+/* Runs `docker-credential-NAME ACTION` (found on $PATH) with input on its stdin; its stdout
+ * (trimmed) in *ret_out. Exit status 0: 0. Else a one-line BERR_INVALID naming the helper
+ * and its message, or ENOENT when it is not on $PATH; *ret_out is set for a failure with a
+ * message too (the caller tells "credentials not found" from other failures). */
+int auth_helper_run(const char *name, const char *action, const char *input, char **ret_out,
+                    struct berr **err);
+/* The stdin of `store`: {"ServerURL":..,"Username":..,"Secret":..}. */
+char *auth_helper_store_input(const char *server, const char *user, const char *secret);
+/* The stdout of `get`: Username and Secret (both strings, Secret not empty), else BERR_INVALID. */
+int auth_helper_parse_get(const char *out, char **ret_user, char **ret_secret, struct berr **err);
+/* The helper's message for credentials it does not have (exit 1 on get and erase). */
+bool auth_helper_not_found(const char *out);

@@ -1,8 +1,11 @@
 /* client-http.c - a registry session over libcurl: auth, redirects, retries */
 #include "registry/client-http.h"
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,9 @@ void reg_clear(struct reg *r)
     free(r->user);
     free(r->pass);
     free(r->authz);
+    free(r->ca_pem);
+    free(r->tls_cert);
+    free(r->tls_key);
     if (r->curl)
         curl_easy_cleanup(r->curl);
     memset(r, 0, sizeof(*r));
@@ -47,6 +53,167 @@ void reg_copy(struct reg *dst, const struct reg *src)
     dst->pass = dup_or_null(src->pass);
     dst->authz = dup_or_null(src->authz);
     dst->tls_noverify = src->tls_noverify;
+    if (src->ca_pem) {
+        dst->ca_pem = xmalloc(src->ca_len + 1);
+        memcpy(dst->ca_pem, src->ca_pem, src->ca_len + 1);
+        dst->ca_len = src->ca_len;
+    }
+    dst->tls_cert = dup_or_null(src->tls_cert);
+    dst->tls_key = dup_or_null(src->tls_key);
+}
+
+/* ---- certs.d ---- */
+
+int reg_certs_dirs(const char *certs_dir, const char *host, char *ret[2], struct berr **err)
+{
+    if (!host || !*host || strchr(host, '/') || !strcmp(host, ".") || !strcmp(host, ".."))
+        return berr_set(err, BERR_INVALID, EINVAL,
+                        "registry \"%s\" cannot name a certs.d directory", host ? host : "");
+    const char *d = certs_dir && *certs_dir ? certs_dir : "/etc/berth/certs.d";
+    size_t n = strlen(d);
+    while (n > 1 && d[n - 1] == '/')
+        n--;
+    ret[0] = xasprintf("%.*s/%s", (int)n, d, host);
+    ret[1] = xasprintf("%s/%s", REG_DOCKER_CERTS_DIR, host);
+    return 0;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a > b && !strcmp(s + a - b, suffix);
+}
+
+/* at least one PEM certificate in text, as OpenSSL reads it */
+static bool has_pem_cert(const char *text, size_t len)
+{
+    BIO *b = BIO_new_mem_buf(text, (int)len);
+    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    bool ok = x != NULL;
+    X509_free(x);
+    BIO_free(b);
+    return ok;
+}
+
+static void append(char **buf, size_t *len, const char *text, size_t n)
+{
+    *buf = xrealloc(*buf, *len + n + 2);
+    memcpy(*buf + *len, text, n);
+    *len += n;
+    if (n && text[n - 1] != '\n')
+        (*buf)[(*len)++] = '\n';
+    (*buf)[*len] = 0;
+}
+
+/* one certs.d directory: its CAs appended to *cas, its first client pair kept (docker's
+ * checks: each .cert has its .key and each .key its .cert) */
+static int load_certs_dir(struct reg *r, const char *dir, char **cas, size_t *cas_len,
+                          struct berr **err)
+{
+    struct dirent **ents = NULL;
+    int n = scandir(dir, &ents, NULL, alphasort);
+    if (n < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return 0;
+        return berr_sys(err, errno, "certs.d %s", dir);
+    }
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = ents[i]->d_name;
+        if (rc < 0 || name[0] == '.')
+            continue;
+        _cleanup_free_ char *file = xasprintf("%s/%s", dir, name);
+        if (ends_with(name, ".crt")) {
+            _cleanup_free_ char *text = NULL;
+            size_t len = 0;
+            if (fs_read_file(file, &text, &len, err) < 0)
+                rc = berr_prefix(err, "certs.d CA");
+            else if (!has_pem_cert(text, len))
+                rc = berr_set(err, BERR_INVALID, EINVAL, "certs.d CA %s: no PEM certificate in it",
+                              file);
+            else
+                append(cas, cas_len, text, len);
+        } else if (ends_with(name, ".cert")) {
+            _cleanup_free_ char *key = xasprintf("%s/%.*s.key", dir, (int)(strlen(name) - 5), name);
+            if (access(key, R_OK) < 0)
+                rc = berr_set(err, BERR_INVALID, ENOENT, "missing key %s for client certificate %s",
+                              key, file);
+            else if (!r->tls_cert) {
+                r->tls_cert = TAKE_PTR(file);
+                r->tls_key = TAKE_PTR(key);
+            }
+        } else if (ends_with(name, ".key")) {
+            _cleanup_free_ char *cert =
+                xasprintf("%s/%.*s.cert", dir, (int)(strlen(name) - 4), name);
+            if (access(cert, R_OK) < 0)
+                rc = berr_set(err, BERR_INVALID, ENOENT, "missing client certificate %s for key %s",
+                              cert, file);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        free(ents[i]);
+    free(ents);
+    return rc;
+}
+
+int reg_load_tls(struct reg *r, const char *certs_dir, struct berr **err)
+{
+    free(TAKE_PTR(r->ca_pem));
+    free(TAKE_PTR(r->tls_cert));
+    free(TAKE_PTR(r->tls_key));
+    r->ca_len = 0;
+    char *dirs[2] = {NULL, NULL};
+    if (reg_certs_dirs(certs_dir, r->host, dirs, err) < 0)
+        return -1;
+    _cleanup_free_ char *cas = NULL;
+    size_t cas_len = 0;
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++)
+        rc = load_certs_dir(r, dirs[i], &cas, &cas_len, err);
+    free(dirs[0]);
+    free(dirs[1]);
+    if (rc < 0) {
+        free(TAKE_PTR(r->tls_cert));
+        free(TAKE_PTR(r->tls_key));
+        return -1;
+    }
+    if (!cas)
+        return 0;
+    /* CURLOPT_CAINFO_BLOB replaces curl's CA file: the system's bundle goes first */
+    _cleanup_free_ char *sys = NULL;
+    size_t sys_len = 0;
+    _cleanup_berr_ struct berr *e = NULL;
+    char *bundle = NULL;
+    size_t len = 0;
+    if (fs_read_file(REG_SYSTEM_CA_BUNDLE, &sys, &sys_len, &e) == 0)
+        append(&bundle, &len, sys, sys_len);
+    append(&bundle, &len, cas, cas_len);
+    free(r->ca_pem);
+    r->ca_pem = bundle;
+    r->ca_len = len;
+    return 1;
+}
+
+/* the session's certs.d material on a request (the handle was reset) */
+_Static_assert(sizeof(((struct reg *)0)->ebuf) >= CURL_ERROR_SIZE, "curl's error buffer size");
+
+static void apply_tls(CURL *c, const struct reg *r)
+{
+    if (r->ca_pem) {
+        struct curl_blob b = {.data = r->ca_pem, .len = r->ca_len, .flags = CURL_BLOB_COPY};
+        curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &b);
+    }
+    if (r->tls_cert) {
+        curl_easy_setopt(c, CURLOPT_SSLCERT, r->tls_cert);
+        curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(c, CURLOPT_SSLKEY, r->tls_key);
+    }
+}
+
+/* curl's error for a failed transfer: its error buffer's detail when there is one */
+static const char *curl_why(CURLcode cc, const char *ebuf)
+{
+    return ebuf && *ebuf ? ebuf : curl_easy_strerror(cc);
 }
 
 void reg_resp_init(struct reg_resp *p)
@@ -210,6 +377,7 @@ void reg_pick_scheme(struct reg *r, bool insecure)
         if (c) {
             _cleanup_free_ char *url = xasprintf("https://%s/v2/", r->host);
             curl_easy_setopt(c, CURLOPT_URL, url);
+            apply_tls(c, r);
             curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
             curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
             curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -304,6 +472,7 @@ static int bearer(struct reg *r, const struct auth_challenge *ch, struct berr **
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        apply_tls(c, r);
         if (r->tls_noverify) {
             curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
             curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -418,6 +587,9 @@ int reg_do(struct reg *r, const char *method, const char *url, const char *const
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+        apply_tls(c, r);
+        r->ebuf[0] = 0;
+        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->ebuf);
         if (r->tls_noverify) {
             curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
             curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -471,8 +643,13 @@ int reg_do(struct reg *r, const char *method, const char *url, const char *const
                                 "%s %s: truncated: the connection closed "
                                 "before the whole body came",
                                 method, full);
+            if (cc == CURLE_PEER_FAILED_VERIFICATION)
+                return berr_set(err, BERR_INVALID, EPROTO,
+                                "%s %s: TLS certificate verification failed: %s (a CA for %s "
+                                "belongs in certs.d/%s/)",
+                                method, full, curl_why(cc, r->ebuf), r->host, r->host);
             return berr_set(err, BERR_INTERNAL, EIO, "%s %s: %s", method, full,
-                            curl_easy_strerror(cc));
+                            curl_why(cc, r->ebuf));
         }
         if (resp->status == 401 && !authed && resp->www_auth) {
             authed = true;

@@ -20,11 +20,31 @@ struct reg {
     char *authz;       /* the Authorization header line in use, or NULL */
     void *curl;        /* CURL *, reused: connections are kept alive */
     bool tls_noverify; /* an insecure registry that speaks TLS: its certificate unchecked */
+    /* from certs.d (reg_load_tls): the system's CAs and the registry's, one PEM bundle for
+     * CURLOPT_CAINFO_BLOB (NULL: curl's defaults); a client certificate and its key */
+    char *ca_pem;
+    size_t ca_len;
+    char *tls_cert, *tls_key;
+    char ebuf[256]; /* curl's error buffer (CURL_ERROR_SIZE): it outlives each request */
 };
 
 /* Sets r->base for r->host: https with the system's CAs; for an insecure registry, as docker
  * does, https without checking the certificate if the registry answers TLS, else http. */
 void reg_pick_scheme(struct reg *r, bool insecure);
+
+#define REG_DOCKER_CERTS_DIR "/etc/docker/certs.d"
+#define REG_SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+
+/* The certs.d directories of host (docker's layout: HOST:PORT, or HOST without a port), in
+ * the order read: certs_dir/HOST (certs_dir NULL or "": /etc/berth/certs.d), then
+ * /etc/docker/certs.d/HOST. BERR_INVALID for a host that cannot name a directory. */
+int reg_certs_dirs(const char *certs_dir, const char *host, char *ret[2], struct berr **err);
+/* Loads r->host's certs.d material into r: every *.crt as a CA trusted besides the system's,
+ * and a *.cert with its *.key as the client certificate (the first pair, berth's directory
+ * first). 1 if there is a CA (the registry is then verified with it, never insecure), else
+ * 0. BERR_INVALID, naming the file, for a .cert without its .key or the reverse, or a .crt
+ * that holds no PEM certificate. */
+int reg_load_tls(struct reg *r, const char *certs_dir, struct berr **err);
 
 /* A response. The body goes to memory (up to limit bytes: more is an error) or, with fd >= 0,
  * to that file with its sha256 computed on the way and at most `expect` bytes (if >= 0). */

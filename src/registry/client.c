@@ -183,13 +183,25 @@ static int usage_error(const char *verb, const char *msg)
     return 125;
 }
 
+/* r->host's certs.d material, then its scheme: a registry with a certs.d CA is verified
+ * with it even when it would be insecure (docker: certs.d makes a registry secure) */
+static int reg_secure_setup(struct engine *e, struct reg *r, struct berr **err)
+{
+    int ca = reg_load_tls(r, e->config.certs_dir, err);
+    if (ca < 0)
+        return berr_prefix(err, "%s", r->host);
+    reg_pick_scheme(r, !ca && reg_insecure(&e->config, r->host));
+    return 0;
+}
+
 /* A session for a reference: endpoint, scheme, credentials from config.json. */
 static int reg_open(struct engine *e, const struct ref *rf, bool push, struct reg *r,
                     struct berr **err)
 {
     reg_init(r);
     r->host = reg_endpoint(&e->config, rf->domain);
-    reg_pick_scheme(r, reg_insecure(&e->config, r->host));
+    if (reg_secure_setup(e, r, err) < 0)
+        return -1;
     r->repo = xstrdup(rf->path);
     r->push = push;
     /* credentials are kept under the name users log in with: the domain, or the endpoint
@@ -198,6 +210,28 @@ static int reg_open(struct engine *e, const struct ref *rf, bool push, struct re
         return -1;
     if (!r->user && strcmp(r->host, rf->domain) != 0 &&
         auth_get(NULL, rf->domain, &r->user, &r->pass, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* A session at a mirror of Docker Hub (a URL of "registry-mirrors"): the URL's scheme (https
+ * without checking the certificate for an insecure mirror without a certs.d CA), the
+ * mirror's certs.d material, credentials as reg_open finds them. */
+static int reg_open_mirror(struct engine *e, const struct ref *rf, const char *url, struct reg *r,
+                           struct berr **err)
+{
+    reg_init(r);
+    const char *sep = strstr(url, "://");
+    r->host = xstrdup(sep ? sep + 3 : url);
+    int ca = reg_load_tls(r, e->config.certs_dir, err);
+    if (ca < 0)
+        return berr_prefix(err, "mirror %s", url);
+    r->base = xstrdup(url);
+    r->tls_noverify = !strncmp(url, "https://", 8) && !ca && reg_insecure(&e->config, r->host);
+    r->repo = xstrdup(rf->path);
+    if (auth_get(NULL, r->host, &r->user, &r->pass, err) < 0)
+        return -1;
+    if (!r->user && auth_get(NULL, rf->domain, &r->user, &r->pass, err) < 0)
         return -1;
     return 0;
 }
@@ -327,6 +361,26 @@ static bool known_layer_type(const char *mt)
            !strncmp(mt, "application/vnd.docker.image.rootfs.diff.tar", 44);
 }
 
+/* The session and the manifest a pull starts from: a Hub name is asked of each of
+ * "registry-mirrors" in turn, then of the default registry (docker's order); a mirror that
+ * fails in any way (down, no such manifest, unauthorized) passes to the next. Push never
+ * comes here. */
+static int open_for_pull(struct engine *e, const struct ref *rf, const char *ref, struct reg *r,
+                         char **ret_body, size_t *ret_len, char **ret_type, char ret_digest[72],
+                         struct berr **err)
+{
+    for (int i = 0; !strcmp(rf->domain, "docker.io") && i < e->config.n_mirrors; i++) {
+        _cleanup_berr_ struct berr *me = NULL;
+        if (reg_open_mirror(e, rf, e->config.registry_mirrors[i], r, &me) == 0 &&
+            get_manifest(r, ref, rf->digest, ret_body, ret_len, ret_type, ret_digest, &me) == 0)
+            return 0;
+        reg_clear(r);
+    }
+    if (reg_open(e, rf, false, r, err) < 0)
+        return -1;
+    return get_manifest(r, ref, rf->digest, ret_body, ret_len, ret_type, ret_digest, err);
+}
+
 /* ---- several blobs at once: a few threads, each with its own connection ---- */
 
 #define PULL_PARALLEL 3 /* docker's max-concurrent-downloads */
@@ -420,13 +474,10 @@ static int pull(struct engine *e, const char *name, const struct pull_opts *o, s
         fflush(stdout);
     }
     struct reg r __attribute__((cleanup(reg_clear)));
-    if (reg_open(e, rf, false, &r, err) < 0)
-        return -1;
-
     _cleanup_free_ char *body = NULL, *type = NULL, *mbody = NULL, *mtype = NULL;
     size_t len = 0, mlen = 0;
     char top[72], mdigest[72];
-    if (get_manifest(&r, ref, rf->digest, &body, &len, &type, top, err) < 0)
+    if (open_for_pull(e, rf, ref, &r, &body, &len, &type, top, err) < 0)
         return -1;
     if (!strcmp(type, MT_OCI_INDEX) || !strcmp(type, MT_DOCKER_LIST)) {
         json_t *idx __attribute__((cleanup(json_decrefp))) = json_loadb(body, len, 0, NULL);
@@ -771,9 +822,43 @@ static int push_blob(struct reg *r, int fd, const char *digest, uint64_t size, c
     return rc;
 }
 
-static int push(struct engine *e, const char *name, bool quiet, struct berr **err)
+/* podman's DEST: a registry reference, "docker://" accepted; its other transports refused */
+static int push_dest(const char *dest, char **ret, struct berr **err)
 {
-    _cleanup_(ref_freep) struct ref *rf = ref_parse(name, err);
+    static const char *const transports[] = {"containers-storage",
+                                             "dir",
+                                             "docker-archive",
+                                             "docker-daemon",
+                                             "oci",
+                                             "oci-archive",
+                                             "ostree",
+                                             "sif",
+                                             "tarball"};
+    if (!strncmp(dest, "docker://", 9)) {
+        *ret = xstrdup(dest + 9);
+        return 0;
+    }
+    const char *sep = strstr(dest, "://");
+    size_t tn = sep ? (size_t)(sep - dest) : strcspn(dest, ":");
+    for (size_t i = 0; !sep && dest[tn] && i < sizeof(transports) / sizeof(*transports); i++)
+        if (strlen(transports[i]) == tn && !strncmp(dest, transports[i], tn))
+            sep = dest + tn;
+    if (sep)
+        return berr_set(err, BERR_UNSUPPORTED, ENOTSUP,
+                        "destination %s: transport \"%.*s\" is not supported (only a registry, "
+                        "as NAME or docker://NAME)",
+                        dest, (int)tn, dest);
+    *ret = xstrdup(dest);
+    return 0;
+}
+
+/* Pushes local image name, to its own name or (dest) to another, without tagging it. */
+static int push(struct engine *e, const char *name, const char *dest, bool quiet, struct berr **err)
+{
+    _cleanup_free_ char *to = NULL;
+    if (dest && push_dest(dest, &to, err) < 0)
+        return -1;
+    _cleanup_(ref_freep) struct ref *rf = ref_parse(to ? to : name, err);
     if (!rf)
         return -1;
     if (rf->digest)
@@ -782,9 +867,12 @@ static int push(struct engine *e, const char *name, bool quiet, struct berr **er
     _cleanup_store_ struct store *st = store_open(e->root, err);
     if (!st)
         return -1;
-    _cleanup_image_ struct image *im = store_find_image(st, full, err);
+    /* with a destination, the local image is named as any command names one (name or ID) */
+    _cleanup_image_ struct image *im = store_find_image(st, to ? name : full, err);
     if (!im) {
-        _cleanup_free_ char *fam = ref_familiar(rf);
+        if (to && (*err)->kind != BERR_NOT_FOUND)
+            return -1;
+        _cleanup_free_ char *fam = to ? xstrdup(name) : ref_familiar(rf);
         berr_free(TAKE_PTR(*err));
         return berr_set(err, BERR_NOT_FOUND, ENOENT,
                         "an image does not exist locally with the tag: %s", fam);
@@ -864,17 +952,17 @@ int reg_push_main(struct engine *e, int argc, char **argv)
         if (c == 'q') {
             quiet = true;
         } else if (c == 'h') {
-            printf("Usage: berth push [-q] NAME[:TAG]\n");
+            printf("Usage: berth push [-q] NAME[:TAG] [DEST]\n");
             return 0;
         } else {
             return usage_error("push", "unknown flag");
         }
     }
-    if (argc - optind != 1)
-        return usage_error("push", "requires exactly 1 argument (pushing to another "
-                                   "destination is not supported yet: tag the image first)");
+    if (argc - optind < 1 || argc - optind > 2)
+        return usage_error("push", "requires 1 or 2 arguments: NAME[:TAG] [DEST]");
     struct berr *err = NULL;
-    if (push(e, argv[optind], quiet, &err) < 0)
+    const char *dest = argc - optind == 2 ? argv[optind + 1] : NULL;
+    if (push(e, argv[optind], dest, quiet, &err) < 0)
         return fail("push", argv[optind], err);
     return 0;
 }
@@ -937,7 +1025,8 @@ static int check_login(struct engine *e, const char *host, const char *user, con
     struct reg r __attribute__((cleanup(reg_clear)));
     reg_init(&r);
     r.host = reg_endpoint(&e->config, host);
-    reg_pick_scheme(&r, reg_insecure(&e->config, r.host));
+    if (reg_secure_setup(e, &r, err) < 0)
+        return -1;
     r.user = xstrdup(user);
     r.pass = xstrdup(pass);
     struct reg_resp p;

@@ -108,6 +108,44 @@ static void test_which_file(void **state)
     }
 }
 
+/* certs-dir: docker's certs.d layout somewhere else than /etc/berth/certs.d */
+static void test_certs_dir(void **state)
+{
+    struct config c;
+    _cleanup_berr_ struct berr *err = NULL;
+    put("{}");
+    assert_int_equal(config_load(path, &c, &err), 0);
+    assert_string_equal(c.certs_dir, CONFIG_DEFAULT_CERTS_DIR);
+    put("{\"certs-dir\": \"/tmp/x/certs.d\"}");
+    assert_int_equal(config_load(path, &c, &err), 0);
+    assert_string_equal(c.certs_dir, "/tmp/x/certs.d");
+    bad("{\"certs-dir\": \"relative/certs.d\"}", "\"certs-dir\" must be an absolute path");
+    bad("{\"certs-dir\": \"\"}", "\"certs-dir\" must be an absolute path");
+    bad("{\"certs-dir\": 1}", "\"certs-dir\" must be an absolute path");
+}
+
+/* registry-mirrors: docker's daemon.json list, checked as docker checks a mirror */
+static void test_mirrors(void **state)
+{
+    struct config c;
+    _cleanup_berr_ struct berr *err = NULL;
+    put("{}");
+    assert_int_equal(config_load(path, &c, &err), 0);
+    assert_int_equal(c.n_mirrors, 0);
+    put("{\"registry-mirrors\": [\"http://127.0.0.1:5000\", \"https://mirror.example/\"]}");
+    assert_int_equal(config_load(path, &c, &err), 0);
+    assert_int_equal(c.n_mirrors, 2);
+    assert_string_equal(c.registry_mirrors[0], "http://127.0.0.1:5000");
+    assert_string_equal(c.registry_mirrors[1], "https://mirror.example");
+    bad("{\"registry-mirrors\": \"http://a\"}", "\"registry-mirrors\" must be a list");
+    bad("{\"registry-mirrors\": [\"mirror.example\"]}", "invalid mirror \"mirror.example\"");
+    bad("{\"registry-mirrors\": [\"ftp://m\"]}", "invalid mirror");
+    bad("{\"registry-mirrors\": [\"https://m/v2/\"]}", "invalid mirror");
+    bad("{\"registry-mirrors\": [\"https://\"]}", "invalid mirror");
+    bad("{\"registry-mirrors\": [\"https://m?x=1\"]}", "invalid mirror");
+    bad("{\"registry-mirrors\": [1]}", "\"registry-mirrors\"[0]");
+}
+
 /* the engine's handle reads the configuration once and holds the roots */
 static void test_engine_handle(void **state)
 {
@@ -131,10 +169,9 @@ static void test_engine_handle(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_values),
-        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_which_file),
-        cmocka_unit_test(test_engine_handle),
+        cmocka_unit_test(test_values),     cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_which_file), cmocka_unit_test(test_engine_handle),
+        cmocka_unit_test(test_certs_dir),  cmocka_unit_test(test_mirrors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

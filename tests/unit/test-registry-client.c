@@ -207,7 +207,7 @@ static void test_config_json(void **state)
     free(p);
     /* other keys survive; an URL key counts for its host */
     FILE *f = fopen(path, "w");
-    fputs("{\"credsStore\":\"x\",\"auths\":{\"https://q.io/v1/\":{\"auth\":\"dTpw\"}}}", f);
+    fputs("{\"psFormat\":\"x\",\"auths\":{\"https://q.io/v1/\":{\"auth\":\"dTpw\"}}}", f);
     fclose(f);
     assert_int_equal(auth_get(path, "q.io", &u, &p, &err), 0);
     assert_string_equal(u, "u");
@@ -217,7 +217,7 @@ static void test_config_json(void **state)
     assert_int_equal(auth_remove(path, "q.io", &err), 1);
     assert_int_equal(auth_remove(path, "q.io", &err), 0);
     j = json_load_file(path, 0, NULL);
-    assert_string_equal(json_string_value(json_object_get(j, "credsStore")), "x");
+    assert_string_equal(json_string_value(json_object_get(j, "psFormat")), "x");
     json_decref(j);
     /* a broken entry is an error, not an anonymous pull */
     f = fopen(path, "w");
@@ -291,6 +291,153 @@ static void test_error_text(void **state)
     assert_string_equal(t3, "HTTP 401");
 }
 
+static int put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+/* certs.d: which directories a registry's TLS material comes from, and docker's checks */
+static void test_certs_dirs(void **state)
+{
+    char *d[2];
+    _cleanup_berr_ struct berr *err = NULL;
+    assert_int_equal(reg_certs_dirs(NULL, "reg.lan:5000", d, &err), 0);
+    assert_string_equal(d[0], "/etc/berth/certs.d/reg.lan:5000");
+    assert_string_equal(d[1], "/etc/docker/certs.d/reg.lan:5000");
+    free(d[0]);
+    free(d[1]);
+    /* certs-dir replaces berth's directory, not docker's; no port: the host alone */
+    assert_int_equal(reg_certs_dirs("/tmp/c.d/", "reg.lan", d, &err), 0);
+    assert_string_equal(d[0], "/tmp/c.d/reg.lan");
+    assert_string_equal(d[1], "/etc/docker/certs.d/reg.lan");
+    free(d[0]);
+    free(d[1]);
+    assert_int_equal(reg_certs_dirs("", "[::1]:5000", d, &err), 0);
+    assert_string_equal(d[0], "/etc/berth/certs.d/[::1]:5000");
+    free(d[0]);
+    free(d[1]);
+    assert_true(reg_certs_dirs(NULL, "a/b", d, &err) < 0);
+    berr_freep(&err);
+    assert_true(reg_certs_dirs(NULL, "..", d, &err) < 0);
+    berr_freep(&err);
+
+    /* a directory of certs-dir: nothing there is no CA; a .cert needs its .key */
+    char dir[] = "/tmp/berth-certs.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct reg r;
+    reg_init(&r);
+    r.host = xstrdup("127.0.0.1:5000");
+    assert_int_equal(reg_load_tls(&r, dir, &err), 0);
+    assert_null(r.ca_pem);
+    _cleanup_free_ char *hd = xasprintf("%s/127.0.0.1:5000", dir);
+    _cleanup_free_ char *cert = xasprintf("%s/client.cert", hd);
+    _cleanup_free_ char *key = xasprintf("%s/client.key", hd);
+    _cleanup_free_ char *ca = xasprintf("%s/ca.crt", hd);
+    assert_int_equal(mkdir(hd, 0700), 0);
+    assert_int_equal(put_file(cert, "x"), 0);
+    assert_true(reg_load_tls(&r, dir, &err) < 0);
+    _cleanup_free_ char *want = xasprintf("missing key %s for client certificate %s", key, cert);
+    assert_string_equal(err->msg, want);
+    berr_freep(&err);
+    assert_int_equal(put_file(key, "x"), 0);
+    assert_int_equal(reg_load_tls(&r, dir, &err), 0);
+    assert_string_equal(r.tls_cert, cert);
+    assert_string_equal(r.tls_key, key);
+    unlink(cert);
+    assert_true(reg_load_tls(&r, dir, &err) < 0);
+    assert_non_null(strstr(err->msg, "missing client certificate"));
+    berr_freep(&err);
+    unlink(key);
+    /* a CA: the system's bundle first, then certs.d's (here one of the system's CAs) */
+    _cleanup_free_ char *sys = NULL;
+    size_t sys_len = 0;
+    if (fs_read_file(REG_SYSTEM_CA_BUNDLE, &sys, &sys_len, &err) == 0) {
+        char *end = strstr(sys, "-----END CERTIFICATE-----\n");
+        assert_non_null(end);
+        _cleanup_free_ char *one = xstrndup(sys, (size_t)(end - sys) + 26);
+        assert_int_equal(put_file(ca, one), 0);
+        assert_int_equal(reg_load_tls(&r, dir, &err), 1);
+        assert_int_equal(r.ca_len, sys_len + (sys[sys_len - 1] != '\n') + strlen(one));
+        assert_memory_equal(r.ca_pem, sys, sys_len);
+        assert_string_equal(r.ca_pem + r.ca_len - strlen(one), one);
+        assert_null(r.tls_cert);
+    }
+    berr_freep(&err);
+    /* a .crt must hold a PEM certificate */
+    assert_int_equal(put_file(ca, "not a certificate"), 0);
+    assert_true(reg_load_tls(&r, dir, &err) < 0);
+    assert_non_null(strstr(err->msg, "no PEM certificate"));
+    berr_freep(&err);
+    unlink(ca);
+    rmdir(hd);
+    rmdir(dir);
+    reg_clear(&r);
+}
+
+/* docker's credential helpers: which one, and the JSON of the protocol */
+static void test_cred_helpers(void **state)
+{
+    _cleanup_berr_ struct berr *err = NULL;
+    json_t *c =
+        json_loads("{\"credsStore\":\"pass\",\"credHelpers\":{\"gcr.io\":\"gcloud\","
+                   "\"https://index.docker.io/v1/\":\"hub\",\"https://q.io:5000/v1/\":\"q\"}}",
+                   0, NULL);
+    assert_non_null(c);
+    char *n = NULL;
+    assert_int_equal(auth_helper_name(c, "gcr.io", &n, &err), 0);
+    assert_string_equal(n, "gcloud");
+    free(n);
+    assert_int_equal(auth_helper_name(c, "docker.io", &n, &err), 0);
+    assert_string_equal(n, "hub");
+    free(n);
+    assert_int_equal(auth_helper_name(c, "q.io:5000", &n, &err), 0);
+    assert_string_equal(n, "q");
+    free(n);
+    /* the others: credsStore */
+    assert_int_equal(auth_helper_name(c, "127.0.0.1:5000", &n, &err), 0);
+    assert_string_equal(n, "pass");
+    free(n);
+    json_object_del(c, "credsStore");
+    assert_int_equal(auth_helper_name(c, "127.0.0.1:5000", &n, &err), 0);
+    assert_null(n);
+    json_object_set_new(c, "credsStore", json_string("../evil"));
+    assert_true(auth_helper_name(c, "127.0.0.1:5000", &n, &err) < 0);
+    assert_non_null(strstr(err->msg, "../evil"));
+    berr_freep(&err);
+    json_decref(c);
+
+    _cleanup_free_ char *in = auth_helper_store_input("127.0.0.1:5000", "alice", "s\"3");
+    assert_string_equal(in, "{\"ServerURL\":\"127.0.0.1:5000\",\"Username\":\"alice\","
+                            "\"Secret\":\"s\\\"3\"}");
+    char *u = NULL, *p = NULL;
+    assert_int_equal(auth_helper_parse_get("{\"ServerURL\":\"x\",\"Username\":\"bob\","
+                                           "\"Secret\":\"pw\"}\n",
+                                           &u, &p, &err),
+                     0);
+    assert_string_equal(u, "bob");
+    assert_string_equal(p, "pw");
+    free(u);
+    free(p);
+    assert_true(auth_helper_parse_get("{\"Username\":\"bob\"}", &u, &p, &err) < 0);
+    berr_freep(&err);
+    assert_true(auth_helper_parse_get("credentials not found in native keychain", &u, &p, &err) <
+                0);
+    berr_freep(&err);
+    assert_true(auth_helper_not_found("credentials not found in native keychain"));
+    assert_false(auth_helper_not_found("boom"));
+    assert_false(auth_helper_not_found(NULL));
+
+    /* a helper that is not on $PATH: its name in the error */
+    _cleanup_free_ char *out = NULL;
+    assert_true(auth_helper_run("berth-no-such-helper", "get", "x", &out, &err) < 0);
+    assert_non_null(strstr(err->msg, "docker-credential-berth-no-such-helper"));
+    assert_non_null(strstr(err->msg, "not found in $PATH"));
+}
+
 int main(void)
 {
     xalloc_setup_jansson();
@@ -303,6 +450,8 @@ int main(void)
         cmocka_unit_test(test_config_json),
         cmocka_unit_test(test_config_settings),
         cmocka_unit_test(test_error_text),
+        cmocka_unit_test(test_certs_dirs),
+        cmocka_unit_test(test_cred_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
