@@ -439,8 +439,10 @@ static void test_pull(void **state)
     assert_true(null >= 0);
     assert_int_equal(img_pull(t->e, "nosuch", NULL, null, &err), -EIO);
     assert_int_equal(err->kind, BERR_INTERNAL);
-    assert_string_equal(err->msg, "pull nosuch: GET http://127.0.0.1:1/v2/library/nosuch/manifests/"
-                                  "latest: Couldn't connect to server");
+    assert_true(strncmp(err->msg,
+                        "pull nosuch: GET http://127.0.0.1:1/v2/library/nosuch/manifests/latest: ",
+                        71) == 0);
+    assert_non_null(strstr(err->msg, "Couldn't connect to server"));
     berr_free(err);
     err = NULL;
     /* a bad --platform is the client's to refuse, in its words */
