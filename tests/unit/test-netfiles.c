@@ -44,8 +44,8 @@ static void test_check(void **state)
     char *search[] = {"example.com", "a-b.c", ".", NULL};
     char *opts[] = {"ndots:2", "rotate", NULL};
     char *hosts[] = {"db:10.1.2.3", "v6:fd00::1", NULL};
-    struct netfiles_opts o = {.dns = dns, .dns_search = search, .dns_options = opts,
-                              .add_hosts = hosts};
+    struct netfiles_opts o = {
+        .dns = dns, .dns_search = search, .dns_options = opts, .add_hosts = hosts};
     check_ok(&o);
     char *bad_dns[] = {"300.1.1.1", NULL};
     check_bad(&(struct netfiles_opts){.dns = bad_dns}, BERR_INVALID, "--dns 300.1.1.1");
