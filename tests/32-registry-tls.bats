@@ -199,12 +199,12 @@ start_plain_registry() {
 	[ "$status" -eq 1 ]
 	[ "${lines[-1]}" = "berth: pull $REG/mtls:1: $REG: missing client certificate $CERTS/$REG/client.cert for key $CERTS/$REG/client.key" ]
 
-	# without a client certificate: the handshake is refused
+	# without a client certificate: the handshake is refused (the server's alert or its
+	# reset, whichever reaches curl first: the words vary)
 	rm "$CERTS/$REG/client.key"
 	run r2 pull "$REG/mtls:1"
 	[ "$status" -eq 1 ]
-	[[ "${lines[-1]}" == "berth: pull $REG/mtls:1: "* ]]
-	echo "$output" | grep -i "certificate"
+	[[ "${lines[-1]}" == "berth: pull $REG/mtls:1: GET https://$REG/v2/mtls/manifests/1: "* ]]
 }
 
 @test "mirrors: a Hub name comes from the first mirror that answers; push never uses them" {
