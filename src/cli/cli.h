@@ -2,6 +2,14 @@
 #pragma once
 struct engine;
 #include "base/error.h"
+#include <getopt.h>
+#include <stdbool.h>
+
+/* getopt_long as docker parses (getopt.c): whole long names only (no prefixes), `--flag=true`
+ * and `--flag=false` for booleans, docker's messages for unknown flags and missing values */
+int cli_getopt_long(int argc, char *const argv[], const char *shorts, const struct option *longs,
+                    int *longindex);
+#define getopt_long cli_getopt_long
 
 /* Prints the error as one line (and to the log file) and returns the exit code for it. */
 int cli_fail(struct berr *err, int code);

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+/* the OCI runtime CLI keeps glibc's getopt_long and runc's own messages */
+#undef getopt_long
 
 #define DEFAULT_ROOT "/run/berth-runtime"
 
