@@ -54,3 +54,28 @@ teardown() {
 	run -125 b logs --follo x
 	[ "${lines[0]}" = "berth: logs: unknown flag: --follo" ]
 }
+
+@test "flags anywhere among the arguments, except after run's image and exec's container" {
+	b run -d --name web busybox sh -c 'echo hello; exec sleep 60' > /dev/null
+	run -0 b inspect web -f '{{.Config.Hostname}}'
+	[ "$output" = "$(b inspect -f '{{.Config.Hostname}}' web)" ]
+	[ "$(b inspect web -f '{{.Id}}' | cut -c1-12)" = "$output" ]
+	for k in $(seq 50); do
+		[ "$(b logs web 2>&1)" = hello ] && break
+		sleep 0.1
+	done
+	run -0 b logs web --tail 1
+	[ "$output" = hello ]
+	run -0 b exec web echo -f --tail
+	[ "$output" = "-f --tail" ]
+	b stop web -t 1 > /dev/null
+	run -0 b ps -a --format '{{.Names}} {{.Status}}' --filter name=web
+	[[ "$output" == "web Exited"* ]]
+	b export web -o "$TESTDIR/web.tar"
+	[ -s "$TESTDIR/web.tar" ]
+	b start web -a > /dev/null
+	b rm web -f > /dev/null
+	[ -z "$(b ps -aq)" ]
+	run -0 b images busybox -q
+	[ -n "$output" ]
+}

@@ -66,7 +66,7 @@ int cmd_commit(struct engine *e, int argc, char **argv)
     _cleanup_strv_ char **changes = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+a:c:m:p::h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "a:c:m:p::h", longs, NULL)) != -1) {
         switch (c) {
         case 'a': o.author = optarg; break;
         case 'c': changes = strv_append(changes, optarg); break;

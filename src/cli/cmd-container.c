@@ -130,7 +130,7 @@ static int cmd_ps(struct engine *e, int argc, char **argv)
     struct berr *err = NULL;
     _cleanup_(json_decrefp) json_t *filters = json_object();
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+aqhn:lf:s", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "aqhn:lf:s", longs, NULL)) != -1) {
         switch (c) {
         case 'a': all = true; break;
         case 'n':
@@ -215,7 +215,7 @@ static int cmd_logs(struct engine *e, int argc, char **argv)
     struct ctr_logs_opts o = {.tail = -1, .out = logs_out, .stop_fd = -1};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+ftn:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ftn:h", longs, NULL)) != -1) {
         switch (c) {
         case 'f': o.follow = true; break;
         case 't': o.timestamps = true; break;
@@ -330,7 +330,7 @@ static int cmd_stop(struct engine *e, int argc, char **argv)
     int sig = 0; /* the container's --stop-signal (or its image's), else SIGTERM */
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+t:s:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "t:s:h", longs, NULL)) != -1) {
         char *end;
         switch (c) {
         case 't':
@@ -359,7 +359,7 @@ static int cmd_restart(struct engine *e, int argc, char **argv)
     long timeout = CTR_STOP_TIMEOUT_DEFAULT;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+t:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "t:h", longs, NULL)) != -1) {
         char *end;
         switch (c) {
         case 't':
@@ -422,7 +422,7 @@ static int cmd_kill(struct engine *e, int argc, char **argv)
     int sig = SIGKILL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+s:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:h", longs, NULL)) != -1) {
         switch (c) {
         case 's':
             if ((sig = ctr_signal_parse(optarg)) < 0)
@@ -523,7 +523,7 @@ static int cmd_rm(struct engine *e, int argc, char **argv)
     struct ctr_remove_opts o = {0};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+fvh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "fvh", longs, NULL)) != -1) {
         switch (c) {
         case 'f': o.force = true; break;
         case 'v': o.volumes = true; break;
@@ -774,7 +774,7 @@ static int cmd_stats(struct engine *e, int argc, char **argv)
     const char *format = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+ah", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ah", longs, NULL)) != -1) {
         switch (c) {
         case 'a': all = true; break;
         case 'n': no_stream = true; break;
@@ -862,7 +862,7 @@ int cmd_inspect(struct engine *e, const char *type, int argc, char **argv)
     bool size = false;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+f:sh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:sh", longs, NULL)) != -1) {
         switch (c) {
         case 'f': format = optarg; break;
         case 's': size = true; break;

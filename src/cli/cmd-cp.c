@@ -289,7 +289,7 @@ int cmd_cp(struct engine *e, int argc, char **argv)
     struct job j = {.e = e};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+aLqh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "aLqh", longs, NULL)) != -1) {
         switch (c) {
         case 'a': j.o.archive = true; break;
         case 'L': j.o.follow = true; break;

@@ -49,7 +49,7 @@ static int cmd_import(struct engine *e, int argc, char **argv)
     struct img_import_opts o = {0};
     struct berr *err = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "+c:m:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:m:h", longs, NULL)) != -1) {
         switch (c) {
         case 'c': changes = strv_append(changes, optarg); break;
         case 'm': o.message = optarg; break;

@@ -159,7 +159,7 @@ int cmd_start(struct engine *e, int argc, char **argv)
     size_t nkeys = 2;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+aih", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "aih", longs, NULL)) != -1) {
         switch (c) {
         case 'a': attach = true; break;
         case 'i': interactive = true; break;
@@ -239,7 +239,7 @@ int cmd_attach(struct engine *e, int argc, char **argv)
     size_t nkeys = 2;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (c) {
         case 'n': no_stdin = true; break;
         case 's':
@@ -286,7 +286,7 @@ int cmd_export(struct engine *e, int argc, char **argv)
     const char *out = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+o:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
         if (c == 'o')
             out = optarg;
         else if (c == 'h') {
