@@ -356,15 +356,15 @@ static bool image_platform_is(struct engine *e, const char *what, const char *pl
     return !strcmp(have, platform) || (!strncmp(have, platform, n) && have[n] == '/');
 }
 
-/* docker's words for an image of another platform than --platform's (a static buffer) */
-static const char *mismatch(const char *what, const char *platform, const char *have)
+/* docker's words for an image of another platform than --platform's, as *err */
+static int set_mismatch(struct berr **err, const char *verb, const char *what, const char *platform,
+                        const char *have)
 {
-    static char msg[1024];
-    snprintf(msg, sizeof(msg),
-             "image with reference %s was found but does not match the specified platform: "
+    berr_set(err, BERR_NOT_FOUND, ENOENT,
+             "%s: image with reference %s was found but does not match the specified platform: "
              "wanted %s, actual: %s",
-             what, platform, have ? have : "unknown");
-    return msg;
+             verb, what, platform, have ? have : "unknown");
+    return -1;
 }
 
 /* Pulls what for run or create as docker does: "Unable to find image 'x:latest' locally"
@@ -385,11 +385,8 @@ static int pull_image(struct engine *e, const char *verb, const char *what, cons
         return berr_prefix(err, "%s", verb);
     /* a registry's single-platform image is what it is: checked against --platform */
     _cleanup_free_ char *have = NULL;
-    if (platform && !image_platform_is(e, what, platform, &have, err)) {
-        if (!*err)
-            berr_set(err, BERR_NOT_FOUND, ENOENT, "%s", mismatch(what, platform, have));
-        return berr_prefix(err, "%s", verb);
-    }
+    if (platform && !image_platform_is(e, what, platform, &have, err))
+        return *err ? berr_prefix(err, "%s", verb) : set_mismatch(err, verb, what, platform, have);
     return 0;
 }
 
@@ -759,19 +756,22 @@ int cmd_run(struct engine *e, int argc, char **argv)
     /* --pull always, or a local image of another platform than --platform asks for (as
      * missing: pulled, or refused with --pull never) */
     bool pulled = false;
-    if (platform && pull != PULL_ALWAYS && img_exists(e, what)) {
+    if (platform && pull != PULL_ALWAYS) {
+        /* one look at the local image: missing is for the create below to find */
         _cleanup_free_ char *have = NULL;
         bool same = image_platform_is(e, what, platform, &have, &err);
-        if (err)
+        if (err && err->kind != BERR_NOT_FOUND)
             return cli_fail(err, 125);
-        if (!same && pull == PULL_NEVER) {
-            berr_set(&err, BERR_NOT_FOUND, ENOENT, "%s", mismatch(what, platform, have));
-            berr_prefix(&err, "%s", argv[0]);
+        bool here = !err;
+        berr_free(err);
+        err = NULL;
+        if (here && !same && pull == PULL_NEVER) {
+            set_mismatch(&err, argv[0], what, platform, have);
             return cli_fail(err, 125);
         }
-        if (!same && pull_image(e, argv[0], what, platform, quiet, false, &err) < 0)
+        if (here && !same && pull_image(e, argv[0], what, platform, quiet, false, &err) < 0)
             return cli_fail(err, 125);
-        pulled = !same;
+        pulled = here && !same;
     }
     if (pull == PULL_ALWAYS) {
         if (pull_image(e, argv[0], what, platform, quiet, false, &err) < 0)
